@@ -1,0 +1,270 @@
+// Package blocking serves netlab sessions on net.Conns with blocking I/O: the
+// goroutine that serves a connection reads from it, and a writer goroutine per
+// connection drains its output queue. It is the machinery the iterative,
+// perconn and pool models share, so that those packages hold nothing but how
+// they schedule connections, which is the lesson.
+//
+// An [Engine] tracks one server's listeners and connections and implements
+// graceful shutdown; a [Conn] runs one session.
+package blocking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/netlab-go/netlab"
+)
+
+// Engine is the shared state of one server: its service, configuration, open
+// listeners and connections. Its methods are safe for concurrent use.
+type Engine struct {
+	svc  netlab.Service
+	cfg  netlab.Config
+	busy []byte
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{} // guarded by mu
+	conns     map[*Conn]struct{}        // guarded by mu
+	closing   bool                      // Shutdown or Close was called; guarded by mu
+
+	wg sync.WaitGroup // every goroutine the engine or a model started for a connection
+
+	accepted, refused, panics, dropped atomic.Int64
+}
+
+// NewEngine returns an engine serving svc with cfg (zero fields take their
+// defaults).
+func NewEngine(svc netlab.Service, cfg netlab.Config) *Engine {
+	cfg = cfg.WithDefaults(svc)
+	return &Engine{
+		svc:       svc,
+		cfg:       cfg,
+		busy:      netlab.BusyReplyOf(svc),
+		log:       cfg.Logger,
+		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[*Conn]struct{}),
+	}
+}
+
+// Config returns the engine's configuration with its defaults filled in.
+func (e *Engine) Config() netlab.Config { return e.cfg }
+
+// Logger returns the engine's logger (never nil).
+func (e *Engine) Logger() *slog.Logger { return e.log }
+
+// Listen registers l so that Shutdown and Close close it. It returns
+// [netlab.ErrServerClosed] (and closes l) if the engine is already closing.
+func (e *Engine) Listen(l net.Listener) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closing {
+		l.Close()
+		return netlab.ErrServerClosed
+	}
+	e.listeners[l] = struct{}{}
+	return nil
+}
+
+// Unlisten closes l and forgets it. Serve defers it.
+func (e *Engine) Unlisten(l net.Listener) {
+	e.mu.Lock()
+	delete(e.listeners, l)
+	e.mu.Unlock()
+	l.Close()
+}
+
+// Accept waits for the next connection on l. Once the engine is closing it
+// returns [netlab.ErrServerClosed]. Errors that may pass (the process is out of
+// file descriptors, a connection was reset while it waited in the backlog) are
+// logged and retried after a pause that doubles up to a second, so a server
+// under an fd storm does not spin; any other error is returned.
+func (e *Engine) Accept(l net.Listener) (net.Conn, error) {
+	var pause time.Duration
+	for {
+		nc, err := l.Accept()
+		if err == nil {
+			return nc, nil
+		}
+		if e.Closing() {
+			return nil, netlab.ErrServerClosed
+		}
+		if !retryable(err) {
+			return nil, fmt.Errorf("netlab: accept: %w", err)
+		}
+		pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+		e.log.Error("accept failed; retrying", "err", err, "pause", pause)
+		time.Sleep(pause)
+	}
+}
+
+// Closing reports whether Shutdown or Close has been called.
+func (e *Engine) Closing() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.closing
+}
+
+// Admit wraps a freshly accepted connection and counts it as in flight:
+// Shutdown and Close wait until its Serve method has returned, so the caller
+// must run Serve, on whatever goroutine its model chooses. If the server is
+// at its connection limit, Admit refuses the client (see [Engine.Refuse]); if
+// it is closing, it closes the connection; either way it returns nil.
+func (e *Engine) Admit(nc net.Conn) *Conn {
+	e.mu.Lock()
+	if e.closing {
+		e.mu.Unlock()
+		nc.Close()
+		return nil
+	}
+	if len(e.conns) >= e.cfg.MaxConns {
+		e.refuseLocked(nc)
+		e.mu.Unlock()
+		return nil
+	}
+	c := newConn(e, nc)
+	e.conns[c] = struct{}{}
+	// Counted under mu, before Shutdown can set closing and Wait: a
+	// WaitGroup must not grow from zero while someone waits on it.
+	e.wg.Add(1)
+	e.mu.Unlock()
+	e.accepted.Add(1)
+	return c
+}
+
+// Refuse tells a client the server has no room for it, in the service's own
+// words, and closes the connection. It does not block: the goodbye is
+// written, and the connection lingered, on a goroutine Shutdown waits for.
+func (e *Engine) Refuse(nc net.Conn) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closing {
+		nc.Close()
+		return
+	}
+	e.refuseLocked(nc)
+}
+
+func (e *Engine) refuseLocked(nc net.Conn) {
+	e.refused.Add(1)
+	e.log.Debug("refused: server busy", "peer", nc.RemoteAddr())
+	e.wg.Go(func() {
+		if len(e.busy) > 0 {
+			nc.SetWriteDeadline(time.Now().Add(lingerTime))
+			nc.Write(e.busy)
+		}
+		lingerClose(nc)
+	})
+}
+
+// forget removes a finished connection; it is the last thing Serve does.
+func (e *Engine) forget(c *Conn) {
+	e.mu.Lock()
+	delete(e.conns, c)
+	e.mu.Unlock()
+	e.wg.Done()
+}
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() netlab.Stats {
+	e.mu.Lock()
+	active := len(e.conns)
+	e.mu.Unlock()
+	return netlab.Stats{
+		Accepted: e.accepted.Load(),
+		Refused:  e.refused.Load(),
+		Active:   int64(active),
+		Panics:   e.panics.Load(),
+		Dropped:  e.dropped.Load(),
+	}
+}
+
+// beginClose marks the engine closing and closes its listeners, so that every
+// accept loop returns ErrServerClosed.
+func (e *Engine) beginClose() {
+	e.mu.Lock()
+	e.closing = true
+	for l := range e.listeners {
+		l.Close()
+		delete(e.listeners, l)
+	}
+	e.mu.Unlock()
+}
+
+func (e *Engine) snapshot() []*Conn {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cs := make([]*Conn, 0, len(e.conns))
+	for c := range e.conns {
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// Shutdown stops accepting, then closes each connection as soon as it is
+// quiescent (its output flushed and its session idle) until ctx ends, when it
+// drops the rest. It returns once every connection goroutine has exited.
+//
+// Like net/http, it polls: a connection's quiescence is a property of its own
+// goroutines, and asking them now and then is simpler and cheaper than having
+// every send report to a central place.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	e.beginClose()
+	pause := time.Millisecond
+	timer := time.NewTimer(pause)
+	defer timer.Stop()
+	for {
+		cs := e.snapshot()
+		if len(cs) == 0 {
+			break
+		}
+		for _, c := range cs {
+			c.shutdown()
+		}
+		select {
+		case <-ctx.Done():
+			for _, c := range e.snapshot() {
+				c.abort(fmt.Errorf("server shut down: %w", context.Cause(ctx)))
+			}
+			e.wg.Wait()
+			return ctx.Err()
+		case <-timer.C:
+			pause = min(2*pause, 100*time.Millisecond)
+			timer.Reset(pause)
+		}
+	}
+	e.wg.Wait()
+	return nil
+}
+
+// Close closes every listener and connection at once and waits for their
+// goroutines.
+func (e *Engine) Close() error {
+	e.beginClose()
+	for _, c := range e.snapshot() {
+		c.abort(netlab.ErrServerClosed)
+	}
+	e.wg.Wait()
+	return nil
+}
+
+// retryable reports whether an accept error may go away by itself.
+func retryable(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED, syscall.EINTR} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	return false
+}
