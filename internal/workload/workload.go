@@ -1,0 +1,169 @@
+// Package workload drives a running server with a bounded, measured load:
+// many clients at once, each timing every exchange. The benchmarks in
+// compare_test.go and `netlab compare` both use it, so the numbers in a
+// benchmark line and in the compare table mean the same thing.
+//
+// Every run is bounded twice, by a number of operations and by a context
+// deadline, and stops by itself at whichever comes first.
+package workload
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Result is what one run measured.
+type Result struct {
+	Conns   int           // clients that ran at once
+	Ops     int64         // operations completed (an echo round trip, a chat delivery, a download)
+	Bytes   int64         // payload bytes moved, where that means something
+	Elapsed time.Duration // wall time from the first operation to the last
+
+	latencies []time.Duration
+}
+
+// OpsPerSec returns the throughput in operations per second.
+func (r Result) OpsPerSec() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Ops) / r.Elapsed.Seconds()
+}
+
+// MBPerSec returns the payload throughput in megabytes (10^6 bytes) per second.
+func (r Result) MBPerSec() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Bytes) / 1e6 / r.Elapsed.Seconds()
+}
+
+// Percentile returns the p-th percentile (0 < p ≤ 100) of the operation
+// latencies, or 0 if none were recorded.
+func (r Result) Percentile(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	i := int(float64(len(r.latencies))*p/100+0.5) - 1
+	return r.latencies[min(max(i, 0), len(r.latencies)-1)]
+}
+
+// Recorder collects one client's latencies. Each client goroutine has its
+// own, so recording takes no lock.
+type Recorder struct {
+	lat   []time.Duration
+	ops   int64
+	bytes int64
+}
+
+// Observe records one operation that took d and moved n payload bytes.
+func (r *Recorder) Observe(d time.Duration, n int64) {
+	r.lat = append(r.lat, d)
+	r.ops++
+	r.bytes += n
+}
+
+// A Client runs operations on one connection until told to stop. Setup has
+// already connected it.
+type Client interface {
+	// Op performs one operation and records it. It returns an error only
+	// if the run cannot go on.
+	Op(ctx context.Context, rec *Recorder) error
+	Close() error
+}
+
+// Run connects conns clients with dial, then lets them run operations
+// concurrently until ops operations are done in all or ctx ends, and
+// returns what they measured. dial is called concurrently.
+func Run(ctx context.Context, conns int, ops int64, dial func(ctx context.Context, i int) (Client, error)) (Result, error) {
+	clients := make([]Client, conns)
+	defer func() {
+		for _, c := range clients {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	if err := dialAll(ctx, clients, dial); err != nil {
+		return Result{}, err
+	}
+
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		recs     = make([]Recorder, conns)
+	)
+	// Hand out operations from a shared budget so that fast clients do
+	// more of them, as they would against a real server.
+	budget := make(chan struct{}, 1024)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Go(func() {
+		defer close(budget)
+		for range ops {
+			select {
+			case budget <- struct{}{}:
+			case <-runCtx.Done():
+				return
+			}
+		}
+	})
+	start := time.Now()
+	for i, c := range clients {
+		wg.Go(func() {
+			for range budget {
+				if err := c.Op(runCtx, &recs[i]); err != nil {
+					if runCtx.Err() == nil {
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = fmt.Errorf("client %d: %w", i, err)
+						}
+						mu.Unlock()
+					}
+					cancel()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	res := Result{Conns: conns, Elapsed: time.Since(start)}
+	for _, r := range recs {
+		res.Ops += r.ops
+		res.Bytes += r.bytes
+		res.latencies = append(res.latencies, r.lat...)
+	}
+	slices.Sort(res.latencies)
+	if firstErr != nil {
+		return res, firstErr
+	}
+	return res, nil
+}
+
+// dialAll connects every client, a few at a time: a thousand simultaneous
+// connects overflow a listen backlog and make the iterative model look
+// worse than it is for the wrong reason.
+func dialAll(ctx context.Context, clients []Client, dial func(ctx context.Context, i int) (Client, error)) error {
+	const parallel = 32
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	errs := make([]error, len(clients))
+	for i := range clients {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			clients[i], errs[i] = dial(ctx, i)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("workload: connect client %d: %w", i, err)
+		}
+	}
+	return nil
+}
