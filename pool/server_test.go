@@ -1,0 +1,439 @@
+package pool
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/internal/conformance"
+)
+
+// model is the pool with default options as a row of the comparison table.
+var model = conformance.Model{Name: "pool", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+	return New(svc, cfg, Options{}), nil
+}}
+
+func TestEcho(t *testing.T) {
+	for _, overflow := range []Overflow{Wait, Reject} {
+		t.Run(overflow.String(), func(t *testing.T) {
+			m := model
+			m.Name = "pool-" + overflow.String()
+			m.New = func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+				return New(svc, cfg, Options{Overflow: overflow}), nil
+			}
+			conformance.Echo(t, m, "../testdata/echo")
+		})
+	}
+}
+
+func TestWait(t *testing.T) {
+	t.Run("with two workers a third client waits, and is served as soon as one leaves", func(t *testing.T) {
+		p := start(t, echo.New(), Options{Workers: 2})
+		a := conformance.Dial(t, p.addr)
+		roundTrip(t, a, "from a\n")
+		b := conformance.Dial(t, p.addr)
+		roundTrip(t, b, "from b\n")
+
+		c := conformance.Dial(t, p.addr)
+		if _, err := c.Write([]byte("from c\n")); err != nil {
+			t.Fatalf("c writes: %v", err)
+		}
+		// The accept loop has accepted c and is handing it to the pool.
+		// Both workers are serving a and b, which stay open, and conc
+		// never runs more than two: c cannot have a worker, so its
+		// session is not open and its bytes wait in its socket.
+		p.handoffs.waitFor(t, 3)
+		if st := p.srv.Stats(); st.Accepted != 2 || st.Active != 2 {
+			t.Fatalf("with c waiting: Accepted %d, Active %d; want 2 and 2", st.Accepted, st.Active)
+		}
+		roundTrip(t, b, "b is still served\n")
+
+		a.Close()
+		expect(t, c, "from c\n")
+		if st := p.srv.Stats(); st.Accepted != 3 || st.Refused != 0 {
+			t.Errorf("after c was served: Accepted %d, Refused %d; want 3 and 0", st.Accepted, st.Refused)
+		}
+	})
+
+	t.Run("however many clients knock, no more sessions than workers are open", func(t *testing.T) {
+		const workers, clients = 3, 24
+		g := &gauge{Service: echo.New()}
+		p := start(t, g, Options{Workers: workers})
+		var wg sync.WaitGroup
+		for i := range clients {
+			c := conformance.Dial(t, p.addr)
+			wg.Go(func() {
+				defer c.Close() // frees the worker for a client still waiting
+				msg := []byte{byte('a' + i%26), '\n'}
+				if _, err := c.Write(msg); err != nil {
+					t.Errorf("client %d writes: %v", i, err)
+					return
+				}
+				got := make([]byte, len(msg))
+				if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, msg) {
+					t.Errorf("client %d got %q (%v), want %q", i, got, err, msg)
+				}
+			})
+		}
+		wg.Wait()
+		if most := g.most.Load(); most > workers {
+			t.Errorf("%d sessions were open at once with %d workers", most, workers)
+		}
+		if st := p.srv.Stats(); st.Refused != 0 {
+			t.Errorf("Refused %d, want 0: Wait never turns a client away", st.Refused)
+		}
+	})
+}
+
+func TestReject(t *testing.T) {
+	t.Run("with two workers a third echo client is closed at once, and served once a worker is free", func(t *testing.T) {
+		p := start(t, echo.New(), Options{Workers: 2, Overflow: Reject})
+		a := conformance.Dial(t, p.addr)
+		roundTrip(t, a, "from a\n")
+		b := conformance.Dial(t, p.addr)
+		roundTrip(t, b, "from b\n")
+
+		// Echo has no words for "busy" (RFC 862 has none): the client
+		// is simply closed.
+		c := conformance.Dial(t, p.addr)
+		conformance.WaitClosed(t, c)
+		if st := p.srv.Stats(); st.Refused != 1 || st.Accepted != 2 {
+			t.Fatalf("after c was turned away: Refused %d, Accepted %d; want 1 and 2", st.Refused, st.Accepted)
+		}
+		roundTrip(t, b, "b is still served\n")
+
+		a.Close()
+		p.frees.waitFor(t, 1)
+		d := conformance.Dial(t, p.addr)
+		roundTrip(t, d, "from d\n")
+	})
+}
+
+// TestLongLivedSessions shows what a pool of N workers means for a service
+// whose connections live long, like chat: a worker is held for a connection's
+// whole life, idle or not, so N members fill the server and the next one
+// starves. greeter stands in for chat until the chat package exists.
+func TestLongLivedSessions(t *testing.T) {
+	t.Run("with two idle members a third gets no welcome until one leaves", func(t *testing.T) {
+		p := start(t, greeter{}, Options{Workers: 2})
+		a := conformance.Dial(t, p.addr)
+		expect(t, a, "* welcome\n")
+		b := conformance.Dial(t, p.addr)
+		expect(t, b, "* welcome\n")
+
+		// a and b say nothing: the workers serving them are idle,
+		// blocked in Read, and no use to anyone else.
+		c := conformance.Dial(t, p.addr)
+		p.handoffs.waitFor(t, 3)
+		if st := p.srv.Stats(); st.Active != 2 {
+			t.Fatalf("Active %d with c waiting, want 2: c has not been welcomed", st.Active)
+		}
+
+		a.Close()
+		expect(t, c, "* welcome\n")
+	})
+
+	t.Run("under reject a third is told busy in the service's own words", func(t *testing.T) {
+		p := start(t, greeter{}, Options{Workers: 2, Overflow: Reject})
+		a := conformance.Dial(t, p.addr)
+		expect(t, a, "* welcome\n")
+		b := conformance.Dial(t, p.addr)
+		expect(t, b, "* welcome\n")
+
+		c := conformance.Dial(t, p.addr)
+		expect(t, c, "! server busy\n")
+		conformance.WaitClosed(t, c)
+		if st := p.srv.Stats(); st.Refused != 1 {
+			t.Errorf("Refused %d, want 1", st.Refused)
+		}
+	})
+}
+
+func TestPanics(t *testing.T) {
+	// In each case the first session panics in one of its methods. With a
+	// single worker, the next client being served shows that the worker
+	// survived; the test's cleanup, which shuts the server down and so
+	// waits on the conc pool, shows that no panic was left for conc to
+	// raise there.
+	for _, where := range []string{"Open", "Data", "EOF", "Closed", "Idle"} {
+		t.Run("a session that panics in "+where+" is closed and counted, and the worker serves the next", func(t *testing.T) {
+			p := start(t, &panicker{where: where}, Options{Workers: 1})
+
+			first := conformance.Dial(t, p.addr)
+			switch where {
+			case "Data":
+				first.Write([]byte("x")) // panics before it echoes
+			case "Idle":
+				roundTrip(t, first, "x") // echoes, then panics when asked if idle
+			case "EOF", "Closed":
+				roundTrip(t, first, "x")
+				first.CloseWrite()
+			}
+			conformance.WaitClosed(t, first)
+			// Closed runs after the socket is closed, so the client
+			// seeing the close is not enough: wait for the worker to
+			// be done with the session.
+			p.frees.waitFor(t, 1)
+			if st := p.srv.Stats(); st.Panics != 1 {
+				t.Fatalf("Stats().Panics = %d, want 1", st.Panics)
+			}
+
+			next := conformance.Dial(t, p.addr)
+			roundTrip(t, next, "still serving\n")
+		})
+	}
+}
+
+func TestShutdown(t *testing.T) {
+	t.Run("while the accept loop waits in Go, Shutdown returns and closes the held client unserved", func(t *testing.T) {
+		p := start(t, echo.New(), Options{Workers: 1})
+		a := conformance.Dial(t, p.addr)
+		roundTrip(t, a, "from a\n")
+		c := conformance.Dial(t, p.addr)
+		if _, err := c.Write([]byte("from c\n")); err != nil {
+			t.Fatalf("c writes: %v", err)
+		}
+		p.handoffs.waitFor(t, 2) // the loop holds c, and its only worker is a's
+
+		ctx, cancel := context.WithTimeout(t.Context(), conformance.Timeout)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- p.srv.Shutdown(ctx) }()
+
+		// a is idle, so Shutdown closes it at once; it lingers until
+		// a hangs up, so that no reset destroys a reply in flight.
+		conformance.WaitClosed(t, a)
+		a.Close()
+		if err := <-done; err != nil {
+			t.Fatalf("Shutdown = %v, want nil: nothing had to be cut short", err)
+		}
+		if got := readToEnd(c); len(got) != 0 {
+			t.Errorf("c, never served, received %q", got)
+		}
+		if st := p.srv.Stats(); st.Accepted != 1 {
+			t.Errorf("Accepted %d, want 1: c was closed, not served", st.Accepted)
+		}
+	})
+
+	t.Run("while the accept loop waits in Go, Close returns and closes the held client unserved", func(t *testing.T) {
+		p := start(t, echo.New(), Options{Workers: 1})
+		a := conformance.Dial(t, p.addr)
+		roundTrip(t, a, "from a\n")
+		c := conformance.Dial(t, p.addr)
+		if _, err := c.Write([]byte("from c\n")); err != nil {
+			t.Fatalf("c writes: %v", err)
+		}
+		p.handoffs.waitFor(t, 2)
+
+		if err := p.srv.Close(); err != nil {
+			t.Fatalf("Close = %v", err)
+		}
+		if got := readToEnd(a); len(got) != 0 {
+			t.Errorf("a received %q after Close", got)
+		}
+		if got := readToEnd(c); len(got) != 0 {
+			t.Errorf("c, never served, received %q", got)
+		}
+	})
+
+	t.Run("Serve after Shutdown returns ErrServerClosed and closes the listener", func(t *testing.T) {
+		srv := New(echo.New(), netlab.Config{}, Options{})
+		if err := srv.Shutdown(t.Context()); err != nil {
+			t.Fatalf("Shutdown = %v", err)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Serve(l); !errors.Is(err, netlab.ErrServerClosed) {
+			t.Errorf("Serve = %v, want ErrServerClosed", err)
+		}
+		if _, err := l.Accept(); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Accept on the listener after Serve = %v, want net.ErrClosed", err)
+		}
+	})
+}
+
+// probe is a pool server under test, with the events its hooks report.
+type probe struct {
+	addr     string
+	srv      *Server
+	handoffs events // the accept loop is about to call Go
+	frees    events // a worker finished a session
+}
+
+// start serves svc under the pool with opts on a fresh loopback port until
+// the test ends.
+func start(t *testing.T, svc netlab.Service, opts Options) *probe {
+	t.Helper()
+	p := &probe{}
+	m := conformance.Model{Name: "pool", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+		s := New(svc, cfg, opts)
+		s.hooks = hooks{handoff: p.handoffs.add, free: p.frees.add}
+		return s, nil
+	}}
+	addr, srv := conformance.Start(t, m, svc, netlab.Config{})
+	p.addr, p.srv = addr, srv.(*Server)
+	return p
+}
+
+// events counts something happening and lets a test wait until it has
+// happened n times. add never blocks, so a hook cannot stall the server.
+type events struct {
+	mu      sync.Mutex
+	n       int
+	changed chan struct{} // closed and replaced at every add; guarded by mu
+}
+
+func (e *events) add() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.n++
+	if e.changed != nil {
+		close(e.changed)
+		e.changed = nil
+	}
+}
+
+func (e *events) waitFor(t *testing.T, n int) {
+	t.Helper()
+	timeout := time.NewTimer(conformance.Timeout)
+	defer timeout.Stop()
+	for {
+		e.mu.Lock()
+		if e.n >= n {
+			e.mu.Unlock()
+			return
+		}
+		if e.changed == nil {
+			e.changed = make(chan struct{})
+		}
+		changed, seen := e.changed, e.n
+		e.mu.Unlock()
+		select {
+		case <-changed:
+		case <-timeout.C:
+			t.Fatalf("waited %v for event %d, saw %d", conformance.Timeout, n, seen)
+		}
+	}
+}
+
+// roundTrip sends msg on c and expects it back.
+func roundTrip(t *testing.T, c net.Conn, msg string) {
+	t.Helper()
+	if _, err := c.Write([]byte(msg)); err != nil {
+		t.Fatalf("write %q: %v", msg, err)
+	}
+	expect(t, c, msg)
+}
+
+// expect reads len(want) bytes from c and fails unless they are want.
+func expect(t *testing.T, c net.Conn, want string) {
+	t.Helper()
+	got := make([]byte, len(want))
+	if n, err := io.ReadFull(c, got); err != nil || string(got) != want {
+		t.Fatalf("received %q (%v), want %q", got[:n], err, want)
+	}
+}
+
+// readToEnd returns what c receives before the server closes it. A reset is
+// a close too: closing a socket with unread input sends one.
+func readToEnd(c net.Conn) []byte {
+	got, _ := io.ReadAll(c)
+	return got
+}
+
+// gauge wraps a service and records the most sessions open at once.
+type gauge struct {
+	netlab.Service
+	open, most atomic.Int64
+}
+
+func (g *gauge) Open(c netlab.Conn) netlab.Session {
+	n := g.open.Add(1)
+	for m := g.most.Load(); n > m && !g.most.CompareAndSwap(m, n); m = g.most.Load() {
+	}
+	return gaugedSession{g.Service.Open(c), g}
+}
+
+type gaugedSession struct {
+	netlab.Session
+	g *gauge
+}
+
+func (s gaugedSession) Closed(err error) {
+	s.Session.Closed(err)
+	s.g.open.Add(-1)
+}
+
+// greeter is chat reduced to what a pool cares about: it welcomes each
+// client, then keeps the connection open, idle, until the client leaves, and
+// it has its own words for "busy".
+type greeter struct{}
+
+func (greeter) Open(c netlab.Conn) netlab.Session {
+	c.Send([]byte("* welcome\n"))
+	return greeterSession{}
+}
+
+func (greeter) BusyReply() []byte { return []byte("! server busy\n") }
+
+type greeterSession struct{}
+
+func (greeterSession) Data([]byte)  {}
+func (greeterSession) EOF()         {}
+func (greeterSession) Closed(error) {}
+
+// panicker is echo whose first session panics in the method named by where.
+type panicker struct {
+	where  string
+	opened atomic.Int64
+}
+
+func (p *panicker) Open(c netlab.Conn) netlab.Session {
+	first := p.opened.Add(1) == 1
+	if first && p.where == "Open" {
+		panic("test: panic in Open")
+	}
+	return &panickySession{c: c, where: p.where, armed: first}
+}
+
+// panickySession echoes; if armed, it panics in where. It implements
+// [netlab.Idler] so that the model asks it, after every call, whether it is
+// between requests.
+type panickySession struct {
+	c     netlab.Conn
+	where string
+	armed bool
+	fed   bool // Data was called: Idle panics only after a round trip
+}
+
+func (s *panickySession) check(where string) {
+	if s.armed && s.where == where {
+		panic("test: panic in " + where)
+	}
+}
+
+func (s *panickySession) Data(p []byte) {
+	s.check("Data")
+	s.c.Send(p)
+	s.fed = true
+}
+
+func (s *panickySession) EOF()         { s.check("EOF") }
+func (s *panickySession) Closed(error) { s.check("Closed") }
+
+func (s *panickySession) Idle() bool {
+	if s.fed {
+		s.check("Idle")
+	}
+	return true
+}
