@@ -1,0 +1,57 @@
+package filesrv
+
+// A ProtocolError is one of the protocol's ERR replies. The server sends
+// them and the client returns them, so a caller can test what went wrong
+// with errors.Is against the sentinels below, whichever side it is on.
+type ProtocolError struct {
+	// Reason is the text after "ERR ", exactly as PROTOCOLS.md words it.
+	Reason string
+}
+
+// Error implements error.
+func (e *ProtocolError) Error() string { return "filesrv: server said ERR " + e.Reason }
+
+// Is reports whether target is a ProtocolError with the same reason, so that
+// errors.Is(err, ErrNotFound) holds for a reply parsed off the wire.
+func (e *ProtocolError) Is(target error) bool {
+	t, ok := target.(*ProtocolError)
+	return ok && t.Reason == e.Reason
+}
+
+// line returns the reply as it goes on the wire.
+func (e *ProtocolError) line() []byte { return []byte("ERR " + e.Reason + "\n") }
+
+// The protocol's ERR replies, one for each reason PROTOCOLS.md allows.
+var (
+	// ErrUnknownCommand: the first word of the line is not a command.
+	ErrUnknownCommand = &ProtocolError{"unknown command"}
+	// ErrBadRequest: wrong number of arguments, or a SIZE or OFFSET that
+	// is not a decimal integer ≥ 0.
+	ErrBadRequest = &ProtocolError{"bad request"}
+	// ErrLineTooLong: a control line over [MaxLine] bytes.
+	ErrLineTooLong = &ProtocolError{"line too long"}
+	// ErrInvalidName: the name breaks the rules of [ValidName].
+	ErrInvalidName = &ProtocolError{"invalid name"}
+	// ErrNotFound: no regular file of that name inside the root.
+	ErrNotFound = &ProtocolError{"not found"}
+	// ErrBadOffset: a GET's OFFSET is past the end of the file.
+	ErrBadOffset = &ProtocolError{"bad offset"}
+	// ErrTooLarge: a PUT's SIZE is over the server's maximum upload, or
+	// the upload does not fit on the server's disk.
+	ErrTooLarge = &ProtocolError{"too large"}
+	// ErrBusy: the server is at its connection limit, or cannot do the
+	// work right now (a disk error); try again later.
+	ErrBusy = &ProtocolError{"busy"}
+)
+
+// reasons maps a reason on the wire back to its sentinel.
+var reasons = map[string]*ProtocolError{}
+
+func init() {
+	for _, e := range []*ProtocolError{
+		ErrUnknownCommand, ErrBadRequest, ErrLineTooLong, ErrInvalidName,
+		ErrNotFound, ErrBadOffset, ErrTooLarge, ErrBusy,
+	} {
+		reasons[e.Reason] = e
+	}
+}
