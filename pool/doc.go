@@ -22,10 +22,11 @@
 // ends. Under the Reject policy the server instead accepts, sends the
 // service's busy reply ([netlab.BusyReplyOf]) and closes.
 //
-// A session that panics is recovered by the engine at once, its connection
-// closed and counted in [netlab.Stats.Panics]; its worker goes on serving.
-// Nothing reaches conc, which would otherwise hold the panic until Shutdown
-// and raise it there.
+// A session that panics is recovered at once — by the engine around each call
+// into the session, and by the pool around the whole session as a backstop —
+// its connection closed and counted in [netlab.Stats.Panics]; its worker goes
+// on serving. Nothing reaches conc, which would hold the panic until Shutdown
+// and raise it there, far from its cause.
 //
 // Serve echo with 8 workers:
 //
