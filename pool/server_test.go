@@ -16,19 +16,12 @@ import (
 	"github.com/netlab-go/netlab/internal/conformance"
 )
 
-// model is the pool with default options as a row of the comparison table.
-var model = conformance.Model{Name: "pool", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-	return New(svc, cfg, Options{}), nil
-}}
-
 func TestEcho(t *testing.T) {
 	for _, overflow := range []Overflow{Wait, Reject} {
 		t.Run(overflow.String(), func(t *testing.T) {
-			m := model
-			m.Name = "pool-" + overflow.String()
-			m.New = func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+			m := conformance.Model{Name: "pool", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
 				return New(svc, cfg, Options{Overflow: overflow}), nil
-			}
+			}}
 			conformance.Echo(t, m, "../testdata/echo")
 		})
 	}
