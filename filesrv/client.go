@@ -259,25 +259,41 @@ func (c *Client) Upload(ctx context.Context, name string, r io.Reader, size int6
 			replied <- reply{line, err}
 		}()
 		h := sha256.New()
-		var src io.Reader = io.TeeReader(r, h)
+		in := &sourceReader{r: io.TeeReader(r, h)}
+		var src io.Reader = in
 		if opts.Progress != nil {
 			opts.Progress(0, size)
 			src = &progressReader{r: src, total: size, f: opts.Progress}
 		}
 		sent, werr := io.CopyN(cc.nc, src, size)
-		if werr != nil {
-			// Closing makes the server throw the partial upload away
-			// and ends the reader goroutine, which we wait for.
+		// A reader may return its last bytes with io.EOF: that is only a
+		// failure if the copy fell short.
+		srcFailed := werr != nil && in.err != nil
+		switch {
+		case srcFailed:
+			// Our source failed: the server is still waiting for
+			// bytes and will not answer. Closing makes it throw the
+			// partial upload away, and ends the reader goroutine.
 			cc.nc.Close()
+		case werr != nil:
+			// The socket failed: most likely the server refused the
+			// upload and closed. Its ERR line is in our receive
+			// buffer, and the reader goroutine is about to return it;
+			// the deadline only bounds a connection that died
+			// without a word.
+			cc.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
 		}
 		rep := <-replied
 		if rep.err == nil && strings.HasPrefix(rep.line, "ERR ") {
 			return parseErr(rep.line)
 		}
-		if werr != nil {
-			if errors.Is(werr, io.EOF) {
+		if srcFailed {
+			if errors.Is(in.err, io.EOF) {
 				return fmt.Errorf("the reader ended after %d of %d bytes; nothing was stored", sent, size)
 			}
+			return fmt.Errorf("reading what to upload, after %d of %d bytes: %w", sent, size, in.err)
+		}
+		if werr != nil {
 			return fmt.Errorf("after %d of %d bytes: %w", sent, size, werr)
 		}
 		if rep.err != nil {
@@ -474,6 +490,21 @@ func parseErr(line string) error {
 		return e
 	}
 	return &ProtocolError{Reason: reason}
+}
+
+// sourceReader remembers the error of the reader an upload reads from, to
+// tell it from an error of the socket it writes to.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	return n, err
 }
 
 type progressWriter struct {

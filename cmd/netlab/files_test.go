@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vbauerster/mpb/v8"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/filesrv"
+	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/perconn"
+)
+
+// startFilesServer serves a fresh folder on perconn through the same
+// factory `netlab serve -service files` uses.
+func startFilesServer(t *testing.T) (addr, root string) {
+	t.Helper()
+	root = t.TempDir()
+	var stderr bytes.Buffer
+	o := &serveOptions{root: root, maxUpload: 1 << 20, stderr: &stderr}
+	svc, err := newFilesService(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { o.closer() })
+	if !strings.Contains(stderr.String(), "serving files from "+root) {
+		t.Errorf("factory said %q, want it to name the folder", stderr.String())
+	}
+	m := conformance.Model{Name: "perconn", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+		return perconn.New(svc, cfg), nil
+	}}
+	addr, _ = conformance.Start(t, m, svc, netlab.Config{})
+	return addr, root
+}
+
+// netlabFiles runs `netlab files -addr addr args...` and returns its
+// standard output and error.
+func netlabFiles(t *testing.T, addr string, args ...string) (string, string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), append([]string{"files", "-addr", addr}, args...), strings.NewReader(""), &stdout, &stderr)
+	return stdout.String(), stderr.String(), err
+}
+
+func TestFilesCommand(t *testing.T) {
+	addr, root := startFilesServer(t)
+	local := t.TempDir()
+	one := bytes.Repeat([]byte("first file\n"), 20000)
+	two := bytes.Repeat([]byte{0, 1, 2, 3, 255}, 30000)
+	os.WriteFile(filepath.Join(local, "one.txt"), one, 0o644)
+	os.WriteFile(filepath.Join(local, "two.bin"), two, 0o644)
+
+	t.Run("put uploads several files at once and verifies each", func(t *testing.T) {
+		out, bars, err := netlabFiles(t, addr, "put", filepath.Join(local, "one.txt"), filepath.Join(local, "two.bin"))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, bars)
+		}
+		if strings.Count(out, "verified\n") != 2 || !strings.Contains(out, "one.txt") || !strings.Contains(out, "two.bin") {
+			t.Errorf("output %q, want a verified line for each file", out)
+		}
+		for name, want := range map[string][]byte{"one.txt": one, "two.bin": two} {
+			if got, _ := os.ReadFile(filepath.Join(root, name)); !bytes.Equal(got, want) {
+				t.Errorf("server's %s differs from the local file", name)
+			}
+		}
+	})
+
+	t.Run("each transfer has its own progress bar", func(t *testing.T) {
+		c, err := filesrv.Dial(t.Context(), addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var bars, out bytes.Buffer
+		jobs := []transferJob{getJob(c, "one.txt", t.TempDir()), putJob(c, filepath.Join(local, "two.bin"))}
+		// Standard error is no terminal here: make mpb draw anyway.
+		if err := runTransfers(t.Context(), jobs, &bars, &out, mpb.WithAutoRefresh(), mpb.WithWidth(100)); err != nil {
+			t.Fatal(err)
+		}
+		for _, label := range []string{"get one.txt", "put two.bin"} {
+			if !strings.Contains(bars.String(), label) {
+				t.Errorf("no bar for %s in %q", label, bars.String())
+			}
+		}
+		if strings.Count(bars.String(), "verified") < 2 {
+			t.Errorf("bars %q, want each to end verified", bars.String())
+		}
+	})
+
+	t.Run("ls lists the files with their sizes", func(t *testing.T) {
+		out, _, err := netlabFiles(t, addr, "ls")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "        220000  one.txt\n        150000  two.bin\n2 files, 370000 bytes\n"
+		if out != want {
+			t.Errorf("ls printed %q, want %q", out, want)
+		}
+	})
+
+	t.Run("hash prints sums as sha256sum does", func(t *testing.T) {
+		out, _, err := netlabFiles(t, addr, "hash", "one.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := sha(one) + "  one.txt\n"; out != want {
+			t.Errorf("hash printed %q, want %q", out, want)
+		}
+	})
+
+	t.Run("get downloads several files at once and verifies each", func(t *testing.T) {
+		into := t.TempDir()
+		out, _, err := netlabFiles(t, addr, "-q", "-dir", into, "get", "one.txt", "two.bin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(out, "verified\n") != 2 {
+			t.Errorf("output %q, want two verified lines", out)
+		}
+		for name, want := range map[string][]byte{"one.txt": one, "two.bin": two} {
+			if got, _ := os.ReadFile(filepath.Join(into, name)); !bytes.Equal(got, want) {
+				t.Errorf("downloaded %s differs", name)
+			}
+		}
+	})
+
+	t.Run("get resumes a partial local file", func(t *testing.T) {
+		into := t.TempDir()
+		os.WriteFile(filepath.Join(into, "one.txt"), one[:1000], 0o644)
+		out, _, err := netlabFiles(t, addr, "-q", "-dir", into, "get", "one.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, "resumed at 1000") || !strings.Contains(out, "verified") {
+			t.Errorf("output %q, want it to say it resumed at 1000 and verified", out)
+		}
+		if got, _ := os.ReadFile(filepath.Join(into, "one.txt")); !bytes.Equal(got, one) {
+			t.Error("resumed file differs")
+		}
+	})
+
+	t.Run("failures are reported and the other transfers still run", func(t *testing.T) {
+		into := t.TempDir()
+		out, _, err := netlabFiles(t, addr, "-q", "-dir", into, "get", "missing", "one.txt", "../escape")
+		if !errors.Is(err, filesrv.ErrNotFound) || !errors.Is(err, filesrv.ErrInvalidName) {
+			t.Errorf("error %v, want not found and invalid name", err)
+		}
+		if !strings.Contains(out, "one.txt") {
+			t.Errorf("output %q, want the good transfer reported", out)
+		}
+	})
+
+	t.Run("an upload over the server's maximum is refused", func(t *testing.T) {
+		big := filepath.Join(local, "big")
+		os.WriteFile(big, make([]byte, 2<<20), 0o644)
+		if _, _, err := netlabFiles(t, addr, "-q", "put", big); !errors.Is(err, filesrv.ErrTooLarge) {
+			t.Errorf("error %v, want ErrTooLarge", err)
+		}
+	})
+
+	t.Run("bad usage says what to do", func(t *testing.T) {
+		for _, args := range [][]string{{}, {"rm", "x"}, {"get"}, {"ls", "x"}} {
+			if _, _, err := netlabFiles(t, addr, args...); err == nil {
+				t.Errorf("files %v succeeded", args)
+			}
+		}
+	})
+}
+
+// TestNewFilesServiceDefaultRoot checks that serve without -root serves a
+// folder under the user's cache directory, creates it, and says so.
+func TestNewFilesServiceDefaultRoot(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	var stderr bytes.Buffer
+	o := &serveOptions{stderr: &stderr}
+	if _, err := newFilesService(o); err != nil {
+		t.Fatal(err)
+	}
+	defer o.closer()
+	want := filepath.Join(cache, "netlab", "files")
+	if fi, err := os.Stat(want); err != nil || !fi.IsDir() {
+		t.Fatalf("default folder %s: %v", want, err)
+	}
+	if got := stderr.String(); got != "serving files from "+want+"\n" {
+		t.Errorf("said %q", got)
+	}
+}
+
+func sha(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
