@@ -182,6 +182,25 @@ func (c *Client) Who() error { return c.Send("/who") }
 // connection, which ends [Client.Lines]. Close the client afterwards.
 func (c *Client) Quit() error { return c.Send("/quit") }
 
+// CloseWrite shuts down the sending side of the connection (a TCP
+// half-close), which the server takes as leaving: it handles every line sent
+// before, a last one without LF included, tells the others "* NAME left"
+// and closes, which ends [Client.Lines]. Unlike [Client.Quit] there is no
+// "* bye". It is what a script that pipes lines in wants at the end of its
+// input: everything it sent, and nothing it did not.
+func (c *Client) CloseWrite() error {
+	cw, ok := c.conn.(interface{ CloseWrite() error })
+	if !ok {
+		return fmt.Errorf("chat: a %T cannot half-close; use Quit", c.conn)
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := cw.CloseWrite(); err != nil {
+		return fmt.Errorf("chat: close write: %w", err)
+	}
+	return nil
+}
+
 // Close closes the connection and waits for the reader goroutine to exit.
 // Lines not yet taken from [Client.Lines] are dropped. It is safe to call
 // more than once, and from any goroutine but the one running an [OnLine]

@@ -97,6 +97,30 @@ func TestClient(t *testing.T) {
 		}
 	})
 
+	t.Run("CloseWrite leaves after the lines already sent, without a bye", func(t *testing.T) {
+		addr := startChat(t)
+		a := dial(t, addr)
+		expect(t, a, "* welcome guest-1")
+		b := dial(t, addr)
+		expect(t, b, "* welcome guest-2")
+		expect(t, a, "* guest-2 joined")
+		if err := b.Say("last words"); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Who(); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, b, "* online: guest-1 guest-2")
+		if line, ok := <-b.Lines(); ok {
+			t.Fatalf("got %q after the half-close was handled, want the end", line)
+		}
+		expect(t, a, "guest-2: last words")
+		expect(t, a, "* guest-2 left")
+	})
+
 	t.Run("a function given with OnLine gets every line in order", func(t *testing.T) {
 		addr := startChat(t)
 		var (

@@ -1,9 +1,13 @@
 // Package chat is netlab's chat service and its client: a room where every
 // line a client sends reaches every other client, with names, direct messages
 // and a few commands, as PROTOCOLS.md specifies byte for byte. It trades a
-// single shared hub (one lock, one place that knows everyone) for simplicity
-// and for a total order: every client sees joins, renames, leaves and each
-// sender's messages in the same order.
+// single shared hub (one lock, one place that knows everyone, work in
+// proportion to the room for every message) for simplicity and a consistent
+// order: every client sees a join, a rename or a leave at the same point
+// among everyone's messages, and each sender's messages in the order they
+// were sent. (Two senders talking at the same instant may reach two
+// receivers interleaved differently; the protocol promises the order per
+// sender, and so does the hub.)
 //
 // The service is sans-I/O like every netlab service. A session is fed bytes
 // by whatever model runs it, cuts them into lines (any chunking works, one
@@ -31,7 +35,8 @@
 //
 // The hub is an interface so that its state can live elsewhere: the
 // multiprocess model keeps it in the parent process and relays requests and
-// deliveries over a socketpair. [LocalHub] is the in-process one.
+// deliveries over a socketpair (the [Hub] documentation says how). [LocalHub]
+// is the in-process one.
 //
 // Decisions the protocol leaves open, made here the way a user would expect:
 //

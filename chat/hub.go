@@ -37,11 +37,32 @@ var (
 // which name, and who receives which line. Sessions talk to it in messages,
 // each naming the member it comes from by [ID] and the others by name; the
 // hub answers with deliveries, complete protocol lines Sent to [Member]s.
-// That narrow shape (six requests in, lines out) is what lets the state live
-// somewhere else: the multiprocess model keeps the one real hub in the parent
-// process and gives each child a Hub that forwards the requests over a
-// socketpair, while the parent's hub Sends to Members that relay the lines
-// back to the child holding the connection.
+//
+// That narrow shape (six requests in, lines out, no callbacks into sessions)
+// is what lets the state live in another process. The multiprocess model
+// keeps the one real hub, a [LocalHub], in the parent, and gives each child
+// process a relay Hub that speaks over the child's socketpair:
+//
+//   - Child to parent, one message per request: join KEY, leave ID,
+//     rename ID NAME, say ID TEXT, tell ID TO TEXT, who, each tagged with a
+//     request number. KEY is the child's own number for the connection; it
+//     registers KEY → local [netlab.Conn] before it sends the join. Join,
+//     Rename, Tell and Who wait for the answer with their tag (the parent's
+//     ID, an error, the names); Leave and Say need none.
+//   - Parent to child: deliveries, KEY LINE, and answers, TAG RESULT. In the
+//     parent each remote connection is a Member whose Send frames the line
+//     and queues it on that child's socketpair writer — queues, never
+//     writes, with a bound like a Conn's, so a child that stops reading is
+//     cut off instead of stalling the hub. The child's reader hands each
+//     line to the local Conn of its KEY with Conn.Send, so the model's
+//     per-connection bound and drop apply exactly as in one process.
+//   - Order holds because the socketpair is one ordered stream and the
+//     parent answers a request only after queueing the deliveries it caused:
+//     "* welcome guest-N" reaches the connection before Join returns in the
+//     child, as it does with a LocalHub.
+//   - A dropped connection's session calls Leave as usual; if a child dies,
+//     the parent sees its socketpair close and calls Leave for each of that
+//     child's members, so the others see "* NAME left".
 //
 // Every line that follows from a change of the hub's state is delivered by
 // the hub itself, before the request returns and in the same order for every

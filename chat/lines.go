@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"bytes"
 	"errors"
 	"iter"
 )
@@ -38,7 +39,7 @@ type lineSplitter struct {
 func (s *lineSplitter) lines(p []byte) iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
 		for len(p) > 0 {
-			i := indexLF(p)
+			i := bytes.IndexByte(p, '\n')
 			if i < 0 {
 				if !s.keep(p) {
 					yield(nil, errLineTooLong)
@@ -114,15 +115,6 @@ func (s *lineSplitter) rest() (line []byte, ok bool) {
 	line = dropCR(s.partial)
 	s.partial = nil
 	return line, true
-}
-
-func indexLF(p []byte) int {
-	for i, b := range p {
-		if b == '\n' {
-			return i
-		}
-	}
-	return -1
 }
 
 func dropCR(line []byte) []byte {
