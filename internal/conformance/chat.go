@@ -1,0 +1,446 @@
+package conformance
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/chat"
+)
+
+// Chat holds model m to the chat protocol. The transcripts in dir/single
+// (one client at a time) run on every model, those in dir/multi (clients
+// talking at once) on every model that is not Serial, each against a fresh
+// server and a fresh room. Then, with raw TCP clients, what a transcript
+// cannot show: three clients at once, two 200-line bursts arriving whole and
+// in order, a client that never reads while the others move megabytes, a
+// long line refused while it is still arriving, invalid UTF-8, the busy
+// reply, and — on a serial model — a second client left waiting.
+func Chat(t *testing.T, m Model, dir string) {
+	newChat := func(testing.TB) netlab.Service { return chat.New(chat.Options{}) }
+	t.Run("transcripts", func(t *testing.T) {
+		t.Run("single", func(t *testing.T) {
+			RunTranscripts(t, m, filepath.Join(dir, "single"), newChat, netlab.Config{})
+		})
+		t.Run("multi", func(t *testing.T) {
+			if m.Serial {
+				t.Skip("a serial model serves one client at a time: its transcripts are those in single/")
+			}
+			RunTranscripts(t, m, filepath.Join(dir, "multi"), newChat, netlab.Config{})
+		})
+	})
+
+	t.Run("three clients hear each other's messages, renames and leaves", func(t *testing.T) {
+		if m.Serial {
+			t.Skip("a serial model serves one client at a time")
+		}
+		addr, _ := Start(t, m, chat.New(chat.Options{}), netlab.Config{})
+		a, b, c := joinChat(t, addr), joinChat(t, addr), joinChat(t, addr)
+		a.expect(t, "* guest-2 joined", "* guest-3 joined")
+		b.expect(t, "* guest-3 joined")
+
+		a.send(t, "hi all")
+		b.expect(t, "guest-1: hi all")
+		c.expect(t, "guest-1: hi all")
+
+		b.send(t, "/nick bob")
+		b.expect(t, "* you are bob")
+		a.expect(t, "* guest-2 is now bob")
+		c.expect(t, "* guest-2 is now bob")
+
+		c.send(t, "/msg bob psst")
+		b.expect(t, "guest-3 (dm): psst")
+		c.send(t, "/who")
+		c.expect(t, "* online: bob guest-1 guest-3")
+
+		b.send(t, "/quit")
+		b.expect(t, "* bye")
+		b.expectClosed(t)
+		a.expect(t, "* bob left")
+		c.expect(t, "* bob left")
+
+		c.c.Close() // no /quit: the connection just goes
+		a.expect(t, "* guest-3 left")
+		a.send(t, "/who")
+		a.expect(t, "* online: guest-1")
+	})
+
+	t.Run("two 200-line bursts sent at once arrive complete and in order", func(t *testing.T) {
+		if m.Serial {
+			t.Skip("a serial model serves one client at a time")
+		}
+		addr, _ := Start(t, m, chat.New(chat.Options{}), netlab.Config{})
+		a, b, c := joinChat(t, addr), joinChat(t, addr), joinChat(t, addr)
+		a.expect(t, "* guest-2 joined", "* guest-3 joined")
+		b.expect(t, "* guest-3 joined")
+
+		const n = 200
+		burst := func(from string) []byte {
+			var sb strings.Builder
+			for i := range n {
+				fmt.Fprintf(&sb, "%s says %03d %s\n", from, i, strings.Repeat("-", i%50))
+			}
+			return []byte(sb.String())
+		}
+		// Each burst is one write: the server reads it in whatever pieces
+		// TCP delivers and must cut it into 200 lines.
+		for _, p := range []*chatPeer{a, b} {
+			if _, err := p.c.Write(burst(p.name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// c gets both, interleaved somehow, each in its own order; a and b
+		// each get the other's.
+		checkBursts(t, c, n, a.name, b.name)
+		checkBursts(t, a, n, b.name)
+		checkBursts(t, b, n, a.name)
+	})
+
+	t.Run("a client that never reads neither slows the others nor stays", func(t *testing.T) {
+		if m.Serial {
+			t.Skip("a serial model serves one client at a time")
+		}
+		// A small bound, so that the slow client is dropped after a few
+		// hundred kilobytes beyond what the kernel buffers for it.
+		const maxPending = 64 << 10
+		addr, srv := Start(t, m, chat.New(chat.Options{}), netlab.Config{MaxPending: maxPending})
+		slow := Dial(t, addr) // guest-1; reads nothing, not even its welcome
+		a, b := joinChat(t, addr), joinChat(t, addr)
+		a.expect(t, "* guest-3 joined")
+		if a.name != "guest-2" || b.name != "guest-3" {
+			t.Fatalf("the two readers are %s and %s, want guest-2 and guest-3", a.name, b.name)
+		}
+
+		// a and b each send 6000 lines of 1000 bytes (12 MB in all, far
+		// more than the kernel can buffer for slow), and each reads the
+		// other's. Each sender keeps at most 32 lines ahead of its reader,
+		// as a well-behaved client does, so that a and b themselves never
+		// come near the bound: whatever happens to slow, their exchange
+		// goes on at the speed they read.
+		const lines, size, window = 6000, 1000, 32
+		if err := chatExchange(a, b, lines, size, window, "* guest-1 left"); err != nil {
+			t.Fatal(err)
+		}
+
+		// slow was dropped: after what the kernel had buffered for it, it
+		// reads the end of the stream.
+		WaitClosed(t, slow)
+		if sr, ok := srv.(netlab.StatsReporter); ok {
+			if got := sr.Stats().Dropped; got != 1 {
+				t.Errorf("the server dropped %d connections, want 1 (the slow one)", got)
+			}
+		}
+		a.send(t, "/who")
+		a.expect(t, "* online: guest-2 guest-3")
+	})
+
+	t.Run("a 5000-byte line sent in pieces is refused and the connection keeps working", func(t *testing.T) {
+		addr, _ := Start(t, m, chat.New(chat.Options{}), netlab.Config{})
+		a := joinChat(t, addr)
+		var b *chatPeer
+		if !m.Serial {
+			b = joinChat(t, addr)
+			a.expect(t, "* guest-2 joined")
+		}
+		a.c.SetNoDelay(true)
+		// The answer comes as soon as the line passes 4096 bytes, while
+		// the rest is still to be sent: the server never waits for (or
+		// buffers up to) the LF of a line it has already refused.
+		a.write(t, strings.Repeat("x", chat.MaxLine+1))
+		a.expect(t, "! line too long")
+		for _, piece := range []string{strings.Repeat("y", 300), strings.Repeat("z", 300), strings.Repeat("/", 303) + "\n"} {
+			a.write(t, piece)
+		}
+		a.send(t, "after")
+		a.send(t, "/who")
+		if b != nil {
+			a.expect(t, "* online: guest-1 guest-2")
+			b.expect(t, "guest-1: after") // nothing of the long line came first
+		} else {
+			a.expect(t, "* online: guest-1")
+		}
+	})
+
+	t.Run("invalid UTF-8 is refused and the connection keeps working", func(t *testing.T) {
+		addr, _ := Start(t, m, chat.New(chat.Options{}), netlab.Config{})
+		a := joinChat(t, addr)
+		var b *chatPeer
+		if !m.Serial {
+			b = joinChat(t, addr)
+			a.expect(t, "* guest-2 joined")
+		}
+		for _, bad := range []string{
+			"caf\xe9",                   // Latin-1, not UTF-8
+			"\xc3\x28",                  // a lead byte without its continuation
+			"\xc0\xaf",                  // an overlong encoding of '/'
+			"\xed\xa0\x80",              // a UTF-16 surrogate
+			"\xf4\x90\x80\x80",          // beyond U+10FFFF
+			"cut short \xe2\x82",        // a character cut off by the LF
+			"/nick caf\xe9",             // a command is checked first, too
+			"%guest-2%\xff\xfe\xfd\xfc", // and a direct message
+		} {
+			a.send(t, bad)
+			a.expect(t, "! invalid UTF-8")
+		}
+		a.send(t, "fine: \u00e9\u2713\U0001F600")
+		if b != nil {
+			b.expect(t, "guest-1: fine: \u00e9\u2713\U0001F600")
+		}
+		a.send(t, "/who")
+		if b != nil {
+			a.expect(t, "* online: guest-1 guest-2")
+		} else {
+			a.expect(t, "* online: guest-1")
+		}
+	})
+
+	t.Run("a client beyond the connection limit gets the busy reply", func(t *testing.T) {
+		if m.Serial {
+			t.Skip("a serial model leaves the next client waiting in the backlog instead")
+		}
+		addr, _ := Start(t, m, chat.New(chat.Options{}), netlab.Config{MaxConns: 1})
+		joinChat(t, addr) // now it surely holds the one slot
+		second := Dial(t, addr)
+		if got := readAll(t, second); got != "! server busy\n" {
+			t.Errorf("the second client got %q, want \"! server busy\\n\" and a close", got)
+		}
+	})
+
+	t.Run("a serial model welcomes a second client only after the first quits", func(t *testing.T) {
+		if !m.Serial {
+			t.Skip("a concurrent model welcomes every client at once (the three-client test shows it)")
+		}
+		addr, srv := Start(t, m, chat.New(chat.Options{}), netlab.Config{})
+		first := joinChat(t, addr)
+
+		// The second client's connect succeeds (the kernel completes the
+		// handshake and queues it in the listen backlog) and it can send,
+		// but no welcome comes: the server is inside the first's session.
+		second := Dial(t, addr)
+		secondR := bufio.NewReader(second)
+		if _, err := second.Write([]byte("/who\n")); err != nil {
+			t.Fatal(err)
+		}
+		// The first is still served, and alone in the room.
+		first.send(t, "/who")
+		first.expect(t, "* online: guest-1")
+		if sr, ok := srv.(netlab.StatsReporter); ok {
+			if got := sr.Stats().Accepted; got != 1 {
+				t.Fatalf("accepted %d connections while the first is connected, want 1", got)
+			}
+		}
+
+		first.send(t, "/quit")
+		first.expect(t, "* bye")
+		first.expectClosed(t)
+		first.c.Close() // spare the server its linger for our last bytes
+
+		// Only now is the second welcomed, and its /who, waiting in its
+		// socket all along, answered.
+		second.SetReadDeadline(time.Now().Add(Timeout))
+		for _, want := range []string{"* welcome guest-2\n", "* online: guest-2\n"} {
+			if got, err := secondR.ReadString('\n'); got != want {
+				t.Fatalf("the second client got %q (%v), want %q", got, err, want)
+			}
+		}
+	})
+}
+
+// chatPeer is a raw TCP chat client for the harness: it writes bytes and
+// reads lines, and knows nothing of the protocol but its name.
+type chatPeer struct {
+	c    *net.TCPConn
+	r    *bufio.Reader
+	name string // from its welcome
+}
+
+// joinChat connects to the chat server at addr and reads the welcome.
+func joinChat(t testing.TB, addr string) *chatPeer {
+	t.Helper()
+	p := &chatPeer{c: Dial(t, addr)}
+	p.r = bufio.NewReader(p.c)
+	line, err := p.readLine()
+	name, ok := strings.CutPrefix(line, "* welcome ")
+	if err != nil || !ok {
+		t.Fatalf("got %q (%v), want a welcome", line, err)
+	}
+	p.name = name
+	return p
+}
+
+// write sends raw bytes.
+func (p *chatPeer) write(t testing.TB, s string) {
+	t.Helper()
+	if _, err := p.c.Write([]byte(s)); err != nil {
+		t.Fatalf("%s sends %q: %v", p.name, s, err)
+	}
+}
+
+// send sends one line, adding its LF.
+func (p *chatPeer) send(t testing.TB, line string) {
+	t.Helper()
+	p.write(t, line+"\n")
+}
+
+// expect reads one line for each of want (given without LF) and fails the
+// test unless they are exactly those, in order.
+func (p *chatPeer) expect(t testing.TB, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		got, err := p.readLine()
+		if err != nil || got != w {
+			t.Fatalf("%s got %q (%v), want %q", p.name, got, err, w)
+		}
+	}
+}
+
+// expectClosed fails the test unless the server closes the connection
+// with nothing more to read.
+func (p *chatPeer) expectClosed(t testing.TB) {
+	t.Helper()
+	if rest := readAll(t, p.r); rest != "" {
+		t.Fatalf("%s got %q before the close, want nothing", p.name, rest)
+	}
+}
+
+// readLine reads one line and returns it without its LF. A line longer
+// than any the server sends is an error, not a buffer without end.
+func (p *chatPeer) readLine() (string, error) {
+	const most = 64 << 10
+	var line []byte
+	for {
+		frag, err := p.r.ReadSlice('\n')
+		line = append(line, frag...)
+		switch {
+		case err == nil:
+			return string(line[:len(line)-1]), nil
+		case !errors.Is(err, bufio.ErrBufferFull):
+			return string(line), err
+		case len(line) > most:
+			return string(line[:80]) + "…", fmt.Errorf("a line over %d bytes", most)
+		}
+	}
+}
+
+// readAll reads until the server closes and returns what came first; a
+// reset after a close counts as the close.
+func readAll(t testing.TB, r io.Reader) string {
+	t.Helper()
+	var sb strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := r.Read(buf)
+		sb.Write(buf[:n])
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !isReset(err) {
+				t.Fatalf("waiting for the server to close: %v (after %q)", err, sb.String())
+			}
+			return sb.String()
+		}
+	}
+}
+
+// checkBursts reads n lines from each sender in from, in whatever
+// interleaving, and fails the test unless each sender's lines are complete
+// and in order.
+func checkBursts(t testing.TB, p *chatPeer, n int, from ...string) {
+	t.Helper()
+	next := map[string]int{}
+	for range n * len(from) {
+		line, err := p.readLine()
+		if err != nil {
+			t.Fatalf("%s: %v after %v lines", p.name, err, next)
+		}
+		sender, text, _ := strings.Cut(line, ": ")
+		i := next[sender]
+		if want := fmt.Sprintf("%s says %03d %s", sender, i, strings.Repeat("-", i%50)); text != want || !slices.Contains(from, sender) {
+			t.Fatalf("%s got %q, want line %d from one of %q", p.name, line, i, from)
+		}
+		next[sender]++
+	}
+}
+
+// chatExchange has a and b each send lines numbered lines of size bytes and
+// read the other's, at once, and returns the first thing that went wrong.
+// Each sender keeps at most window lines ahead of what its reader has
+// received. Each reader must also see the announcement want (a third
+// client leaving) somewhere among the lines, and nothing else.
+func chatExchange(a, b *chatPeer, lines, size, window int, want string) error {
+	deadline := time.Now().Add(Timeout)
+	a.c.SetDeadline(deadline)
+	b.c.SetDeadline(deadline)
+	stop := make(chan struct{}) // closed on the first error: every goroutine gives up
+	var once sync.Once
+	var firstErr error
+	fail := func(err error) {
+		once.Do(func() {
+			firstErr = err
+			close(stop)
+			a.c.Close() // unblocks reads and writes
+			b.c.Close()
+		})
+	}
+	pad := strings.Repeat("m", size-len("000000 ")-1)
+	var wg sync.WaitGroup
+	for _, dir := range []struct{ from, to *chatPeer }{{a, b}, {b, a}} {
+		tokens := make(chan struct{}, window)
+		for range window {
+			tokens <- struct{}{}
+		}
+		wg.Go(func() { // the sender
+			w := bufio.NewWriterSize(dir.from.c, 64<<10)
+			for i := range lines {
+				select {
+				case <-tokens:
+				case <-stop:
+					return
+				}
+				fmt.Fprintf(w, "%06d %s\n", i, pad)
+				if len(tokens) == 0 || i == lines-1 {
+					// Flush only when out of tokens: whole windows per
+					// write, not one syscall a line.
+					if err := w.Flush(); err != nil {
+						fail(fmt.Errorf("%s sends line %d: %w", dir.from.name, i, err))
+						return
+					}
+				}
+			}
+		})
+		wg.Go(func() { // the receiver
+			next, seen := 0, false
+			prefix := dir.from.name + ": "
+			for next < lines || !seen {
+				line, err := dir.to.readLine()
+				if err != nil {
+					fail(fmt.Errorf("%s, having %d of %s's lines (announcement seen: %v): %w", dir.to.name, next, dir.from.name, seen, err))
+					return
+				}
+				if line == want {
+					seen = true
+					continue
+				}
+				if line != prefix+fmt.Sprintf("%06d %s", next, pad) {
+					fail(fmt.Errorf("%s got %.60q…, want %s's line %d", dir.to.name, line, dir.from.name, next))
+					return
+				}
+				next++
+				tokens <- struct{}{}
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr == nil {
+		a.c.SetDeadline(time.Now().Add(Timeout))
+		b.c.SetDeadline(time.Now().Add(Timeout))
+	}
+	return firstErr
+}
