@@ -1,14 +1,25 @@
 package netlab_test
 
 import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"sync"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/internal/workload"
 	"github.com/netlab-go/netlab/iterative"
 	"github.com/netlab-go/netlab/perconn"
+	"github.com/netlab-go/netlab/pool"
 )
 
 // models is the comparison table: every model netlab has, in the order the
@@ -20,7 +31,13 @@ var models = []conformance.Model{
 	{Name: "perconn", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
 		return perconn.New(svc, cfg), nil
 	}},
+	{Name: "pool", Limit: poolWorkers, New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+		return pool.New(svc, cfg, pool.Options{Workers: poolWorkers}), nil
+	}},
 }
+
+// poolWorkers is the pool's size in the comparison: its command-line default.
+const poolWorkers = 64
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
@@ -31,4 +48,249 @@ func TestEcho(t *testing.T) {
 			conformance.Echo(t, m, "testdata/echo")
 		})
 	}
+}
+
+// The characteristic tests show what makes each model what it is. They are
+// written against the behaviour a client sees, synchronised on bytes
+// arriving, so each one would fail — or hang until its deadline — on a model
+// without the property.
+
+func TestIterativeServesASecondClientOnlyAfterTheFirstLeaves(t *testing.T) {
+	addr, srv := conformance.Start(t, models[0], echo.New(), netlab.Config{})
+	stats := srv.(netlab.StatsReporter)
+
+	first := conformance.Dial(t, addr)
+	roundTrip(t, first, "first, hello\n")
+
+	// The second client's connect succeeds — the kernel completes the
+	// handshake and queues it in the listen backlog — and it can send.
+	second := conformance.Dial(t, addr)
+	if _, err := second.Write([]byte("second, waiting\n")); err != nil {
+		t.Fatal(err)
+	}
+	// The first client keeps being served meanwhile. The server has not even
+	// accepted the second: its accept loop is inside the first's session.
+	roundTrip(t, first, "first, still here\n")
+	if got := stats.Stats().Accepted; got != 1 {
+		t.Fatalf("accepted %d connections while the first client is connected, want 1", got)
+	}
+
+	// The first leaves; only now is the second accepted and answered.
+	first.Close()
+	expect(t, second, "second, waiting\n")
+	if got := stats.Stats().Accepted; got != 2 {
+		t.Fatalf("accepted %d connections, want 2", got)
+	}
+}
+
+func TestConcurrentModelsServeManyClientsAtOnce(t *testing.T) {
+	for _, m := range models {
+		if m.Serial {
+			continue
+		}
+		t.Run(m.Name, func(t *testing.T) {
+			addr, _ := conformance.Start(t, m, echo.New(), netlab.Config{})
+			// Every client stays connected while the next one talks: a model
+			// that served one at a time would never answer the second.
+			n := 100
+			if m.Limit > 0 {
+				n = m.Limit // a pool answers exactly as many as it has workers
+			}
+			var clients []net.Conn
+			for i := range n {
+				c := conformance.Dial(t, addr)
+				roundTrip(t, c, fmt.Sprintf("client %d\n", i))
+				clients = append(clients, c)
+			}
+			for i, c := range clients {
+				roundTrip(t, c, fmt.Sprintf("client %d, again\n", i))
+			}
+		})
+	}
+}
+
+func TestAClientThatStopsReadingDoesNotStallOthers(t *testing.T) {
+	for _, m := range models {
+		if m.Serial {
+			continue
+		}
+		t.Run(m.Name, func(t *testing.T) {
+			addr, _ := conformance.Start(t, m, echo.New(), netlab.Config{MaxPending: 256 << 10})
+
+			// The slow client sends far more than the socket buffers and the
+			// server's queue can hold, and never reads its echo. The server
+			// must stop reading from it (backpressure) rather than buffer
+			// without bound or block anyone else.
+			slow := conformance.Dial(t, addr)
+			wrote := make(chan error, 1)
+			go func() {
+				_, err := slow.Write(make([]byte, 64<<20))
+				wrote <- err
+			}()
+
+			other := conformance.Dial(t, addr)
+			for i := range 200 {
+				roundTrip(t, other, fmt.Sprintf("still served %d\n", i))
+			}
+			select {
+			case err := <-wrote:
+				t.Fatalf("the server took all 64 MiB from a client that reads nothing (write returned %v): no backpressure", err)
+			default:
+			}
+			slow.Close()
+			<-wrote
+		})
+	}
+}
+
+func roundTrip(t testing.TB, c net.Conn, msg string) {
+	t.Helper()
+	if _, err := c.Write([]byte(msg)); err != nil {
+		t.Fatalf("send %q: %v", msg, err)
+	}
+	expect(t, c, msg)
+}
+
+func expect(t testing.TB, c net.Conn, want string) {
+	t.Helper()
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, []byte(want)) {
+		t.Fatalf("got %q (%v), want %q", got, err, want)
+	}
+}
+
+// Benchmarks. Each reports requests per second and latency percentiles from
+// the same run; compare models as ratios within one run, since the machine
+// the numbers come from is shared and noisy:
+//
+//	go test -run '^$' -bench 'Echo' -benchtime 20000x .
+
+// echoConns are the connection counts the echo benchmarks sweep.
+var echoConns = []int{1, 50, 1000}
+
+func BenchmarkEcho(b *testing.B) {
+	for _, conns := range echoConns {
+		b.Run(fmt.Sprintf("conns=%d/model=baseline", conns), func(b *testing.B) {
+			benchEcho(b, startBaseline(b), conns)
+		})
+		for _, m := range models {
+			if !m.Serves(conns) {
+				continue // the clients beyond its limit would only measure waiting
+			}
+			b.Run(fmt.Sprintf("conns=%d/model=%s", conns, m.Name), func(b *testing.B) {
+				addr, _ := conformance.Start(b, m, echo.New(), netlab.Config{})
+				benchEcho(b, addr, conns)
+			})
+		}
+	}
+}
+
+func benchEcho(b *testing.B, addr string, conns int) {
+	ctx, cancel := context.WithTimeout(b.Context(), 5*time.Minute)
+	defer cancel()
+	b.ResetTimer()
+	res, err := workload.Echo(ctx, addr, conns, 64, int64(b.N))
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(res.OpsPerSec(), "req/s")
+	b.ReportMetric(float64(res.Percentile(50).Microseconds()), "p50-µs")
+	b.ReportMetric(float64(res.Percentile(99).Microseconds()), "p99-µs")
+}
+
+// startBaseline runs the smallest correct goroutine-per-connection echo
+// server there is — read into a buffer, write it back — as the yardstick
+// for what perconn's queue, backpressure and bookkeeping cost.
+func startBaseline(b *testing.B) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Go(func() {
+				buf := make([]byte, 16<<10)
+				for {
+					n, err := c.Read(buf)
+					if err != nil {
+						c.Close()
+						return
+					}
+					if _, err := c.Write(buf[:n]); err != nil {
+						c.Close()
+						return
+					}
+				}
+			})
+		}
+	})
+	b.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return l.Addr().String()
+}
+
+// BenchmarkIdleConnMemory opens idle echo connections and reports what each
+// costs the process (heap and goroutine stacks, both ends of the loopback
+// connection included), the number that decides how many clients a
+// model can hold:
+//
+//	go test -run '^$' -bench IdleConnMemory -benchtime 1x .
+func BenchmarkIdleConnMemory(b *testing.B) {
+	const n = 2000
+	for _, m := range models {
+		if !m.Serves(n) {
+			continue
+		}
+		b.Run("model="+m.Name, func(b *testing.B) {
+			for b.Loop() {
+				addr, srv := conformance.Start(b, m, echo.New(), netlab.Config{})
+				before := inUse()
+				var clients []net.Conn
+				for range n {
+					c, err := net.Dial("tcp", addr)
+					if err != nil {
+						b.Fatal(err)
+					}
+					clients = append(clients, c)
+				}
+				// Wait until the server has accepted them all: the
+				// connections are only worth measuring once served.
+				for srv.(netlab.StatsReporter).Stats().Active < n {
+					runtime.Gosched()
+				}
+				after := inUse()
+				b.ReportMetric(float64(after-before)/n, "B/conn")
+				for _, c := range clients {
+					c.Close()
+				}
+			}
+		})
+	}
+}
+
+// inUse returns the bytes of heap and goroutine stack in use after a
+// collection.
+func inUse() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapInuse + ms.StackInuse)
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/iterative"
 	"github.com/netlab-go/netlab/perconn"
+	"github.com/netlab-go/netlab/pool"
 )
 
 func init() {
@@ -13,6 +14,13 @@ func init() {
 		}},
 		{"perconn", func(svc netlab.Service, cfg netlab.Config, _ *serveOptions) (netlab.Server, error) {
 			return perconn.New(svc, cfg), nil
+		}},
+		{"pool", func(svc netlab.Service, cfg netlab.Config, o *serveOptions) (netlab.Server, error) {
+			var overflow pool.Overflow
+			if err := overflow.Set(o.overflow); err != nil {
+				return nil, err
+			}
+			return pool.New(svc, cfg, pool.Options{Workers: o.workers, Overflow: overflow}), nil
 		}},
 	}
 }

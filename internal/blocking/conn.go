@@ -183,11 +183,17 @@ func (c *Conn) call(f func()) (ok bool) {
 	return true
 }
 
+// updateIdle asks the session whether it is between requests. Idle is
+// session code too, so it runs under call's panic recovery.
 func (c *Conn) updateIdle() {
-	if i, ok := c.sess.(netlab.Idler); ok {
-		c.idle.Store(i.Idle())
-	} else {
+	i, ok := c.sess.(netlab.Idler)
+	if !ok {
 		c.idle.Store(true)
+		return
+	}
+	var idle bool
+	if c.call(func() { idle = i.Idle() }) {
+		c.idle.Store(idle)
 	}
 }
 

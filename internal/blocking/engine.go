@@ -34,6 +34,7 @@ type Engine struct {
 	listeners map[net.Listener]struct{} // guarded by mu
 	conns     map[*Conn]struct{}        // guarded by mu
 	closing   bool                      // Shutdown or Close was called; guarded by mu
+	done      chan struct{}             // closed when closing becomes true
 
 	wg sync.WaitGroup // every goroutine the engine or a model started for a connection
 
@@ -51,6 +52,7 @@ func NewEngine(svc netlab.Service, cfg netlab.Config) *Engine {
 		log:       cfg.Logger,
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*Conn]struct{}),
+		done:      make(chan struct{}),
 	}
 }
 
@@ -101,7 +103,11 @@ func (e *Engine) Accept(l net.Listener) (net.Conn, error) {
 		}
 		pause = min(max(2*pause, 5*time.Millisecond), time.Second)
 		e.log.Error("accept failed; retrying", "err", err, "pause", pause)
-		time.Sleep(pause)
+		select {
+		case <-time.After(pause):
+		case <-e.done: // Shutdown need not wait out the pause
+			return nil, netlab.ErrServerClosed
+		}
 	}
 }
 
@@ -190,7 +196,10 @@ func (e *Engine) Stats() netlab.Stats {
 // accept loop returns ErrServerClosed.
 func (e *Engine) beginClose() {
 	e.mu.Lock()
-	e.closing = true
+	if !e.closing {
+		e.closing = true
+		close(e.done)
+	}
 	for l := range e.listeners {
 		l.Close()
 		delete(e.listeners, l)

@@ -30,6 +30,23 @@ type Model struct {
 	// that need two clients talking at once skip it and show its
 	// head-of-line blocking instead.
 	Serial bool
+
+	// Limit is the most sessions the model runs at once (a pool's
+	// workers), or 0 for no limit but the configuration's MaxConns. Tests
+	// and benchmarks that hold more clients open than this skip the model
+	// or stay under it.
+	Limit int
+}
+
+// Serves reports whether m serves n clients at once.
+func (m Model) Serves(n int) bool {
+	switch {
+	case m.Serial:
+		return n <= 1
+	case m.Limit > 0:
+		return n <= m.Limit
+	}
+	return true
 }
 
 // Timeout bounds every wait in the harness: a read that should succeed, a

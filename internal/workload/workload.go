@@ -80,14 +80,12 @@ type Client interface {
 // returns what they measured. dial is called concurrently.
 func Run(ctx context.Context, conns int, ops int64, dial func(ctx context.Context, i int) (Client, error)) (Result, error) {
 	clients := make([]Client, conns)
-	defer func() {
+	if err := dialAll(ctx, clients, dial); err != nil {
 		for _, c := range clients {
 			if c != nil {
 				c.Close()
 			}
 		}
-	}()
-	if err := dialAll(ctx, clients, dial); err != nil {
 		return Result{}, err
 	}
 
@@ -115,9 +113,13 @@ func Run(ctx context.Context, conns int, ops int64, dial func(ctx context.Contex
 	start := time.Now()
 	for i, c := range clients {
 		wg.Go(func() {
+			// A client leaves as soon as it is done, as real ones do: a
+			// model that serves a bounded number at once (pool, iterative)
+			// then gets to the clients still waiting.
+			defer c.Close()
 			for range budget {
 				if err := c.Op(runCtx, &recs[i]); err != nil {
-					if runCtx.Err() == nil {
+					if !over(runCtx) {
 						mu.Lock()
 						if firstErr == nil {
 							firstErr = fmt.Errorf("client %d: %w", i, err)
@@ -166,4 +168,16 @@ func dialAll(ctx context.Context, clients []Client, dial func(ctx context.Contex
 		}
 	}
 	return nil
+}
+
+// over reports whether ctx has ended or its deadline has passed. The two
+// differ for a moment: a connection whose deadline is ctx's fails its read
+// before ctx's own timer has fired, and that failure is the end of the run,
+// not an error.
+func over(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/internal/workload"
+)
+
+func init() {
+	register(&command{
+		name:  "compare",
+		usage: "compare [-services echo,chat,files] [-models ...] [-duration 1s] [-svg FILE]",
+		short: "run every model × service on loopback and print a table (and an SVG chart)",
+		run:   runCompare,
+	})
+}
+
+// A row is one cell of the comparison: a service under a model at a load.
+type row struct {
+	service, model string
+	load           string  // what the clients did: "50 conns", "8 downloads"
+	conns          int     // clients at once
+	unit           string  // what rate counts: "req/s", "deliveries/s", "MB/s"
+	rate           float64 // throughput in unit
+	p50, p99       time.Duration
+	note           string // why a cell is empty, or what to keep in mind
+}
+
+// A sweep measures one service on one running server, once per load.
+type sweep struct {
+	service string
+	new     func(o *serveOptions) (netlab.Service, error)
+	loads   []int // connection counts
+	unit    string
+	// run measures conns clients against addr until ctx ends.
+	run func(ctx context.Context, addr string, conns int) (workload.Result, error)
+	// rate picks the throughput figure from a result.
+	rate func(workload.Result) float64
+	// setup prepares a fresh service before a run (files: the download);
+	// nil if nothing is needed.
+	setup func(svc netlab.Service) error
+}
+
+// sweeps lists what compare measures, service by service; each service adds
+// its own in an init function next to it.
+var sweeps []sweep
+
+func init() {
+	sweeps = append(sweeps, sweep{
+		service: "echo",
+		new:     func(o *serveOptions) (netlab.Service, error) { s, _ := findService("echo"); return s.new(o) },
+		loads:   []int{1, 50, 500},
+		unit:    "req/s",
+		run: func(ctx context.Context, addr string, conns int) (workload.Result, error) {
+			return workload.Echo(ctx, addr, conns, 64, 1<<40)
+		},
+		rate: workload.Result.OpsPerSec,
+	})
+}
+
+func runCompare(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet(commands["compare"], stderr)
+	servicesFlag := fs.String("services", strings.Join(sweepServices(), ","), "services to measure, comma-separated")
+	modelsFlag := fs.String("models", strings.Join(modelNames(), ","), "models to measure, comma-separated")
+	duration := fs.Duration("duration", time.Second, "how long each cell runs")
+	svgPath := fs.String("svg", "", "also draw the throughput chart as SVG to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var chosen []sweep
+	for _, name := range splitList(*servicesFlag) {
+		i := slices.IndexFunc(sweeps, func(s sweep) bool { return s.service == name })
+		if i < 0 {
+			return oneOf("services", name, sweepServices())
+		}
+		chosen = append(chosen, sweeps[i])
+	}
+	var ms []modelEntry
+	for _, name := range splitList(*modelsFlag) {
+		m, ok := findModel(name)
+		if !ok {
+			return oneOf("models", name, modelNames())
+		}
+		ms = append(ms, m)
+	}
+
+	fmt.Fprintf(stdout, "netlab compare: %d service(s) × %d model(s) on loopback, %v per cell, every model in this one process.\n", len(chosen), len(ms), *duration)
+	fmt.Fprintln(stdout, "Compare models by their ratios within one run; absolute numbers depend on the machine and its load.")
+	fmt.Fprintln(stdout)
+	var rows []row
+	for _, sw := range chosen {
+		for _, conns := range sw.loads {
+			for _, m := range ms {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				r := measure(ctx, sw, m, conns, *duration)
+				rows = append(rows, r)
+			}
+		}
+	}
+	printTable(stdout, rows)
+	if *svgPath != "" {
+		if err := drawChart(*svgPath, rows); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nchart written to %s\n", *svgPath)
+	}
+	return nil
+}
+
+// measure starts a fresh server of model m for the sweep's service, runs the
+// load for d and returns the row.
+func measure(ctx context.Context, sw sweep, m modelEntry, conns int, d time.Duration) row {
+	r := row{service: sw.service, model: m.name, conns: conns, unit: sw.unit, load: fmt.Sprintf("%d conns", conns)}
+	if m.name == "iterative" && conns > 1 {
+		r.note = "serves one client at a time: the other clients would wait for the first to leave"
+		return r
+	}
+	o := &serveOptions{maxPending: netlab.DefaultMaxPending, maxUpload: 4 << 30, stderr: io.Discard, workers: 64, overflow: "wait"}
+	o.logger = slog.New(slog.DiscardHandler)
+	fail := func(err error) row { r.note = "error: " + err.Error(); return r }
+	svc, err := sw.new(o)
+	if err != nil {
+		return fail(err)
+	}
+	if o.closer != nil {
+		defer o.closer()
+	}
+	if sw.setup != nil {
+		if err := sw.setup(svc); err != nil {
+			return fail(err)
+		}
+	}
+	// Room for every client, whatever the model's defaults.
+	srv, err := m.new(svc, netlab.Config{MaxConns: conns + 16, Logger: o.logger}, o)
+	if err != nil {
+		return fail(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fail(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+		<-served
+	}()
+
+	rctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	res, err := sw.run(rctx, l.Addr().String(), conns)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fail(err)
+	}
+	r.rate = sw.rate(res)
+	r.p50, r.p99 = res.Percentile(50), res.Percentile(99)
+	if m.name == "pool" && conns > o.workers {
+		r.note = fmt.Sprintf("%d workers: the other %d clients waited for one", o.workers, conns-o.workers)
+	}
+	return r
+}
+
+func printTable(w io.Writer, rows []row) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "service\tmodel\tload\tthroughput\t\tp50\tp99\t")
+	for _, r := range rows {
+		if r.note != "" && r.rate == 0 {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t—\t\t—\t—\t  %s\n", r.service, r.model, r.load, r.note)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t  %s\n", r.service, r.model, r.load,
+			humanRate(r.rate), r.unit, roundLatency(r.p50), roundLatency(r.p99), r.note)
+	}
+	tw.Flush()
+}
+
+func humanRate(v float64) string {
+	switch {
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+}
+
+func roundLatency(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond).String()
+	default:
+		return d.Round(time.Microsecond).String()
+	}
+}
+
+func sweepServices() []string {
+	var names []string
+	for _, s := range sweeps {
+		names = append(names, s.service)
+	}
+	return names
+}
+
+func splitList(s string) []string {
+	var out []string
+	for f := range strings.SplitSeq(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
