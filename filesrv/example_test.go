@@ -1,0 +1,74 @@
+package filesrv_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/filesrv"
+	"github.com/netlab-go/netlab/perconn"
+)
+
+// Serve a folder on the goroutine-per-connection model, upload a file to
+// it, list it and download it back. Both transfers are verified by SHA-256.
+func Example() {
+	dir, err := os.MkdirTemp("", "filesrv-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	svc, err := filesrv.New(dir, filesrv.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer svc.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := perconn.New(svc, netlab.Config{})
+	go srv.Serve(l)
+	defer srv.Shutdown(context.Background())
+
+	ctx := context.Background()
+	c, err := filesrv.Dial(ctx, l.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	up, err := c.Upload(ctx, "greeting.txt", strings.NewReader("hello, files\n"), 13, filesrv.UploadOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("uploaded", up.Name, up.Size, "bytes, verified:", up.Verified)
+
+	list, err := c.List(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, e := range list {
+		fmt.Println("listed", e.Size, e.Name)
+	}
+
+	var got bytes.Buffer
+	down, err := c.Download(ctx, "greeting.txt", &got, filesrv.DownloadOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("downloaded %q, sha256 %s…, verified: %v\n", got.String(), down.SHA256[:16], down.Verified)
+
+	_, err = c.Hash(ctx, "../etc/passwd")
+	fmt.Println(err)
+	// Output:
+	// uploaded greeting.txt 13 bytes, verified: true
+	// listed 13 greeting.txt
+	// downloaded "hello, files\n", sha256 de87f09feb74b4bc…, verified: true
+	// filesrv: hash "../etc/passwd": filesrv: server said ERR invalid name
+}
