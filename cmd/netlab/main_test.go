@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain doubles as the netlab binary: with NETLAB_TEST_MAIN=1 in its
+// environment the test executable runs main() with the arguments after
+// "--" instead of the tests (os/exec's helper-process pattern). Tests use it
+// to run `netlab serve` as a real process that outside clients talk to and
+// that receives real signals.
+func TestMain(m *testing.M) {
+	if os.Getenv("NETLAB_TEST_MAIN") == "1" {
+		for i, a := range os.Args {
+			if a == "--" {
+				os.Args = append([]string{"netlab"}, os.Args[i+1:]...)
+				break
+			}
+		}
+		main()
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// netlabProcess is `netlab serve …` running in a child process.
+type netlabProcess struct {
+	cmd  *exec.Cmd
+	addr string
+	out  *bufio.Reader // the rest of its standard output
+}
+
+// startServe runs `netlab serve args…` in a child process and waits for its
+// "listening on" line. The child is interrupted and waited for when the test
+// ends.
+func startServe(t *testing.T, args ...string) *netlabProcess {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--", "serve"}, args...)...)
+	cmd.Env = append(os.Environ(), "NETLAB_TEST_MAIN=1")
+	cmd.Stderr = &testWriter{t: t}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &netlabProcess{cmd: cmd, out: bufio.NewReader(stdout)}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Signal(os.Interrupt)
+			cmd.Wait()
+		}
+	})
+	line, err := p.out.ReadString('\n')
+	if err != nil {
+		t.Fatalf("netlab serve %s: no 'listening on' line: %v", strings.Join(args, " "), err)
+	}
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+	if !ok {
+		t.Fatalf("netlab serve printed %q, want 'listening on HOST:PORT'", line)
+	}
+	p.addr = addr
+	return p
+}
+
+// testWriter sends a child's standard error to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.t.Logf("netlab: %s", bytes.TrimRight(p, "\n"))
+	return len(p), nil
+}
+
+func dialRaw(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func expectLine(t *testing.T, r *bufio.Reader, want string) {
+	t.Helper()
+	got, err := r.ReadString('\n')
+	if err != nil || got != want {
+		t.Fatalf("got %q (%v), want %q", got, err, want)
+	}
+}
+
+// The issue's acceptance test, from outside: four clients connect to
+// `netlab serve` at once and send a line. perconn answers all four while
+// all are connected; iterative answers exactly one, and the next only when
+// the one before has left.
+func TestServeAnswersFourClientsAsTheModelSays(t *testing.T) {
+	t.Run("perconn answers all four at once", func(t *testing.T) {
+		p := startServe(t, "-model", "perconn", "-service", "echo", "-addr", "127.0.0.1:0")
+		var readers []*bufio.Reader
+		for i := range 4 {
+			c := dialRaw(t, p.addr)
+			fmt.Fprintf(c, "client %d\n", i)
+			readers = append(readers, bufio.NewReader(c))
+		}
+		for i, r := range readers {
+			expectLine(t, r, fmt.Sprintf("client %d\n", i))
+		}
+	})
+
+	t.Run("iterative answers exactly one, then the next as each leaves", func(t *testing.T) {
+		logFile := filepath.Join(t.TempDir(), "serve.log")
+		p := startServe(t, "-model", "iterative", "-service", "echo", "-addr", "127.0.0.1:0", "-log", logFile)
+		var conns []net.Conn
+		var readers []*bufio.Reader
+		for i := range 4 {
+			c := dialRaw(t, p.addr)
+			fmt.Fprintf(c, "client %d\n", i)
+			conns = append(conns, c)
+			readers = append(readers, bufio.NewReader(c))
+		}
+		for i := range 4 {
+			expectLine(t, readers[i], fmt.Sprintf("client %d\n", i))
+			// The server's log, written as things happen, shows it has
+			// opened exactly the clients answered so far: the others are
+			// still waiting in the listen backlog, unaccepted.
+			if got := countOpens(t, logFile); got != i+1 {
+				t.Fatalf("after answering %d clients the server had opened %d", i+1, got)
+			}
+			conns[i].Close()
+		}
+	})
+}
+
+var openRecord = regexp.MustCompile(`(?m)^time=\S+ level=DEBUG msg=open peer=127\.0\.0\.1:\d+$`)
+
+func countOpens(t *testing.T, logFile string) int {
+	t.Helper()
+	b, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(openRecord.FindAll(b, -1))
+}
+
+func TestServeLogsTrafficAtDebugLevel(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "serve.log")
+	p := startServe(t, "-model", "perconn", "-service", "echo", "-addr", "127.0.0.1:0", "-log", logFile)
+	c := dialRaw(t, p.addr)
+	fmt.Fprint(c, "ping\n")
+	expectLine(t, bufio.NewReader(c), "ping\n")
+	c.Close()
+	p.cmd.Process.Signal(os.Interrupt)
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("netlab serve exited with %v after SIGINT, want success", err)
+	}
+	b, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`level=DEBUG msg=open peer=127.0.0.1:`,
+		`level=DEBUG msg=recv peer=127.0.0.1:`,
+		`bytes=5 data="\"ping\\n\""`,
+		`level=DEBUG msg=send peer=127.0.0.1:`,
+		`level=DEBUG msg=closed peer=127.0.0.1:`,
+		`level=INFO msg=stopped`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("log lacks %s:\n%s", want, b)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^time=\d{4}-\d\d-\d\dT`).Match(b) {
+		t.Errorf("log records carry no time:\n%s", b)
+	}
+}
+
+func TestServeShutsDownGracefullyOnSIGTERM(t *testing.T) {
+	p := startServe(t, "-model", "perconn", "-service", "echo", "-addr", "127.0.0.1:0")
+	c := dialRaw(t, p.addr)
+	r := bufio.NewReader(c)
+	fmt.Fprint(c, "before\n")
+	expectLine(t, r, "before\n")
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	// The idle client is closed by the server, and the process exits 0.
+	if rest, err := io.ReadAll(r); err != nil || len(rest) > 0 {
+		t.Fatalf("after SIGTERM the client read %q (%v), want a clean close", rest, err)
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("netlab serve exited with %v after SIGTERM, want success", err)
+	}
+}
+
+func TestServeRejectsBadCommandLines(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no flags", nil, "-model, -service and -addr are required"},
+		{"an unknown model", []string{"-model", "forking", "-service", "echo", "-addr", "127.0.0.1:0"}, `-model "forking": want one of iterative, perconn`},
+		{"an unknown service", []string{"-model", "perconn", "-service", "http", "-addr", "127.0.0.1:0"}, `-service "http": want one of echo`},
+		{"an address in use", []string{"-model", "perconn", "-service", "echo", "-addr", "256.0.0.1:1"}, "serve: listen tcp"},
+		{"a size that is not one", []string{"-max-pending", "lots"}, `"lots" is not a size`},
+		{"a stray argument", []string{"-model", "perconn", "-service", "echo", "-addr", "127.0.0.1:0", "extra"}, `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(t.Context(), append([]string{"serve"}, tt.args...), nil, &stdout, &stderr)
+			if err == nil {
+				t.Fatal("serve accepted a bad command line")
+			}
+			if !strings.Contains(err.Error()+stderr.String(), tt.want) {
+				t.Fatalf("error %q (stderr %q) does not say %q", err, stderr.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestEchoCommandSendsStdinAndPrintsTheReply(t *testing.T) {
+	addr := serveInProcess(t, "perconn", "echo")
+	var stdout, stderr bytes.Buffer
+	in := strings.NewReader("hello\nworld\n")
+	if err := run(t.Context(), []string{"echo", "-addr", addr}, in, &stdout, &stderr); err != nil {
+		t.Fatalf("netlab echo: %v (%s)", err, stderr.String())
+	}
+	if got := stdout.String(); got != "hello\nworld\n" {
+		t.Fatalf("netlab echo printed %q", got)
+	}
+}
+
+func TestCompareMeasuresEveryModelAndDrawsAChart(t *testing.T) {
+	svg := filepath.Join(t.TempDir(), "compare.svg")
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), []string{"compare", "-services", "echo", "-duration", "100ms", "-svg", svg}, nil, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("compare: %v (%s)", err, stderr.String())
+	}
+	out := stdout.String()
+	for _, m := range modelNames() {
+		if !regexp.MustCompile(`echo\s+` + m + `\s+1 conns\s+\d+\s+req/s`).MatchString(out) {
+			t.Errorf("compare printed no measurement for %s with one client:\n%s", m, out)
+		}
+	}
+	b, err := os.ReadFile(svg)
+	if err != nil || !bytes.Contains(b, []byte("<svg")) {
+		t.Fatalf("no SVG chart written (%v)", err)
+	}
+}
+
+// serveInProcess runs `netlab serve` in this process on a free port and
+// returns its address; the server is shut down when the test ends.
+func serveInProcess(t *testing.T, model, service string, extra ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		args := append([]string{"serve", "-model", model, "-service", service, "-addr", "127.0.0.1:0"}, extra...)
+		done <- run(ctx, args, nil, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("serve: %v (%v)", err, <-done)
+	}
+	go io.Copy(io.Discard, pr)
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
+}
