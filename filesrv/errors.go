@@ -8,8 +8,11 @@ type ProtocolError struct {
 	Reason string
 }
 
-// Error implements error.
-func (e *ProtocolError) Error() string { return "filesrv: server said ERR " + e.Reason }
+// Error implements error. It is the reason alone ("not found"), the way
+// io.EOF is "EOF": the client checks names before sending them, so the
+// same error may come from either side, and callers wrap it with the
+// operation and the name.
+func (e *ProtocolError) Error() string { return e.Reason }
 
 // Is reports whether target is a ProtocolError with the same reason, so that
 // errors.Is(err, ErrNotFound) holds for a reply parsed off the wire.

@@ -70,5 +70,5 @@ func Example() {
 	// uploaded greeting.txt 13 bytes, verified: true
 	// listed 13 greeting.txt
 	// downloaded "hello, files\n", sha256 de87f09feb74b4bc…, verified: true
-	// filesrv: hash "../etc/passwd": filesrv: server said ERR invalid name
+	// filesrv: hash "../etc/passwd": invalid name
 }
