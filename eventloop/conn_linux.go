@@ -1,0 +1,193 @@
+package eventloop
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+
+	"github.com/netlab-go/netlab"
+)
+
+// Connection states, as other goroutines see them. A conn only moves forward.
+const (
+	stateOpen    = iota // reading and sending
+	stateClosing        // Close was called: flush the queue, then FIN, then linger
+	stateClosed         // dropped or finished: nothing more is sent
+)
+
+// A conn is one client socket served by one loop, and the [netlab.Conn] its
+// session answers through.
+//
+// Only the owning loop ever touches the socket: other goroutines (a chat
+// broadcast on another loop) only append to the output queue and tell the
+// loop. That single-owner rule is what makes a closed descriptor safe: the
+// number may be reused by the next accept the moment it is closed, and
+// nobody but the loop, which knows it closed it, holds on to it.
+//
+// An idle connection holds this struct, its session and its socket, and
+// nothing else: no goroutine, no stack, no buffer.
+type conn struct {
+	l    *loop
+	fd   int
+	sess netlab.Session // nil until Open returns, and for refused clients
+	peer netip.AddrPort // kept compact; RemoteAddr builds a net.Addr on demand
+	list *connList      // the timer list c is in (idle or linger), or nil; loop-owned
+	prev *conn          // neighbours in list; loop-owned
+	next *conn          // neighbours in list; loop-owned
+	seen int64          // loop clock of the last byte read or written (or of the FIN, when lingering); loop-owned
+	bin  int            // bytes read and discarded while lingering; loop-owned
+
+	events  uint32 // the interest set registered with epoll; loop-owned
+	eof     bool   // the client shut down its sending side: never read again; loop-owned
+	fin     bool   // our FIN is sent: reading only to linger; loop-owned
+	paused  bool   // not reading: the output queue is above the high-water mark; loop-owned
+	done    bool   // closed and reported: every later event for c is stale; loop-owned
+	refused bool   // a client turned away busy: no session; loop-owned
+
+	mu       sync.Mutex
+	state    int      // guarded by mu
+	notified bool     // c is on its loop's pending list; guarded by mu
+	out      outQueue // guarded by mu
+	err      error    // why c was closed; guarded by mu
+}
+
+var _ netlab.Conn = (*conn)(nil)
+
+// Send implements [netlab.Conn.Send]: it copies p into the output queue and
+// tells the loop, which writes it when the socket can take it. It never
+// touches the socket, so it costs the same from any goroutine.
+func (c *conn) Send(p []byte) error {
+	s := c.l.s
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return netlab.ErrConnClosed
+	}
+	if c.out.cost+len(p) > s.cfg.MaxPending {
+		c.failLocked(netlab.ErrOverflow)
+		notify := c.markLocked()
+		c.mu.Unlock()
+		s.dropped.Add(1)
+		c.l.debug("send queue overflow; dropping client", c)
+		if notify {
+			c.l.notify(c)
+		}
+		return netlab.ErrOverflow
+	}
+	if len(p) == 0 {
+		c.mu.Unlock()
+		return nil
+	}
+	c.out.appendBytes(p)
+	notify := c.markLocked()
+	c.mu.Unlock()
+	if c.l.debugging() {
+		c.l.debug("send", c, "bytes", len(p), "data", preview(p))
+	}
+	if notify {
+		c.l.notify(c)
+	}
+	return nil
+}
+
+// SendFile implements [netlab.Conn.SendFile]: the region is queued in order
+// with the bytes around it, and the loop sends it with sendfile(2) whenever
+// the socket is writable. f should be a regular file: sendfile on a
+// non-blocking socket never waits for the socket, but it does wait for the
+// disk, so a cold read stalls the whole loop for that long.
+func (c *conn) SendFile(f *os.File, off, n int64) error {
+	s := c.l.s
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		f.Close()
+		return netlab.ErrConnClosed
+	}
+	if c.out.cost+netlab.FileRegionCost > s.cfg.MaxPending {
+		c.failLocked(netlab.ErrOverflow)
+		notify := c.markLocked()
+		c.mu.Unlock()
+		f.Close()
+		s.dropped.Add(1)
+		if notify {
+			c.l.notify(c)
+		}
+		return netlab.ErrOverflow
+	}
+	if n <= 0 {
+		c.mu.Unlock()
+		f.Close()
+		return nil
+	}
+	c.out.appendFile(f, off, n)
+	notify := c.markLocked()
+	c.mu.Unlock()
+	if c.l.debugging() {
+		c.l.debug("send file", c, "file", f.Name(), "offset", off, "bytes", n)
+	}
+	if notify {
+		c.l.notify(c)
+	}
+	return nil
+}
+
+// Close implements [netlab.Conn.Close]. The loop does the work: it stops
+// reading, flushes the queue, sends FIN and lingers.
+func (c *conn) Close() error {
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		return nil
+	}
+	c.state = stateClosing
+	notify := c.markLocked()
+	c.mu.Unlock()
+	if notify {
+		c.l.notify(c)
+	}
+	return nil
+}
+
+// RemoteAddr implements [netlab.Conn.RemoteAddr].
+func (c *conn) RemoteAddr() net.Addr { return net.TCPAddrFromAddrPort(c.peer) }
+
+// markLocked records that c has news for its loop (output, a close, a drop)
+// and reports whether the caller must put c on the loop's pending list: only
+// the first piece of news since the loop last looked does.
+func (c *conn) markLocked() bool {
+	if c.notified {
+		return false
+	}
+	c.notified = true
+	return true
+}
+
+// failLocked marks c closed with err, unless it already is, and drops its
+// queue. The loop closes the socket when it next looks at c: only the loop
+// may close it.
+func (c *conn) failLocked(err error) {
+	if c.state == stateClosed {
+		return
+	}
+	c.state = stateClosed
+	c.err = err
+	c.out.release()
+}
+
+// fail is failLocked for callers that do not hold mu.
+func (c *conn) fail(err error) {
+	c.mu.Lock()
+	c.failLocked(err)
+	c.mu.Unlock()
+}
+
+// preview is how a debug log shows bytes: quoted, and cut after 64 bytes.
+func preview(p []byte) string {
+	const most = 64
+	if len(p) > most {
+		return fmt.Sprintf("%q…", p[:most])
+	}
+	return fmt.Sprintf("%q", p)
+}

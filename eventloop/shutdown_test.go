@@ -1,0 +1,206 @@
+//go:build linux
+
+package eventloop_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/eventloop"
+	"github.com/netlab-go/netlab/internal/conformance"
+)
+
+// serve starts srv on a fresh loopback port and returns the address and a
+// channel that receives what Serve returns.
+func serve(t *testing.T, srv netlab.Server) (string, <-chan error) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	return l.Addr().String(), served
+}
+
+// shutdown runs srv.Shutdown(ctx) on another goroutine and returns a
+// channel that receives its result.
+func shutdown(ctx context.Context, srv netlab.Server) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(ctx) }()
+	return done
+}
+
+// busyUntilDone is a service whose sessions echo and are busy (not Idle)
+// from a line "busy" until a line "done".
+func busyUntilDone(closed chan<- error) *probe {
+	var busy atomic.Bool // one client per test
+	return &probe{
+		data: func(c netlab.Conn, p []byte) {
+			switch {
+			case bytes.HasPrefix(p, []byte("busy")):
+				busy.Store(true)
+			case bytes.HasPrefix(p, []byte("done")):
+				busy.Store(false)
+			}
+			c.Send(p)
+		},
+		idle:   func(netlab.Conn) bool { return !busy.Load() },
+		closed: func(_ netlab.Conn, err error) { closed <- err },
+	}
+}
+
+func TestShutdown(t *testing.T) {
+	t.Run("closes idle connections at once and returns nil", func(t *testing.T) {
+		srv, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{Loops: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr, served := serve(t, srv)
+		a, b := conformance.Dial(t, addr), conformance.Dial(t, addr)
+		echoLine(t, a, "a\n")
+		echoLine(t, b, "b\n")
+		done := shutdown(t.Context(), srv)
+		conformance.WaitClosed(t, a)
+		conformance.WaitClosed(t, b)
+		a.Close() // ends the server's linger: it waits for our FIN
+		b.Close()
+		if err := recv(t, done, "Shutdown"); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
+			t.Fatalf("Serve: %v, want ErrServerClosed", err)
+		}
+		if st := srv.Stats(); st.Active != 0 {
+			t.Fatalf("Stats.Active = %d after Shutdown", st.Active)
+		}
+	})
+
+	t.Run("lets a busy session finish, then closes it", func(t *testing.T) {
+		closed := make(chan error, 1)
+		onDrain, draining := signal()
+		srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventloop.SetTestHooks(srv, nil, nil, onDrain)
+		addr, served := serve(t, srv)
+		c := conformance.Dial(t, addr)
+		echoLine(t, c, "busy\n")
+		done := shutdown(t.Context(), srv)
+		recv(t, draining, "the loop to begin draining")
+		echoLine(t, c, "more work\n") // still served
+		echoLine(t, c, "done\n")      // now idle: closed
+		conformance.WaitClosed(t, c)
+		c.Close()
+		if err := recv(t, closed, "Closed"); err != nil {
+			t.Errorf("Closed(%v), want nil: the close was orderly", err)
+		}
+		if err := recv(t, done, "Shutdown"); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		<-served
+	})
+
+	t.Run("flushes queued output before closing", func(t *testing.T) {
+		const size = 8 << 20 // far more than the socket buffers hold
+		big := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+		onDrain, draining := signal()
+		svc := &probe{open: func(c netlab.Conn) { c.Send(big) }}
+		srv, err := eventloop.New(svc, netlab.Config{MaxPending: 2 * size}, eventloop.Options{Loops: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventloop.SetTestHooks(srv, nil, nil, onDrain)
+		addr, served := serve(t, srv)
+		c := conformance.Dial(t, addr)
+		done := shutdown(t.Context(), srv)
+		recv(t, draining, "the loop to begin draining")
+		got, err := io.ReadAll(c)
+		if err != nil || !bytes.Equal(got, big) {
+			t.Fatalf("read %d of %d bytes (%v) before the close", len(got), size, err)
+		}
+		c.Close()
+		if err := recv(t, done, "Shutdown"); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		<-served
+	})
+
+	t.Run("cuts sessions short when the context ends", func(t *testing.T) {
+		closed := make(chan error, 1)
+		onDrain, draining := signal()
+		srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventloop.SetTestHooks(srv, nil, nil, onDrain)
+		addr, served := serve(t, srv)
+		c := conformance.Dial(t, addr)
+		echoLine(t, c, "busy\n")
+		ctx, cancel := context.WithCancel(t.Context())
+		done := shutdown(ctx, srv)
+		recv(t, draining, "the loop to begin draining")
+		cancel()
+		if err := recv(t, done, "Shutdown"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Shutdown: %v, want context.Canceled", err)
+		}
+		conformance.WaitClosed(t, c)
+		if err := recv(t, closed, "Closed"); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "shut down") {
+			t.Errorf("Closed(%v), want the shutdown's cause", err)
+		}
+		<-served
+	})
+
+	t.Run("then Serve returns ErrServerClosed at once", func(t *testing.T) {
+		srv, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Shutdown(t.Context()); err != nil {
+			t.Fatalf("Shutdown of a server never served: %v", err)
+		}
+		_, served := serve(t, srv)
+		if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
+			t.Fatalf("Serve after Shutdown: %v, want ErrServerClosed", err)
+		}
+	})
+}
+
+func TestClose(t *testing.T) {
+	closed := make(chan error, 1)
+	srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, served := serve(t, srv)
+	c := conformance.Dial(t, addr)
+	echoLine(t, c, "busy\n")
+	if err := srv.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	// Close returned: every loop has stopped, so Closed was called.
+	select {
+	case err := <-closed:
+		if !errors.Is(err, netlab.ErrServerClosed) {
+			t.Errorf("Closed(%v), want ErrServerClosed", err)
+		}
+	default:
+		t.Error("Close returned before the session was told")
+	}
+	conformance.WaitClosed(t, c)
+	if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
+		t.Fatalf("Serve: %v, want ErrServerClosed", err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
