@@ -1,0 +1,201 @@
+package chat_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/internal/workload"
+)
+
+// This file measures why a broadcast must not wait for its receivers. The
+// same load (internal/workload's Chat: four clients, each broadcasting
+// 1000-byte messages, every delivery timed) runs against two rooms, each
+// with and without a fifth client that connects and never reads:
+//
+//   - naive: the chat server as it is often first written, a goroutine per
+//     client that writes each line to every other member in turn with a
+//     blocking conn.Write, under the room's lock so that lines do not mix;
+//   - chat: this package's service on perconn, where a broadcast only
+//     queues (netlab.Conn.Send) and a receiver whose queue passes its bound
+//     is dropped.
+//
+// Run it with a fixed number of deliveries, so that both rooms are given
+// the same work:
+//
+//	go test -run '^$' -bench FanOut -benchtime 40000x ./chat/
+//
+// The naive room stalls for good once the silent client's socket buffers
+// are full; the run is cut off after fanOutDeadline and reports the share
+// of deliveries done. Ours drops the silent client and goes on.
+
+// fanOutDeadline bounds a run that has stalled.
+const fanOutDeadline = 10 * time.Second
+
+func BenchmarkFanOut(b *testing.B) {
+	rooms := []struct {
+		name  string
+		start func(testing.TB) string
+	}{
+		{"naive", startNaiveRoom},
+		{"chat", func(tb testing.TB) string {
+			addr, _ := conformance.Start(tb, perconnModel, chat.New(chat.Options{}), netlab.Config{})
+			return addr
+		}},
+	}
+	for _, room := range rooms {
+		for _, silent := range []bool{false, true} {
+			b.Run(fmt.Sprintf("room=%s/silent-client=%v", room.name, silent), func(b *testing.B) {
+				addr := room.start(b)
+				if silent {
+					// Connects first, so it is in the room for every
+					// message, and never reads a byte.
+					conformance.Dial(b, addr)
+				}
+				ctx, cancel := context.WithTimeout(b.Context(), fanOutDeadline)
+				defer cancel()
+				b.ResetTimer()
+				res, err := workload.ChatSized(ctx, addr, 4, 1000, int64(b.N))
+				b.StopTimer()
+				stalled := errors.Is(err, context.DeadlineExceeded)
+				if err != nil && !stalled {
+					b.Fatal(err)
+				}
+				b.ReportMetric(res.OpsPerSec(), "deliveries/s")
+				b.ReportMetric(float64(res.Percentile(50).Microseconds()), "p50-µs")
+				b.ReportMetric(float64(res.Percentile(99).Microseconds()), "p99-µs")
+				b.ReportMetric(100*float64(res.Ops)/float64(b.N), "%delivered")
+				if stalled {
+					b.Logf("stalled: %d of %d deliveries (%.1f MB) in %v, then nothing until the deadline",
+						res.Ops, b.N, float64(res.Bytes)/1e6, fanOutDeadline)
+				}
+			})
+		}
+	}
+}
+
+// TestWorkloadChat checks the load the benchmark and `netlab compare` use:
+// it counts every delivery once and times each.
+func TestWorkloadChat(t *testing.T) {
+	t.Run("every message reaches every other client and is counted once", func(t *testing.T) {
+		addr := startChat(t)
+		ctx, cancel := context.WithTimeout(t.Context(), conformance.Timeout)
+		defer cancel()
+		const conns, ops = 5, 2000 // 500 messages, each delivered 4 times
+		res, err := workload.Chat(ctx, addr, conns, ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Ops != ops || res.Conns != conns {
+			t.Errorf("%d deliveries over %d clients, want %d over %d", res.Ops, res.Conns, ops, conns)
+		}
+		if p50, p99 := res.Percentile(50), res.Percentile(99); p50 <= 0 || p99 < p50 {
+			t.Errorf("latencies p50 %v, p99 %v", p50, p99)
+		}
+	})
+
+	t.Run("a silent client in the room does not stop the run", func(t *testing.T) {
+		addr, _ := conformance.Start(t, perconnModel, chat.New(chat.Options{}), netlab.Config{MaxPending: 64 << 10})
+		conformance.Dial(t, addr)
+		ctx, cancel := context.WithTimeout(t.Context(), conformance.Timeout)
+		defer cancel()
+		res, err := workload.ChatSized(ctx, addr, 3, 1000, 6000) // 3 MB to the silent client
+		if err != nil || res.Ops != 6000 {
+			t.Errorf("%d deliveries (%v), want 6000", res.Ops, err)
+		}
+	})
+
+	t.Run("one client is refused", func(t *testing.T) {
+		if _, err := workload.Chat(t.Context(), "127.0.0.1:1", 1, 10); err == nil {
+			t.Error("a run with one client, which nobody can hear, did not fail")
+		}
+	})
+}
+
+// startNaiveRoom runs the naive room for the length of the test and returns
+// its address.
+func startNaiveRoom(tb testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := &naiveRoom{members: map[net.Conn]string{}, all: map[net.Conn]bool{}}
+	r.wg.Go(func() { r.serve(l) })
+	tb.Cleanup(func() {
+		l.Close()
+		// Closing every connection fails the Write a broadcast may be
+		// stuck in; only then can its goroutine let go of the lock.
+		r.allMu.Lock()
+		for c := range r.all {
+			c.Close()
+		}
+		r.allMu.Unlock()
+		r.wg.Wait()
+	})
+	return l.Addr().String()
+}
+
+// naiveRoom is the blocking broadcast, kept as small as it is usually
+// written. It speaks only what workload.Chat needs: a welcome, and
+// "NAME: TEXT" to everyone else.
+type naiveRoom struct {
+	mu      sync.Mutex
+	members map[net.Conn]string // guarded by mu, which a broadcast holds throughout
+	guests  int                 // guarded by mu
+
+	allMu sync.Mutex
+	all   map[net.Conn]bool // every connection, for cleanup; guarded by allMu, never held while writing
+
+	wg sync.WaitGroup
+}
+
+func (r *naiveRoom) serve(l net.Listener) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		r.allMu.Lock()
+		r.all[c] = true
+		r.allMu.Unlock()
+		r.wg.Go(func() { r.session(c) })
+	}
+}
+
+func (r *naiveRoom) session(c net.Conn) {
+	defer c.Close()
+	r.mu.Lock()
+	r.guests++
+	name := "guest-" + strconv.Itoa(r.guests)
+	r.members[c] = name
+	_, err := c.Write([]byte("* welcome " + name + "\n"))
+	r.mu.Unlock()
+	if err != nil {
+		return
+	}
+	defer func() {
+		r.mu.Lock()
+		delete(r.members, c)
+		r.mu.Unlock()
+	}()
+	sc := bufio.NewScanner(c)
+	for sc.Scan() {
+		line := []byte(name + ": " + sc.Text() + "\n")
+		r.mu.Lock()
+		for other := range r.members {
+			if other != c {
+				other.Write(line) // blocks while other's socket buffer is full
+			}
+		}
+		r.mu.Unlock()
+	}
+}

@@ -1,0 +1,341 @@
+package workload
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/netlab-go/netlab/chat"
+)
+
+// chatText is the size of a message's text in [Chat]: a short chat line.
+const chatText = 64
+
+// chatBacklog bounds how many bytes of messages may be on their way to any
+// one receiver at once, summed over every sender: a quarter of the default
+// [netlab.Config.MaxPending]. A load that outran its receivers would get
+// them dropped, and measure that instead of the server.
+const chatBacklog = 256 << 10
+
+// Chat measures fan-out: conns clients join one room and each broadcasts
+// messages, which every other client receives. An operation is a delivery,
+// one line received by one receiver, so ops deliveries take about
+// ops/(conns-1) messages, handed out from a shared budget so that fast
+// senders send more. A delivery's latency runs from the sender's write to
+// the receiver's read; the sender's time is in the message text.
+//
+// Each sender keeps a few messages in flight (fewer the larger the room, so
+// that a receiver never has more than 256 KiB coming to it) and sends the
+// next when the oldest has reached everyone: an open loop would measure
+// queues growing until the server drops the slowest reader. A run stops
+// when every message sent has been delivered, or when ctx ends; it then
+// returns what it measured so far with ctx's error. It needs conns ≥ 2 and
+// a server that admits them all at once: a serial model never welcomes
+// the second client, and Chat fails when ctx ends.
+func Chat(ctx context.Context, addr string, conns int, ops int64) (Result, error) {
+	return ChatSized(ctx, addr, conns, chatText, ops)
+}
+
+// ChatSized is [Chat] with messages of size bytes of text (32 to 4000).
+// Large messages fill socket buffers faster, which is what a test of a
+// stalled reader needs.
+func ChatSized(ctx context.Context, addr string, conns, size int, ops int64) (Result, error) {
+	switch {
+	case conns < 2:
+		return Result{}, fmt.Errorf("workload: chat needs at least 2 clients, not %d: a delivery is one client's line reaching another", conns)
+	case size < 32 || size > chat.MaxLine-96:
+		return Result{}, fmt.Errorf("workload: chat message size %d: want 32 to %d bytes", size, chat.MaxLine-96)
+	}
+	r := &chatRun{
+		epoch:   time.Now(),
+		size:    size,
+		window:  max(1, min(16, chatBacklog/((conns-1)*(size+32)))),
+		members: make([]*chatMember, conns),
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.cancel = cancel
+	clients := make([]Client, conns)
+	err := dialAll(ctx, clients, func(ctx context.Context, i int) (Client, error) {
+		m, err := r.join(ctx, addr, i)
+		if err != nil {
+			return nil, err
+		}
+		r.members[i] = m
+		return m, nil
+	})
+	defer r.closeAll()
+	if err != nil {
+		return Result{}, err
+	}
+	// When ctx ends, every connection is closed: a read or write stuck on
+	// a server that stopped answering returns, and since ctx has ended by
+	// then, its error is not taken for the run's.
+	stop := context.AfterFunc(ctx, r.closeAll)
+	defer stop()
+	r.names = make(map[string]bool, conns)
+	for _, m := range r.members {
+		r.names[m.name] = true
+	}
+
+	var readers sync.WaitGroup
+	for _, m := range r.members {
+		readers.Go(func() { r.receive(ctx, m) })
+	}
+	start := time.Now()
+	msgs := (ops + int64(conns) - 2) / int64(conns-1)
+	r.broadcast(ctx, msgs)
+	complete := r.drain(ctx)
+	elapsed := time.Since(start)
+	// Everything sent has arrived, or the run is over: stop the readers.
+	r.closing.Store(true)
+	r.closeAll()
+	readers.Wait()
+
+	res := Result{Conns: conns, Elapsed: elapsed}
+	for _, m := range r.members {
+		res.Ops += m.rec.ops
+		res.Bytes += m.rec.bytes
+		res.latencies = append(res.latencies, m.rec.lat...)
+	}
+	slices.Sort(res.latencies)
+	if err := r.err(); err != nil {
+		return res, err
+	}
+	if !complete {
+		return res, fmt.Errorf("workload: chat: %d of %d deliveries done when the run was stopped: %w", res.Ops, msgs*int64(conns-1), context.Cause(ctx))
+	}
+	return res, nil
+}
+
+// chatRun is one run of [Chat]: the room's members and what they share.
+type chatRun struct {
+	epoch   time.Time // message timestamps count from here, on the monotonic clock
+	size    int       // bytes of text in a message
+	window  int       // messages a sender may have in flight
+	members []*chatMember
+	names   map[string]bool // the members' names; read-only once the run starts
+
+	cancel   context.CancelFunc // stops the run: senders and the drain give up
+	closing  atomic.Bool        // the run is over: errors are expected, not failures
+	mu       sync.Mutex
+	firstErr error // guarded by mu
+}
+
+// chatMember is one client of the run: a sender on the run's goroutines and
+// a reader on its own.
+type chatMember struct {
+	run  *chatRun
+	i    int
+	conn net.Conn
+	r    *bufio.Reader
+	name string
+	msg  []byte // the message being built; the sender's alone
+
+	// tokens holds one token per message this member may still put in
+	// flight; the receiver that completes a message's delivery returns its
+	// token.
+	tokens chan struct{}
+	// left[seq%window] counts the receivers message seq has still to
+	// reach. A slot is free again once its message has reached everyone:
+	// messages from one sender arrive in order at each receiver, so when
+	// any message completes, all earlier ones have too.
+	left []atomic.Int32
+	seq  int64 // messages sent; the sender's alone
+
+	rec Recorder // deliveries to this member; its reader's alone
+}
+
+// join connects client i and waits for its welcome, which the hub sends
+// once the client is a member: from then on it receives every broadcast.
+func (r *chatRun) join(ctx context.Context, addr string, i int) (*chatMember, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	// Until the member is in the run, ending ctx closes it here; from then
+	// on the run closes every member at once.
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	m := &chatMember{run: r, i: i, conn: conn, r: bufio.NewReaderSize(conn, 16<<10), tokens: make(chan struct{}, r.window), left: make([]atomic.Int32, r.window)}
+	line, err := m.r.ReadString('\n')
+	name, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "* welcome ")
+	if err != nil || !ok {
+		conn.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("no welcome before the run was stopped (a serial model serves one client at a time): %w", context.Cause(ctx))
+		}
+		return nil, fmt.Errorf("got %q (%v), want a welcome", line, err)
+	}
+	m.name = name
+	for range r.window {
+		m.tokens <- struct{}{}
+	}
+	return m, nil
+}
+
+// Op sends one message once the member has room in its window. It
+// implements [Client], so that the run dials with [dialAll]; rec is not
+// used, since what is measured is each delivery, recorded where it arrives.
+func (m *chatMember) Op(ctx context.Context, _ *Recorder) error { return m.run.send(ctx, m) }
+
+// Close implements [Client].
+func (m *chatMember) Close() error { return m.conn.Close() }
+
+// broadcast has every member send messages from a shared budget of msgs
+// until it is spent or ctx ends.
+func (r *chatRun) broadcast(ctx context.Context, msgs int64) {
+	var budget atomic.Int64
+	budget.Store(msgs)
+	var wg sync.WaitGroup
+	for _, m := range r.members {
+		wg.Go(func() {
+			for budget.Add(-1) >= 0 {
+				if err := m.Op(ctx, nil); err != nil {
+					r.fail(ctx, fmt.Errorf("%s sends: %w", m.name, err))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// send waits for room in m's window and sends its next message: the
+// sender's index, the message number and the time since the epoch, padded
+// to the run's size.
+func (r *chatRun) send(ctx context.Context, m *chatMember) error {
+	select {
+	case <-m.tokens:
+	case <-ctx.Done():
+		return context.Cause(ctx) // fail ignores it: the run is over
+	}
+	seq := m.seq
+	m.seq++
+	m.left[seq%int64(r.window)].Store(int32(len(r.members) - 1))
+	b := m.msg[:0]
+	b = strconv.AppendInt(b, int64(m.i), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(time.Since(r.epoch)), 10)
+	b = append(b, ' ')
+	for len(b) < r.size {
+		b = append(b, 'x')
+	}
+	b = append(b, '\n')
+	m.msg = b
+	_, err := m.conn.Write(b)
+	return err
+}
+
+// receive reads m's lines until its connection closes, recording each
+// delivery and completing messages that have reached everyone.
+func (r *chatRun) receive(ctx context.Context, m *chatMember) {
+	for {
+		line, err := m.r.ReadSlice('\n')
+		if err != nil {
+			r.fail(ctx, fmt.Errorf("%s receives: %w", m.name, err))
+			return
+		}
+		now := time.Since(r.epoch)
+		text := strings.TrimSuffix(string(line), "\n")
+		switch {
+		case strings.HasPrefix(text, "* "):
+			// Someone joined or left. Another client of the room (a test's
+			// stalled reader, say) may come and go; one of ours may not.
+			if name, ok := strings.CutSuffix(text[2:], " left"); ok && r.names[name] {
+				r.fail(ctx, fmt.Errorf("%s was dropped by the server (it fell behind?)", name))
+				return
+			}
+			continue
+		case strings.HasPrefix(text, "! "):
+			r.fail(ctx, fmt.Errorf("%s: the server says %q", m.name, text))
+			return
+		}
+		from, seq, sent, ok := parseChatMessage(text)
+		if !ok || from < 0 || from >= len(r.members) {
+			r.fail(ctx, fmt.Errorf("%s got %q, not a message of this run", m.name, text))
+			return
+		}
+		m.rec.Observe(now-sent, int64(r.size))
+		sender := r.members[from]
+		if sender.left[seq%int64(r.window)].Add(-1) == 0 {
+			sender.tokens <- struct{}{}
+		}
+	}
+}
+
+// parseChatMessage reads "NAME: I SEQ NANOS xxx…".
+func parseChatMessage(line string) (from int, seq int64, sent time.Duration, ok bool) {
+	_, text, ok := strings.Cut(line, ": ")
+	if !ok {
+		return 0, 0, 0, false
+	}
+	f := strings.SplitN(text, " ", 4)
+	if len(f) < 3 {
+		return 0, 0, 0, false
+	}
+	i, err1 := strconv.Atoi(f[0])
+	s, err2 := strconv.ParseInt(f[1], 10, 64)
+	t, err3 := strconv.ParseInt(f[2], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return 0, 0, 0, false
+	}
+	return i, s, time.Duration(t), true
+}
+
+// drain waits until every message sent has reached every receiver, which
+// is when every sender has all its tokens back, or until ctx ends. It
+// reports whether the run completed.
+func (r *chatRun) drain(ctx context.Context) bool {
+	for _, m := range r.members {
+		for range r.window {
+			select {
+			case <-m.tokens:
+			case <-ctx.Done():
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// fail stops the run and records why, unless it was stopped already: then
+// everything fails, and none of it is news. Once the run is closing, the
+// members' own goodbyes ("* guest-2 left" reaching guest-3 before guest-3
+// is closed, a read on a closed connection) are no failure at all.
+func (r *chatRun) fail(ctx context.Context, err error) {
+	if r.closing.Load() {
+		return
+	}
+	r.mu.Lock()
+	if r.firstErr == nil && ctx.Err() == nil {
+		r.firstErr = fmt.Errorf("workload: chat: %w", err)
+	}
+	r.mu.Unlock()
+	r.cancel()
+}
+
+func (r *chatRun) err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.firstErr
+}
+
+// closeAll closes every member's connection; closing twice is harmless.
+func (r *chatRun) closeAll() {
+	for _, m := range r.members {
+		if m != nil {
+			m.conn.Close()
+		}
+	}
+}
