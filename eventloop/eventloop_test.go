@@ -449,3 +449,13 @@ func TestOverflowDropsOnlyTheSlowClient(t *testing.T) {
 		t.Errorf("Stats.Dropped = %d, want 1", got)
 	}
 }
+
+// The chat and files services run unchanged on the event loops: they only
+// ever use the netlab.Conn contract.
+func TestChat(t *testing.T) {
+	conformance.Chat(t, model, "../testdata/chat")
+}
+
+func TestFiles(t *testing.T) {
+	conformance.Files(t, model, "../testdata/files")
+}
