@@ -294,3 +294,56 @@ func inUse() int64 {
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapInuse + ms.StackInuse)
 }
+
+// BenchmarkPerconnVsBaseline answers one question with a ratio: what do
+// perconn's output queue, backpressure, idle deadlines and bookkeeping cost
+// next to the minimal goroutine-per-connection echo server? On a shared
+// machine two benchmarks run minutes apart are not comparable, so this one
+// alternates the two servers in short rounds within one run and reports
+// perconn's throughput as a fraction of the baseline's:
+//
+//	go test -run '^$' -bench PerconnVsBaseline -benchtime 10x .
+//
+// b.N is the number of rounds; each round runs 20 round trips per connection
+// on each server, over connections made once.
+func BenchmarkPerconnVsBaseline(b *testing.B) {
+	for _, conns := range []int{50, 1000} {
+		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) {
+			perconnAddr, _ := conformance.Start(b, models[1], echo.New(), netlab.Config{})
+			ctx, cancel := context.WithTimeout(b.Context(), 10*time.Minute)
+			defer cancel()
+			fleet := func(addr string) *workload.Fleet {
+				f, err := workload.EchoFleet(ctx, addr, conns, 64)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(f.Close)
+				return f
+			}
+			baseline, perconn := fleet(startBaseline(b)), fleet(perconnAddr)
+			var base, ours workload.Result
+			round := func(f *workload.Fleet, acc *workload.Result) {
+				res, err := f.Run(ctx, int64(20*conns))
+				if err != nil {
+					b.Fatal(err)
+				}
+				acc.Ops += res.Ops
+				acc.Elapsed += res.Elapsed
+			}
+			for i := 0; b.Loop(); i++ {
+				// Alternate which goes first, so neither always runs on a
+				// machine the other has just warmed up.
+				if i%2 == 0 {
+					round(baseline, &base)
+					round(perconn, &ours)
+				} else {
+					round(perconn, &ours)
+					round(baseline, &base)
+				}
+			}
+			b.ReportMetric(base.OpsPerSec(), "baseline-req/s")
+			b.ReportMetric(ours.OpsPerSec(), "perconn-req/s")
+			b.ReportMetric(ours.OpsPerSec()/base.OpsPerSec(), "perconn/baseline")
+		})
+	}
+}

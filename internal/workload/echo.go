@@ -12,7 +12,17 @@ import (
 // in all. It is the workload that shows a model's cost per request, since
 // echo itself does no work.
 func Echo(ctx context.Context, addr string, conns, size int, ops int64) (Result, error) {
-	return Run(ctx, conns, ops, func(ctx context.Context, i int) (Client, error) {
+	return Run(ctx, conns, ops, echoDialer(addr, size))
+}
+
+// EchoFleet connects conns echo clients that send size bytes per round trip
+// and stay connected across rounds.
+func EchoFleet(ctx context.Context, addr string, conns, size int) (*Fleet, error) {
+	return Connect(ctx, conns, echoDialer(addr, size))
+}
+
+func echoDialer(addr string, size int) func(ctx context.Context, i int) (Client, error) {
+	return func(ctx context.Context, i int) (Client, error) {
 		c, err := echo.Dial(ctx, addr)
 		if err != nil {
 			return nil, err
@@ -27,7 +37,7 @@ func Echo(ctx context.Context, addr string, conns, size int, ops int64) (Result,
 			msg[j] = byte('a' + (i+j)%26)
 		}
 		return &echoClient{c: c, msg: msg}, nil
-	})
+	}
 }
 
 type echoClient struct {

@@ -75,20 +75,55 @@ type Client interface {
 	Close() error
 }
 
-// Run connects conns clients with dial, then lets them run operations
-// concurrently until ops operations are done in all or ctx ends, and
-// returns what they measured. dial is called concurrently.
+// Run connects conns clients with dial, lets them run operations
+// concurrently until ops operations are done in all or ctx ends, and returns
+// what they measured. dial is called concurrently. Each client disconnects
+// as soon as the budget runs out for it, as real clients leave when they are
+// done: a model that serves a bounded number at once (pool, iterative) then
+// gets to the clients still waiting.
 func Run(ctx context.Context, conns int, ops int64, dial func(ctx context.Context, i int) (Client, error)) (Result, error) {
-	clients := make([]Client, conns)
-	if err := dialAll(ctx, clients, dial); err != nil {
-		for _, c := range clients {
-			if c != nil {
-				c.Close()
-			}
-		}
+	f, err := Connect(ctx, conns, dial)
+	if err != nil {
 		return Result{}, err
 	}
+	defer f.Close()
+	return f.run(ctx, ops, true)
+}
 
+// A Fleet is a set of connected clients that can run several measured
+// rounds, for comparisons that must not pay for connecting every time.
+type Fleet struct {
+	clients []Client
+}
+
+// Connect connects conns clients with dial, concurrently.
+func Connect(ctx context.Context, conns int, dial func(ctx context.Context, i int) (Client, error)) (*Fleet, error) {
+	f := &Fleet{clients: make([]Client, conns)}
+	if err := dialAll(ctx, f.clients, dial); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// Run runs one measured round of ops operations; the clients stay
+// connected.
+func (f *Fleet) Run(ctx context.Context, ops int64) (Result, error) {
+	return f.run(ctx, ops, false)
+}
+
+// Close disconnects every client.
+func (f *Fleet) Close() {
+	for i, c := range f.clients {
+		if c != nil {
+			c.Close()
+			f.clients[i] = nil
+		}
+	}
+}
+
+func (f *Fleet) run(ctx context.Context, ops int64, leave bool) (Result, error) {
+	conns := len(f.clients)
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -111,12 +146,11 @@ func Run(ctx context.Context, conns int, ops int64, dial func(ctx context.Contex
 		}
 	})
 	start := time.Now()
-	for i, c := range clients {
+	for i, c := range f.clients {
 		wg.Go(func() {
-			// A client leaves as soon as it is done, as real ones do: a
-			// model that serves a bounded number at once (pool, iterative)
-			// then gets to the clients still waiting.
-			defer c.Close()
+			if leave {
+				defer c.Close()
+			}
 			for range budget {
 				if err := c.Op(runCtx, &recs[i]); err != nil {
 					if !over(runCtx) {
