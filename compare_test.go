@@ -50,6 +50,15 @@ func TestEcho(t *testing.T) {
 	}
 }
 
+// TestFiles holds every model to the files protocol, byte for byte.
+func TestFiles(t *testing.T) {
+	for _, m := range models {
+		t.Run(m.Name, func(t *testing.T) {
+			conformance.Files(t, m, "testdata/files")
+		})
+	}
+}
+
 // The characteristic tests show what makes each model what it is. They are
 // written against the behaviour a client sees, synchronised on bytes
 // arriving, so each one would fail — or hang until its deadline — on a model

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,9 +48,8 @@ type sweep struct {
 	run func(ctx context.Context, addr string, conns int) (workload.Result, error)
 	// rate picks the throughput figure from a result.
 	rate func(workload.Result) float64
-	// setup prepares a fresh service before a run (files: the download);
-	// nil if nothing is needed.
-	setup func(svc netlab.Service) error
+	// label names a load in the table.
+	label func(conns int) string
 }
 
 // sweeps lists what compare measures, service by service; each service adds
@@ -65,9 +65,49 @@ func init() {
 		run: func(ctx context.Context, addr string, conns int) (workload.Result, error) {
 			return workload.Echo(ctx, addr, conns, 64, 1<<40)
 		},
-		rate: workload.Result.OpsPerSec,
+		rate:  workload.Result.OpsPerSec,
+		label: func(n int) string { return fmt.Sprintf("%d conns", n) },
+	})
+	sweeps = append(sweeps, sweep{
+		service: "files",
+		// A fresh root with one file to download, removed afterwards.
+		new: func(o *serveOptions) (netlab.Service, error) {
+			root, err := os.MkdirTemp("", "netlab-compare-files-")
+			if err != nil {
+				return nil, err
+			}
+			if _, err := workload.PrepareFile(root, compareFileSize); err != nil {
+				os.RemoveAll(root)
+				return nil, err
+			}
+			o.root = root
+			svc, err := newFilesService(o)
+			if err != nil {
+				os.RemoveAll(root)
+				return nil, err
+			}
+			release := o.closer
+			o.closer = func() error {
+				if release != nil {
+					release()
+				}
+				return os.RemoveAll(root)
+			}
+			return svc, nil
+		},
+		loads: []int{1, 8},
+		unit:  "MB/s",
+		run: func(ctx context.Context, addr string, conns int) (workload.Result, error) {
+			return workload.Files(ctx, addr, conns, compareFileSize, 1<<40)
+		},
+		rate:  workload.Result.MBPerSec,
+		label: func(n int) string { return fmt.Sprintf("%d downloads", n) },
 	})
 }
+
+// compareFileSize is the file compare downloads: large enough that a
+// download is mostly transfer, small enough to sit in the page cache.
+const compareFileSize = 64 << 20
 
 func runCompare(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet(commands["compare"], stderr)
@@ -123,7 +163,7 @@ func runCompare(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 // measure starts a fresh server of model m for the sweep's service, runs the
 // load for d and returns the row.
 func measure(ctx context.Context, sw sweep, m modelEntry, conns int, d time.Duration) row {
-	r := row{service: sw.service, model: m.name, conns: conns, unit: sw.unit, load: fmt.Sprintf("%d conns", conns)}
+	r := row{service: sw.service, model: m.name, conns: conns, unit: sw.unit, load: sw.label(conns)}
 	if m.name == "iterative" && conns > 1 {
 		r.note = "serves one client at a time: the other clients would wait for the first to leave"
 		return r
@@ -137,11 +177,6 @@ func measure(ctx context.Context, sw sweep, m modelEntry, conns int, d time.Dura
 	}
 	if o.closer != nil {
 		defer o.closer()
-	}
-	if sw.setup != nil {
-		if err := sw.setup(svc); err != nil {
-			return fail(err)
-		}
 	}
 	// Room for every client, whatever the model's defaults.
 	srv, err := m.new(svc, netlab.Config{MaxConns: conns + 16, Logger: o.logger}, o)

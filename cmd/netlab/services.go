@@ -8,5 +8,6 @@ import (
 func init() {
 	serviceList = []serviceEntry{
 		{"echo", func(*serveOptions) (netlab.Service, error) { return echo.New(), nil }},
+		{"files", newFilesService},
 	}
 }

@@ -253,8 +253,10 @@ func (c *Conn) linger(sawEOF bool) {
 	closing := c.state == stateClosing
 	c.mu.Unlock()
 	if closing && !sawEOF {
+		// Bounded by time, not bytes: a client still streaming a refused
+		// upload must not get its reset before it could read the ERR.
 		c.nc.SetReadDeadline(time.Now().Add(lingerTime))
-		io.Copy(io.Discard, io.LimitReader(c.nc, 1<<20))
+		io.Copy(io.Discard, c.nc)
 	}
 	c.abort(nil)
 }
@@ -508,7 +510,7 @@ func lingerClose(nc net.Conn) {
 		cw.CloseWrite()
 	}
 	nc.SetReadDeadline(time.Now().Add(lingerTime))
-	io.Copy(io.Discard, io.LimitReader(nc, 1<<20))
+	io.Copy(io.Discard, nc)
 	nc.Close()
 }
 
