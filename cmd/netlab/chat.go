@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/internal/workload"
+)
+
+func init() {
+	register(&command{
+		name:  "chat",
+		usage: "chat -addr HOST:PORT [-name NAME]",
+		short: "join a chat room: lines you type go to the room, lines from the room are printed",
+		run:   runChat,
+	})
+}
+
+// chatSweep is what `netlab compare` measures of chat: every client
+// broadcasts, every other one receives, and the rate is deliveries (one
+// line reaching one client) per second, with each delivery's latency.
+// A room needs two clients to deliver anything, so the loads start at 2.
+var chatSweep = sweep{
+	service: "chat",
+	new:     newChatService,
+	loads:   []int{2, 50, 500},
+	unit:    "deliveries/s",
+	run: func(ctx context.Context, addr string, conns int) (workload.Result, error) {
+		return workload.Chat(ctx, addr, conns, 1<<40) // bounded by ctx
+	},
+	rate:  workload.Result.OpsPerSec,
+	label: func(n int) string { return fmt.Sprintf("%d clients", n) },
+}
+
+// newChatService builds the chat service for `netlab serve -service chat`:
+// one room, logging joins, renames and leaves at debug level. Its idle
+// timeout (30 minutes) and busy reply come with the service; -max-pending,
+// how far a reader may fall behind before it is dropped, is the model's.
+func newChatService(o *serveOptions) (netlab.Service, error) {
+	return chat.New(chat.Options{Logger: o.logger}), nil
+}
+
+// maxInputLine bounds a line read from standard input. The server refuses
+// lines over 4096 bytes itself ("! line too long"); this only keeps a
+// runaway input from being buffered without end.
+const maxInputLine = 64 << 10
+
+// runChat joins the room at -addr. Lines read from standard input are sent
+// as they are, and every line the server sends is printed as it arrives,
+// while you type. It works two ways:
+//
+//   - At a terminal, end of input (Ctrl-D) sends /quit, so you leave the
+//     way you would by typing it: the server says "* bye" and closes.
+//   - From a pipe or a file, end of input half-closes the connection: the
+//     server handles every line sent, a last one without LF included, and
+//     closes. `printf 'hi\n/quit\n' | netlab chat` prints what it
+//     receives and exits once the server has closed.
+//
+// Either way the command ends when the server closes the connection, or at
+// SIGINT. -name sends "/nick NAME" first; the answer is printed like any
+// other line.
+func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet(commands["chat"], stderr)
+	addr := fs.String("addr", "127.0.0.1:7008", "chat server address")
+	name := fs.String("name", "", "take this name on joining (sends /nick NAME)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("chat: unexpected argument %q (lines to send come on standard input)", fs.Arg(0))
+	}
+	if *name != "" && !chat.ValidName(*name) {
+		return fmt.Errorf("chat: -name %q: a name is 1 to 32 of A-Z a-z 0-9 _ -", *name)
+	}
+	c, err := chat.Dial(ctx, *addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if *name != "" {
+		if err := c.Nick(*name); err != nil {
+			return err
+		}
+	}
+	interactive := isTerminal(stdin)
+	if interactive {
+		fmt.Fprintf(stderr, "connected to %s: type a line to say it, /help for commands, /quit or Ctrl-D to leave\n", *addr)
+	}
+
+	// Standard input is read on its own goroutine, so that lines from the
+	// room are printed while you type. It is not waited for: a read from a
+	// terminal cannot be interrupted, and once the server has closed the
+	// connection nothing it could read matters. Whatever it does after we
+	// return fails harmlessly on the closed client.
+	inputErr := make(chan error, 1)
+	go func() { inputErr <- sendInput(c, stdin, interactive) }()
+
+	var inErr error
+	for {
+		select {
+		case line, ok := <-c.Lines():
+			if !ok {
+				if err := c.Err(); err != nil {
+					return err
+				}
+				return inErr
+			}
+			if _, err := fmt.Fprintln(stdout, line); err != nil {
+				return fmt.Errorf("chat: write output: %w", err)
+			}
+		case err := <-inputErr:
+			// Input is over; keep printing until the server closes.
+			inErr = err
+			if err != nil {
+				fmt.Fprintf(stderr, "netlab chat: %v\n", err)
+			}
+		case <-ctx.Done():
+			return nil // SIGINT: Close (deferred) leaves the room
+		}
+	}
+}
+
+// sendInput sends each line of in, then leaves: with /quit at a terminal,
+// by half-closing otherwise (see runChat). An error sending means the
+// connection is gone, which the reader reports; it is not repeated here.
+func sendInput(c *chat.Client, in io.Reader, interactive bool) error {
+	sc := bufio.NewScanner(in) // ScanLines drops a CR before the LF
+	sc.Buffer(make([]byte, 0, 4096), maxInputLine)
+	for sc.Scan() {
+		if err := c.Send(sc.Text()); err != nil {
+			return nil
+		}
+	}
+	err := sc.Err()
+	if errors.Is(err, bufio.ErrTooLong) {
+		err = fmt.Errorf("a line of input is over %d bytes; the server takes at most %d a line: leaving", maxInputLine, chat.MaxLine)
+	} else if err != nil {
+		err = fmt.Errorf("read input: %w; leaving", err)
+	}
+	if interactive {
+		c.Quit()
+	} else {
+		c.CloseWrite()
+	}
+	return err
+}
+
+// isTerminal reports whether r is a terminal (or another character device,
+// such as /dev/null, which is treated the same: a harmless "* bye" more).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/perconn"
+)
+
+// startChatRoom serves a fresh room on perconn through the same factory
+// `netlab serve -service chat` uses, and joins it with an observer that
+// has read its own welcome ("* welcome guest-1").
+func startChatRoom(t *testing.T) (addr string, observer *chat.Client) {
+	t.Helper()
+	svc, err := newChatService(&serveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := conformance.Model{Name: "perconn", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+		return perconn.New(svc, cfg), nil
+	}}
+	addr, _ = conformance.Start(t, m, svc, netlab.Config{})
+	observer, err = chat.Dial(t.Context(), addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { observer.Close() })
+	observerHears(t, observer, "* welcome guest-1")
+	return addr, observer
+}
+
+// observerHears waits for the observer's next lines and fails unless they
+// are want.
+func observerHears(t *testing.T, c *chat.Client, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		select {
+		case got, ok := <-c.Lines():
+			if !ok || got != w {
+				t.Fatalf("the observer got %q (open: %v, %v), want %q", got, ok, c.Err(), w)
+			}
+		case <-time.After(conformance.Timeout):
+			t.Fatalf("the observer heard nothing for %v, want %q", conformance.Timeout, w)
+		}
+	}
+}
+
+func TestChatCommand(t *testing.T) {
+	t.Run("a script's lines are sent and what comes back is printed until the server closes", func(t *testing.T) {
+		addr, observer := startChatRoom(t)
+		var stdout, stderr bytes.Buffer
+		in := strings.NewReader("hello, room\r\n\n/who\n/quit\nignored after the quit\n")
+		if err := run(t.Context(), []string{"chat", "-addr", addr, "-name", "ann"}, in, &stdout, &stderr); err != nil {
+			t.Fatalf("netlab chat: %v (stderr %q)", err, stderr.String())
+		}
+		want := "* welcome guest-2\n* you are ann\n* online: ann guest-1\n* bye\n"
+		if got := stdout.String(); got != want {
+			t.Errorf("printed %q, want %q", got, want)
+		}
+		if stderr.Len() > 0 {
+			t.Errorf("a script got chatter on stderr: %q", stderr.String())
+		}
+		observerHears(t, observer, "* guest-2 joined", "* guest-2 is now ann", "ann: hello, room", "* ann left")
+	})
+
+	t.Run("at the end of a script's input it leaves without a bye", func(t *testing.T) {
+		addr, observer := startChatRoom(t)
+		var stdout, stderr bytes.Buffer
+		if err := run(t.Context(), []string{"chat", "-addr", addr}, strings.NewReader("last line, no LF"), &stdout, &stderr); err != nil {
+			t.Fatalf("netlab chat: %v (stderr %q)", err, stderr.String())
+		}
+		if got, want := stdout.String(), "* welcome guest-2\n"; got != want {
+			t.Errorf("printed %q, want %q", got, want)
+		}
+		observerHears(t, observer, "* guest-2 joined", "guest-2: last line, no LF", "* guest-2 left")
+	})
+
+	t.Run("lines from the room are printed while input is still open", func(t *testing.T) {
+		addr, observer := startChatRoom(t)
+		inR, inW := io.Pipe()
+		outR, outW := io.Pipe()
+		defer inW.Close()
+		defer outR.Close()
+		done := make(chan error, 1)
+		go func() {
+			done <- run(t.Context(), []string{"chat", "-addr", addr}, inR, outW, io.Discard)
+			outW.Close()
+		}()
+		out := bufio.NewReader(outR)
+		printed := func(want string) {
+			t.Helper()
+			if got, err := out.ReadString('\n'); got != want+"\n" {
+				t.Fatalf("printed %q (%v), want %q", got, err, want)
+			}
+		}
+		printed("* welcome guest-2")
+		observerHears(t, observer, "* guest-2 joined")
+		if err := observer.Say("anyone there?"); err != nil {
+			t.Fatal(err)
+		}
+		printed("guest-1: anyone there?") // nothing typed yet
+		if _, err := io.WriteString(inW, "yes\n"); err != nil {
+			t.Fatal(err)
+		}
+		observerHears(t, observer, "guest-2: yes")
+		if _, err := io.WriteString(inW, "/quit\n"); err != nil {
+			t.Fatal(err)
+		}
+		printed("* bye")
+		if err := <-done; err != nil {
+			t.Errorf("netlab chat: %v", err)
+		}
+		// The input goroutine is still reading the pipe; closing it (the
+		// deferred inW.Close) lets it finish, which goleak checks.
+	})
+
+	t.Run("an interrupt leaves at once", func(t *testing.T) {
+		addr, observer := startChatRoom(t)
+		ctx, cancel := context.WithCancel(t.Context())
+		inR, inW := io.Pipe()
+		defer inW.Close()
+		done := make(chan error, 1)
+		go func() { done <- run(ctx, []string{"chat", "-addr", addr}, inR, io.Discard, io.Discard) }()
+		observerHears(t, observer, "* guest-2 joined")
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("netlab chat after an interrupt: %v", err)
+		}
+		observerHears(t, observer, "* guest-2 left")
+	})
+
+	t.Run("compare's chat sweep measures deliveries on every model that can hold a room", func(t *testing.T) {
+		for _, m := range modelList {
+			for _, conns := range chatSweep.loads[:2] {
+				r := measure(t.Context(), chatSweep, m, conns, 200*time.Millisecond)
+				if m.name == "iterative" {
+					if r.note == "" {
+						t.Errorf("iterative with %d clients measured %v %s, want a note that it serves one at a time", conns, r.rate, r.unit)
+					}
+					continue
+				}
+				if r.note != "" || r.rate <= 0 || r.p50 <= 0 {
+					t.Errorf("%s, %s: rate %v %s, p50 %v, note %q", m.name, r.load, r.rate, r.unit, r.p50, r.note)
+				}
+			}
+		}
+	})
+
+	t.Run("bad command lines are refused before connecting", func(t *testing.T) {
+		for _, tt := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"-name", "not a name"}, `-name "not a name": a name is 1 to 32`},
+			{[]string{"-name", strings.Repeat("n", 33)}, "a name is 1 to 32"},
+			{[]string{"hello"}, `unexpected argument "hello"`},
+			{[]string{"-addr", "127.0.0.1:1"}, "chat: dial 127.0.0.1:1"},
+		} {
+			var stderr bytes.Buffer
+			err := run(t.Context(), append([]string{"chat"}, tt.args...), strings.NewReader(""), io.Discard, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("netlab chat %s: %v, want an error saying %q", strings.Join(tt.args, " "), err, tt.want)
+			}
+		}
+	})
+}
