@@ -20,7 +20,7 @@ import (
 
 // serve starts srv on a fresh loopback port and returns the address and a
 // channel that receives what Serve returns.
-func serve(t *testing.T, srv netlab.Server) (string, <-chan error) {
+func serve(t testing.TB, srv netlab.Server) (string, <-chan error) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
