@@ -1,0 +1,62 @@
+package blocking_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/internal/blocking"
+)
+
+// A model is an accept loop around an Engine, and the loop is where the
+// models differ. This one is perconn's, whole: a goroutine per connection.
+// iterative's is the same without the "go".
+func Example() {
+	e := blocking.NewEngine(echo.New(), netlab.Config{})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() {
+		served <- func() error {
+			if err := e.Listen(l); err != nil {
+				return err
+			}
+			defer e.Unlisten(l)
+			for {
+				nc, err := e.Accept(l)
+				if err != nil {
+					return err // ErrServerClosed after Shutdown
+				}
+				if c := e.Admit(nc); c != nil {
+					go c.Serve()
+				}
+			}
+		}()
+	}()
+
+	ctx := context.Background()
+	c, err := echo.Dial(ctx, l.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	reply, err := c.Echo([]byte("hello, engine"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s\n", reply)
+	c.Close()
+
+	fmt.Println("shutdown:", e.Shutdown(ctx))
+	fmt.Println("serve:", <-served)
+	fmt.Printf("%+v\n", e.Stats())
+	// Output:
+	// hello, engine
+	// shutdown: <nil>
+	// serve: netlab: server closed
+	// {Accepted:1 Refused:0 Active:0 Panics:0 Dropped:0}
+}
