@@ -1,0 +1,644 @@
+package blocking_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/internal/blocking"
+	"github.com/netlab-go/netlab/internal/conformance"
+)
+
+// queued returns how much output c holds beyond what the kernel took.
+func queued(c netlab.Conn) int { return c.(*blocking.Conn).Queued() }
+
+func TestSend(t *testing.T) {
+	t.Run("returns at once while the client reads nothing", func(t *testing.T) {
+		// The sends come from the test's goroutine, not the connection's:
+		// a chat broadcast, which must never wait on a slow member.
+		onOpen, opened := opens()
+		srv := startTight(t, &probe{open: onOpen}, netlab.Config{MaxPending: 64 << 20})
+		client := dialTight(t, srv.addr)
+		c := recv(t, opened, "the session to open")
+
+		// 16 MiB is hundreds of times what the two sockets buffer. A Send
+		// that waited for room would wait for a client that never reads.
+		msg := pattern(16<<20, 1)
+		sent := make(chan error, 1)
+		go func() {
+			for p := msg; len(p) > 0; {
+				n := min(len(p), 64<<10)
+				if err := c.Send(p[:n]); err != nil {
+					sent <- err
+					return
+				}
+				p = p[n:]
+			}
+			sent <- nil
+		}()
+		if err := recv(t, sent, "16 MiB of sends to return"); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+		if q := queued(c); q == 0 {
+			t.Fatal("nothing is queued: the kernel took 16 MiB, so this test proves nothing")
+		}
+
+		// Only now does the client read: every byte, in the order sent.
+		got := make([]byte, len(msg))
+		if _, err := io.ReadFull(client, got); err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		sameBytes(t, "what the client read", got, msg)
+	})
+
+	t.Run("past MaxPending drops that connection alone with ErrOverflow", func(t *testing.T) {
+		const maxPending = 64 << 10
+		onOpen, opened := opens()
+		onClose, closed := closes()
+		srv := startTight(t, &probe{open: onOpen, closed: onClose}, netlab.Config{MaxPending: maxPending})
+		slow := dialTight(t, srv.addr)
+		c := recv(t, opened, "the slow client's session to open")
+		other := conformance.Dial(t, srv.addr)
+		recv(t, opened, "the other client's session to open")
+
+		// The kernel takes what fits in the sockets, the queue takes
+		// MaxPending more, and the next Send overflows.
+		chunk := make([]byte, 8<<10)
+		var err error
+		for sent := 0; err == nil; sent += len(chunk) {
+			if sent > 64<<20 {
+				t.Fatalf("sent %d bytes to a client that reads nothing, and Send never overflowed", sent)
+			}
+			err = c.Send(chunk)
+		}
+		if !errors.Is(err, netlab.ErrOverflow) {
+			t.Fatalf("Send: %v, want ErrOverflow", err)
+		}
+		if got := srv.Stats().Dropped; got != 1 {
+			t.Errorf("Stats().Dropped = %d, want 1", got)
+		}
+		if err := recv(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
+			t.Errorf("Closed(%v), want ErrOverflow", err)
+		}
+		if err := c.Send([]byte("more")); !errors.Is(err, netlab.ErrConnClosed) {
+			t.Errorf("Send after the drop: %v, want ErrConnClosed", err)
+		}
+		conformance.WaitClosed(t, slow)
+
+		roundTrip(t, other, "the others are still served\n")
+	})
+}
+
+// A client that sends but never reads must be stopped by TCP flow control,
+// not buffered by the server: once the echo queued for it passes
+// MaxPending/2, the engine stops reading from it. The probe checks that
+// rule on every Data call, and tells the test when the queue first passes
+// the mark, so the test knows the client is at that point being held back.
+func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
+	const (
+		maxPending = 64 << 10
+		highWater  = maxPending / 2
+		total      = 16 << 20
+	)
+	var (
+		over       = make(chan struct{})
+		overOnce   sync.Once
+		violations atomic.Int64 // Data calls made while the queue was above the mark
+	)
+	svc := &probe{data: func(c netlab.Conn, p []byte) {
+		if queued(c) > highWater {
+			violations.Add(1)
+		}
+		c.Send(p)
+		if queued(c) > highWater {
+			overOnce.Do(func() { close(over) })
+		}
+	}}
+	srv := startTight(t, svc, netlab.Config{MaxPending: maxPending})
+	client := dialTight(t, srv.addr)
+
+	msg := pattern(total, 2)
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := client.Write(msg)
+		if err == nil {
+			err = client.CloseWrite()
+		}
+		wrote <- err
+	}()
+
+	recv(t, over, "the queue to pass MaxPending/2")
+	// The engine has taken at most a few socket buffers and MaxPending: the
+	// client cannot have written all 16 MiB, and nobody was dropped.
+	select {
+	case err := <-wrote:
+		t.Fatalf("the client wrote all %d bytes (%v) although it read none: nothing held it back", total, err)
+	default:
+	}
+	if got := srv.Stats().Dropped; got != 0 {
+		t.Fatalf("Stats().Dropped = %d: the queue overflowed instead of the reader pausing", got)
+	}
+
+	// Now the client reads; the engine resumes reading, and everything
+	// comes back, in order, followed by the end of the stream.
+	got, err := io.ReadAll(client)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	sameBytes(t, "the echo", got, msg)
+	if err := recv(t, wrote, "the client's write"); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	if n := violations.Load(); n > 0 {
+		t.Errorf("the session was handed bytes %d times while more than MaxPending/2 was queued", n)
+	}
+}
+
+func TestSendFile(t *testing.T) {
+	size := int64(2*blocking.FileChunk + 1000)
+	content := pattern(int(size), 3)
+	path := writeFile(t, content)
+
+	// Each case frames the region with two Sends, "<" before and ">" after:
+	// a region must leave in its place in the queue.
+	cases := []struct {
+		name   string
+		off, n int64
+	}{
+		{"a region from the middle of the file", 100, 300},
+		{"the whole file, several sendfile chunks long", 0, size},
+		{"the last byte", size - 1, 1},
+		{"an empty region", 500, 0},
+		{"an empty region at the end of the file", size, 0},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("sends %s in order and closes the file", tc.name), func(t *testing.T) {
+			onOpen, opened := opens()
+			onClose, closed := closes()
+			srv := start(t, &probe{open: onOpen, closed: onClose}, netlab.Config{})
+			client := conformance.Dial(t, srv.addr)
+			c := recv(t, opened, "the session to open")
+
+			f := openFile(t, path)
+			for _, err := range []error{
+				c.Send([]byte("<")),
+				c.SendFile(f, tc.off, tc.n),
+				c.Send([]byte(">")),
+				c.Close(),
+			} {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := io.ReadAll(client)
+			if err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			want := slices.Concat([]byte("<"), content[tc.off:tc.off+tc.n], []byte(">"))
+			sameBytes(t, "what the client read", got, want)
+
+			client.Close() // ends the server's linger
+			if err := recv(t, closed, "Closed"); err != nil {
+				t.Errorf("Closed(%v), want nil", err)
+			}
+			// The client read ">", so the writer was done with the file.
+			if err := f.Close(); !errors.Is(err, os.ErrClosed) {
+				t.Errorf("closing the file again: %v, want os.ErrClosed: SendFile left it open", err)
+			}
+		})
+	}
+
+	t.Run("cuts the connection when the file is shorter than the region", func(t *testing.T) {
+		onOpen, opened := opens()
+		onClose, closed := closes()
+		srv := start(t, &probe{open: onOpen, closed: onClose}, netlab.Config{})
+		client := conformance.Dial(t, srv.addr)
+		c := recv(t, opened, "the session to open")
+
+		f := openFile(t, path)
+		c.SendFile(f, size-100, 200)
+		c.Send([]byte("never sent"))
+		got, err := io.ReadAll(client)
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		sameBytes(t, "what the client read", got, content[size-100:])
+		if err := recv(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "shrank") {
+			t.Errorf("Closed(%v), want an error saying the file shrank", err)
+		}
+		if err := f.Close(); !errors.Is(err, os.ErrClosed) {
+			t.Errorf("closing the file again: %v, want os.ErrClosed", err)
+		}
+	})
+
+	t.Run("on a closed connection returns ErrConnClosed and closes the file", func(t *testing.T) {
+		onOpen, opened := opens()
+		srv := start(t, &probe{open: onOpen}, netlab.Config{})
+		conformance.Dial(t, srv.addr)
+		c := recv(t, opened, "the session to open")
+		c.Close()
+
+		f := openFile(t, path)
+		if err := c.SendFile(f, 0, 10); !errors.Is(err, netlab.ErrConnClosed) {
+			t.Fatalf("SendFile after Close: %v, want ErrConnClosed", err)
+		}
+		if err := f.Close(); !errors.Is(err, os.ErrClosed) {
+			t.Errorf("closing the file again: %v, want os.ErrClosed", err)
+		}
+	})
+
+	t.Run("past MaxPending drops the connection and closes the file", func(t *testing.T) {
+		// Room for one region, not two. The first region is far larger
+		// than the sockets hold, and the client reads nothing, so it stays
+		// in flight (and counted) while the second is queued.
+		const maxPending = netlab.FileRegionCost + netlab.FileRegionCost/2
+		onOpen, opened := opens()
+		onClose, closed := closes()
+		srv := startTight(t, &probe{open: onOpen, closed: onClose}, netlab.Config{MaxPending: maxPending})
+		dialTight(t, srv.addr)
+		c := recv(t, opened, "the session to open")
+
+		big := openFile(t, sparseFile(t, 64<<20))
+		if err := c.SendFile(big, 0, 64<<20); err != nil {
+			t.Fatalf("the first SendFile: %v", err)
+		}
+		small := openFile(t, path)
+		if err := c.SendFile(small, 0, 10); !errors.Is(err, netlab.ErrOverflow) {
+			t.Fatalf("the second SendFile: %v, want ErrOverflow", err)
+		}
+		if err := small.Close(); !errors.Is(err, os.ErrClosed) {
+			t.Errorf("closing the second file again: %v, want os.ErrClosed", err)
+		}
+		if err := recv(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
+			t.Errorf("Closed(%v), want ErrOverflow", err)
+		}
+		if got := srv.Stats().Dropped; got != 1 {
+			t.Errorf("Stats().Dropped = %d, want 1", got)
+		}
+		// The writer owns the first file until its sendfile fails; once
+		// Shutdown has waited for the writer, the file must be closed.
+		if err := srv.Shutdown(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if err := big.Close(); !errors.Is(err, os.ErrClosed) {
+			t.Errorf("closing the first file again: %v, want os.ErrClosed", err)
+		}
+	})
+}
+
+func TestClose(t *testing.T) {
+	t.Run("sends everything queued, then closes", func(t *testing.T) {
+		onOpen, opened := opens()
+		onClose, closed := closes()
+		srv := startTight(t, &probe{open: onOpen, closed: onClose}, netlab.Config{MaxPending: 64 << 20})
+		client := dialTight(t, srv.addr)
+		c := recv(t, opened, "the session to open")
+
+		msg := pattern(8<<20, 4)
+		if err := c.Send(msg); err != nil {
+			t.Fatal(err)
+		}
+		if queued(c) == 0 {
+			t.Fatal("nothing is queued: the kernel took 8 MiB, so this test proves nothing")
+		}
+		for i := range 2 {
+			if err := c.Close(); err != nil {
+				t.Fatalf("Close #%d: %v", i+1, err)
+			}
+		}
+		if err := c.Send([]byte("late")); !errors.Is(err, netlab.ErrConnClosed) {
+			t.Errorf("Send after Close: %v, want ErrConnClosed", err)
+		}
+
+		got, err := io.ReadAll(client)
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		sameBytes(t, "what the client read", got, msg)
+		client.Close()
+		if err := recv(t, closed, "Closed"); err != nil {
+			t.Errorf("Closed(%v), want nil", err)
+		}
+	})
+
+	t.Run("keeps the last reply for a client that is still sending", func(t *testing.T) {
+		// Closing a socket with unread input makes the kernel answer with
+		// a reset, which can destroy the reply the client has not read
+		// yet. The engine lingers, reading and discarding, until the
+		// client closes: here the client streams without pause.
+		onClose, closed := closes()
+		svc := &probe{
+			data: func(c netlab.Conn, _ []byte) {
+				c.Send([]byte("bye\n"))
+				c.Close()
+			},
+			closed: onClose,
+		}
+		srv := start(t, svc, netlab.Config{})
+		client := conformance.Dial(t, srv.addr)
+		streaming := make(chan error, 1)
+		go func() {
+			buf := pattern(32<<10, 5)
+			for {
+				if _, err := client.Write(buf); err != nil {
+					streaming <- err
+					return
+				}
+			}
+		}()
+
+		got, err := io.ReadAll(client)
+		if err != nil || string(got) != "bye\n" {
+			t.Fatalf("read %q (%v), want \"bye\\n\" and the end of the stream", got, err)
+		}
+		client.Close()
+		recv(t, streaming, "the client's writes to stop")
+		if err := recv(t, closed, "Closed"); err != nil {
+			t.Errorf("Closed(%v), want nil", err)
+		}
+	})
+}
+
+// A client that half-closes gets Session.EOF, then everything queued, then
+// the end of the stream; the session hears nothing more but Closed(nil).
+func TestEOFFlushesAndCloses(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		events []string // the session's calls, a run of Data calls as one "data"
+	)
+	record := func(e string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if e != "data" || len(events) == 0 || events[len(events)-1] != "data" {
+			events = append(events, e)
+		}
+	}
+	done := make(chan struct{})
+	svc := &probe{
+		open: func(netlab.Conn) { record("open") },
+		data: func(c netlab.Conn, p []byte) {
+			record("data")
+			c.Send(p)
+		},
+		eof: func(c netlab.Conn) {
+			record("eof")
+			c.Send([]byte("that was all\n"))
+		},
+		closed: func(_ netlab.Conn, err error) {
+			record(fmt.Sprintf("closed %v", err))
+			close(done)
+		},
+	}
+	srv := start(t, svc, netlab.Config{})
+	client := conformance.Dial(t, srv.addr)
+	if _, err := client.Write([]byte("hello\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(client)
+	if err != nil || string(got) != "hello\nthat was all\n" {
+		t.Fatalf("read %q (%v), want the echo, the goodbye and the end of the stream", got, err)
+	}
+	recv(t, done, "Closed")
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"open", "data", "eof", "closed <nil>"}; !slices.Equal(events, want) {
+		t.Fatalf("the session saw %q, want %q", events, want)
+	}
+}
+
+func TestIdleTimeout(t *testing.T) {
+	t.Run("closes a connection that sends nothing", func(t *testing.T) {
+		const idle = 50 * time.Millisecond
+		onClose, closed := closes()
+		srv := start(t, &probe{closed: onClose}, netlab.Config{IdleTimeout: idle})
+		began := time.Now()
+		client := conformance.Dial(t, srv.addr)
+		conformance.WaitClosed(t, client)
+		if waited := time.Since(began); waited < idle {
+			t.Errorf("closed after %v, before the idle timeout of %v", waited, idle)
+		}
+		if err := recv(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle") {
+			t.Errorf("Closed(%v), want an error saying the connection was idle", err)
+		}
+	})
+
+	t.Run("spares a connection receiving a download that outlasts it", func(t *testing.T) {
+		// The client reads 32 KiB every 20 ms — about 1.6 MB/s, steadily —
+		// through small socket buffers, so a 3 MiB download takes about
+		// twice the idle timeout. The ticker only plays the slow client;
+		// nothing in the test waits on it to let the server settle.
+		const (
+			idle  = time.Second
+			size  = 3 << 20
+			piece = 32 << 10
+			pace  = 20 * time.Millisecond
+		)
+		content := pattern(size, 6)
+		path := writeFile(t, content)
+		onOpen, opened := opens()
+		onClose, closed := closes()
+		srv := startTight(t, &probe{open: onOpen, closed: onClose}, netlab.Config{IdleTimeout: idle})
+		client := dialTight(t, srv.addr)
+		c := recv(t, opened, "the session to open")
+		if err := c.SendFile(openFile(t, path), 0, size); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+
+		tick := time.NewTicker(pace)
+		defer tick.Stop()
+		began := time.Now()
+		got := make([]byte, 0, size)
+		buf := make([]byte, piece)
+		for len(got) < size {
+			<-tick.C
+			n, err := io.ReadFull(client, buf[:min(piece, size-len(got))])
+			got = append(got, buf[:n]...)
+			if err != nil {
+				t.Fatalf("after %d of %d bytes and %v: %v", len(got), size, time.Since(began).Round(time.Millisecond), err)
+			}
+		}
+		took := time.Since(began)
+		sameBytes(t, "the download", got, content)
+		if rest, err := io.ReadAll(client); err != nil || len(rest) > 0 {
+			t.Fatalf("after the download: %d more bytes (%v), want the end of the stream", len(rest), err)
+		}
+		if took < idle {
+			t.Fatalf("the download took %v, less than the idle timeout: the test proves nothing", took)
+		}
+		client.Close()
+		if err := recv(t, closed, "Closed"); err != nil {
+			t.Errorf("Closed(%v), want nil", err)
+		}
+	})
+
+	t.Run("spares a connection that keeps talking after its writer went quiet", func(t *testing.T) {
+		// A burst the socket cannot take hands the echo to the writer
+		// goroutine, whose writes are bounded by the idle timeout. After
+		// the burst, small echoes go straight to the socket again, and
+		// they must go on working long after the writer's last deadline.
+		const idle = 500 * time.Millisecond
+		engaged := make(chan struct{})
+		var once sync.Once
+		svc := &probe{data: func(c netlab.Conn, p []byte) {
+			c.Send(p)
+			if queued(c) > 0 {
+				once.Do(func() { close(engaged) })
+			}
+		}}
+		srv := startTight(t, svc, netlab.Config{IdleTimeout: idle})
+		client := dialTight(t, srv.addr)
+
+		msg := pattern(1<<20, 7)
+		wrote := make(chan error, 1)
+		go func() {
+			_, err := client.Write(msg)
+			wrote <- err
+		}()
+		recv(t, engaged, "the echo to be queued for the writer")
+		got := make([]byte, len(msg))
+		if _, err := io.ReadFull(client, got); err != nil {
+			t.Fatalf("read the burst back: %v", err)
+		}
+		sameBytes(t, "the burst", got, msg)
+		if err := recv(t, wrote, "the burst to be written"); err != nil {
+			t.Fatal(err)
+		}
+
+		// The clock is a connection opened now, which the engine closes
+		// once it has been idle for the timeout: by then the writer's last
+		// deadline has passed. Until then, and once more after, the client
+		// talks as fast as it can, which keeps its own connection busy.
+		clock := conformance.Dial(t, srv.addr)
+		expired := make(chan struct{})
+		go func() {
+			io.Copy(io.Discard, clock)
+			close(expired)
+		}()
+		for i := 0; ; i++ {
+			select {
+			case <-expired:
+				roundTrip(t, client, "still here\n")
+				return
+			default:
+				roundTrip(t, client, fmt.Sprintf("ping %d\n", i))
+			}
+		}
+	})
+}
+
+// panicky is an echo service whose first session panics in the method
+// named by in. The sessions after it behave.
+type panicky struct {
+	in     string     // Open, Data, EOF, Idle or Closed
+	closed chan error // the first session's Closed calls
+	opened atomic.Int64
+}
+
+func (s *panicky) Open(c netlab.Conn) netlab.Session {
+	first := s.opened.Add(1) == 1
+	if first && s.in == "Open" {
+		panic("in Open")
+	}
+	return &panickySession{s: s, c: c, victim: first}
+}
+
+type panickySession struct {
+	s      *panicky
+	c      netlab.Conn
+	victim bool
+}
+
+func (ps *panickySession) boom(method string) {
+	if ps.victim && ps.s.in == method {
+		panic("in " + method)
+	}
+}
+
+func (ps *panickySession) Data(p []byte) { ps.boom("Data"); ps.c.Send(p) }
+func (ps *panickySession) EOF()          { ps.boom("EOF") }
+func (ps *panickySession) Idle() bool    { ps.boom("Idle"); return true }
+
+func (ps *panickySession) Closed(err error) {
+	if ps.victim {
+		ps.s.closed <- err
+	}
+	ps.boom("Closed")
+}
+
+// A panic in any session method closes that session's connection, is
+// counted, and leaves the server serving everyone else. Closed still
+// follows a panic in Data, EOF or Idle: the session may hold something to
+// release. (After a panic in Open there is no session to tell.)
+func TestPanicsAreRecoveredPerConnection(t *testing.T) {
+	cases := []struct {
+		in         string
+		trigger    func(t *testing.T, victim net.Conn)
+		wantClosed bool
+	}{
+		{"Open", nil, false},
+		{"Data", func(t *testing.T, victim net.Conn) { victim.Write([]byte("boom\n")) }, true},
+		{"EOF", func(t *testing.T, victim net.Conn) { victim.(*net.TCPConn).CloseWrite() }, true},
+		{"Idle", nil, true}, // the engine asks right after Open
+		{"Closed", func(t *testing.T, victim net.Conn) {
+			roundTrip(t, victim, "hello\n")
+			victim.Close()
+		}, true},
+	}
+	for _, tc := range cases {
+		t.Run("in "+tc.in, func(t *testing.T) {
+			svc := &panicky{in: tc.in, closed: make(chan error, 1)}
+			srv := start(t, svc, netlab.Config{})
+			victim := conformance.Dial(t, srv.addr)
+			if tc.trigger != nil {
+				tc.trigger(t, victim)
+			}
+			var closedErr error
+			if tc.in == "Closed" {
+				closedErr = recv(t, svc.closed, "Closed")
+			} else {
+				conformance.WaitClosed(t, victim)
+			}
+
+			other := conformance.Dial(t, srv.addr)
+			roundTrip(t, other, "still served\n")
+			other.Close()
+
+			// Shutdown waits for every connection goroutine, so the counters
+			// and the calls below are final.
+			if err := srv.Shutdown(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			st := srv.Stats()
+			if st.Panics != 1 || st.Accepted != 2 || st.Active != 0 {
+				t.Errorf("Stats() = %+v, want 1 panic, 2 accepted, 0 active", st)
+			}
+			switch {
+			case tc.in == "Closed":
+				if closedErr != nil {
+					t.Errorf("Closed(%v), want nil: the client closed in an orderly way", closedErr)
+				}
+			case tc.wantClosed:
+				if err := recv(t, svc.closed, "Closed"); err == nil || !strings.Contains(err.Error(), "panicked") {
+					t.Errorf("Closed(%v), want an error saying the session panicked", err)
+				}
+			default:
+				if len(svc.closed) > 0 {
+					t.Errorf("Closed(%v) was called for a session Open never returned", <-svc.closed)
+				}
+			}
+		})
+	}
+}
