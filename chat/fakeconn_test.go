@@ -19,7 +19,6 @@ type fakeConn struct {
 	mu     sync.Mutex
 	out    bytes.Buffer // guarded by mu
 	closed bool         // guarded by mu
-	err    error        // the error Send returns once closed; guarded by mu
 }
 
 var _ netlab.Conn = (*fakeConn)(nil)

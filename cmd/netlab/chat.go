@@ -80,6 +80,9 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	c, err := chat.Dial(ctx, *addr)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // interrupted while connecting: nothing to report
+		}
 		return err
 	}
 	defer c.Close()

@@ -127,8 +127,19 @@ func TestChatCommand(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		inR, inW := io.Pipe()
 		defer inW.Close()
+		outR, outW := io.Pipe()
 		done := make(chan error, 1)
-		go func() { done <- run(ctx, []string{"chat", "-addr", addr}, inR, io.Discard, io.Discard) }()
+		go func() {
+			done <- run(ctx, []string{"chat", "-addr", addr}, inR, outW, io.Discard)
+			outW.Close()
+		}()
+		// The observer can hear the join before the command's dial has
+		// returned; its printed welcome is the sign it is connected.
+		out := bufio.NewReader(outR)
+		if got, err := out.ReadString('\n'); got != "* welcome guest-2\n" {
+			t.Fatalf("printed %q (%v), want the welcome", got, err)
+		}
+		go io.Copy(io.Discard, out) // ends when the command does
 		observerHears(t, observer, "* guest-2 joined")
 		cancel()
 		if err := <-done; err != nil {
@@ -138,18 +149,21 @@ func TestChatCommand(t *testing.T) {
 	})
 
 	t.Run("compare's chat sweep measures deliveries on every model that can hold a room", func(t *testing.T) {
+		// The smallest load, with time to spare: this checks that the
+		// sweep runs and measures, not how fast (a 50-client run under
+		// -race on a busy machine may not get past connecting in a
+		// fraction of a second).
+		conns := chatSweep.loads[0]
 		for _, m := range modelList {
-			for _, conns := range chatSweep.loads[:2] {
-				r := measure(t.Context(), chatSweep, m, conns, 200*time.Millisecond)
-				if m.name == "iterative" {
-					if r.note == "" {
-						t.Errorf("iterative with %d clients measured %v %s, want a note that it serves one at a time", conns, r.rate, r.unit)
-					}
-					continue
+			r := measure(t.Context(), chatSweep, m, conns, 500*time.Millisecond)
+			if m.name == "iterative" {
+				if r.note == "" {
+					t.Errorf("iterative with %d clients measured %v %s, want a note that it serves one at a time", conns, r.rate, r.unit)
 				}
-				if r.note != "" || r.rate <= 0 || r.p50 <= 0 {
-					t.Errorf("%s, %s: rate %v %s, p50 %v, note %q", m.name, r.load, r.rate, r.unit, r.p50, r.note)
-				}
+				continue
+			}
+			if r.note != "" || r.rate <= 0 || r.p50 <= 0 {
+				t.Errorf("%s, %s: rate %v %s, p50 %v, note %q", m.name, r.load, r.rate, r.unit, r.p50, r.note)
 			}
 		}
 	})
