@@ -205,6 +205,18 @@ func Chat(t *testing.T, m Model, dir string) {
 		}
 	})
 
+	t.Run("a client silent for the idle timeout is closed and leaves the room", func(t *testing.T) {
+		// The timeout is short so that the test is; the test waits for the
+		// close itself, however long the machine takes to get there.
+		addr, _ := Start(t, m, chat.New(chat.Options{}), netlab.Config{IdleTimeout: 500 * time.Millisecond})
+		a := joinChat(t, addr)
+		a.expectClosed(t)
+		a.c.Close()
+		b := joinChat(t, addr)
+		b.send(t, "/who")
+		b.expect(t, "* online: "+b.name) // a is gone from the hub, too
+	})
+
 	t.Run("a client beyond the connection limit gets the busy reply", func(t *testing.T) {
 		if m.Serial {
 			t.Skip("a serial model leaves the next client waiting in the backlog instead")
