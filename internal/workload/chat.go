@@ -18,12 +18,6 @@ import (
 // chatText is the size of a message's text in [Chat]: a short chat line.
 const chatText = 64
 
-// chatBacklog bounds how many bytes of messages may be on their way to any
-// one receiver at once, summed over every sender: a quarter of the default
-// [netlab.Config.MaxPending]. A load that outran its receivers would get
-// them dropped, and measure that instead of the server.
-const chatBacklog = 256 << 10
-
 // Chat measures fan-out: conns clients join one room and each broadcasts
 // messages, which every other client receives. An operation is a delivery,
 // one line received by one receiver, so ops deliveries take about
@@ -31,14 +25,16 @@ const chatBacklog = 256 << 10
 // senders send more. A delivery's latency runs from the sender's write to
 // the receiver's read; the sender's time is in the message text.
 //
-// Each sender keeps a few messages in flight (fewer the larger the room, so
-// that a receiver never has more than 256 KiB coming to it) and sends the
-// next when the oldest has reached everyone: an open loop would measure
-// queues growing until the server drops the slowest reader. A run stops
-// when every message sent has been delivered, or when ctx ends; it then
-// returns what it measured so far with ctx's error. It needs conns ≥ 2 and
-// a server that admits them all at once: a serial model never welcomes
-// the second client, and Chat fails when ctx ends.
+// Each client has one message in flight, as each echo client has one
+// request: it sends the next once the last has reached everyone. So a
+// receiver never has more than conns-1 messages coming to it, and a
+// latency is the time one message takes to fan out while everyone else
+// talks too, not time spent behind the load's own backlog. (An open loop
+// would measure queues growing until the server drops the slowest
+// reader.) A run stops when every message sent has been delivered, or when
+// ctx ends; it then returns what it measured so far with ctx's error. It
+// needs conns ≥ 2 and a server that admits them all at once: a serial
+// model never welcomes the second client, and Chat fails when ctx ends.
 func Chat(ctx context.Context, addr string, conns int, ops int64) (Result, error) {
 	return ChatSized(ctx, addr, conns, chatText, ops)
 }
@@ -56,7 +52,6 @@ func ChatSized(ctx context.Context, addr string, conns, size int, ops int64) (Re
 	r := &chatRun{
 		epoch:   time.Now(),
 		size:    size,
-		window:  max(1, min(16, chatBacklog/((conns-1)*(size+32)))),
 		members: make([]*chatMember, conns),
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -119,7 +114,6 @@ func ChatSized(ctx context.Context, addr string, conns, size int, ops int64) (Re
 type chatRun struct {
 	epoch   time.Time // message timestamps count from here, on the monotonic clock
 	size    int       // bytes of text in a message
-	window  int       // messages a sender may have in flight
 	members []*chatMember
 	names   map[string]bool // the members' names; read-only once the run starts
 
@@ -139,16 +133,16 @@ type chatMember struct {
 	name string
 	msg  []byte // the message being built; the sender's alone
 
-	// tokens holds one token per message this member may still put in
-	// flight; the receiver that completes a message's delivery returns its
-	// token.
-	tokens chan struct{}
-	// left[seq%window] counts the receivers message seq has still to
-	// reach. A slot is free again once its message has reached everyone:
-	// messages from one sender arrive in order at each receiver, so when
-	// any message completes, all earlier ones have too.
-	left []atomic.Int32
-	seq  int64 // messages sent; the sender's alone
+	// ready holds a token while the member may send: it is taken to send
+	// a message and given back by the receiver that completes its
+	// delivery. left counts the receivers the message in flight has still
+	// to reach.
+	ready chan struct{}
+	left  atomic.Int32
+	// inFlight is the number of the message in flight, which receivers
+	// check: each message must arrive once, at each receiver, in turn.
+	inFlight atomic.Int64
+	sent     int64 // messages sent; the sender's alone
 
 	rec Recorder // deliveries to this member; its reader's alone
 }
@@ -165,7 +159,7 @@ func (r *chatRun) join(ctx context.Context, addr string, i int) (*chatMember, er
 	// on the run closes every member at once.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	m := &chatMember{run: r, i: i, conn: conn, r: bufio.NewReaderSize(conn, 16<<10), tokens: make(chan struct{}, r.window), left: make([]atomic.Int32, r.window)}
+	m := &chatMember{run: r, i: i, conn: conn, r: bufio.NewReaderSize(conn, 16<<10), ready: make(chan struct{}, 1)}
 	line, err := m.r.ReadString('\n')
 	name, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "* welcome ")
 	if err != nil || !ok {
@@ -176,13 +170,11 @@ func (r *chatRun) join(ctx context.Context, addr string, i int) (*chatMember, er
 		return nil, fmt.Errorf("got %q (%v), want a welcome", line, err)
 	}
 	m.name = name
-	for range r.window {
-		m.tokens <- struct{}{}
-	}
+	m.ready <- struct{}{}
 	return m, nil
 }
 
-// Op sends one message once the member has room in its window. It
+// Op sends one message once the member's last one has reached everyone. It
 // implements [Client], so that the run dials with [dialAll]; rec is not
 // used, since what is measured is each delivery, recorded where it arrives.
 func (m *chatMember) Op(ctx context.Context, _ *Recorder) error { return m.run.send(ctx, m) }
@@ -209,18 +201,19 @@ func (r *chatRun) broadcast(ctx context.Context, msgs int64) {
 	wg.Wait()
 }
 
-// send waits for room in m's window and sends its next message: the
-// sender's index, the message number and the time since the epoch, padded
-// to the run's size.
+// send waits until m's last message has reached everyone and sends the
+// next: the sender's index, the message number and the time since the
+// epoch, padded to the run's size.
 func (r *chatRun) send(ctx context.Context, m *chatMember) error {
 	select {
-	case <-m.tokens:
+	case <-m.ready:
 	case <-ctx.Done():
 		return context.Cause(ctx) // fail ignores it: the run is over
 	}
-	seq := m.seq
-	m.seq++
-	m.left[seq%int64(r.window)].Store(int32(len(r.members) - 1))
+	seq := m.sent
+	m.sent++
+	m.inFlight.Store(seq)
+	m.left.Store(int32(len(r.members) - 1))
 	b := m.msg[:0]
 	b = strconv.AppendInt(b, int64(m.i), 10)
 	b = append(b, ' ')
@@ -262,14 +255,13 @@ func (r *chatRun) receive(ctx context.Context, m *chatMember) {
 			return
 		}
 		from, seq, sent, ok := parseChatMessage(text)
-		if !ok || from < 0 || from >= len(r.members) {
-			r.fail(ctx, fmt.Errorf("%s got %q, not a message of this run", m.name, text))
+		if !ok || from < 0 || from >= len(r.members) || seq != r.members[from].inFlight.Load() {
+			r.fail(ctx, fmt.Errorf("%s got %.80q, not the message in flight from a client of this run", m.name, text))
 			return
 		}
 		m.rec.Observe(now-sent, int64(r.size))
-		sender := r.members[from]
-		if sender.left[seq%int64(r.window)].Add(-1) == 0 {
-			sender.tokens <- struct{}{}
+		if sender := r.members[from]; sender.left.Add(-1) == 0 {
+			sender.ready <- struct{}{}
 		}
 	}
 }
@@ -294,16 +286,14 @@ func parseChatMessage(line string) (from int, seq int64, sent time.Duration, ok 
 }
 
 // drain waits until every message sent has reached every receiver, which
-// is when every sender has all its tokens back, or until ctx ends. It
-// reports whether the run completed.
+// is when every sender is ready again, or until ctx ends. It reports
+// whether the run completed.
 func (r *chatRun) drain(ctx context.Context) bool {
 	for _, m := range r.members {
-		for range r.window {
-			select {
-			case <-m.tokens:
-			case <-ctx.Done():
-				return false
-			}
+		select {
+		case <-m.ready:
+		case <-ctx.Done():
+			return false
 		}
 	}
 	return true
