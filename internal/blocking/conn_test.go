@@ -489,7 +489,7 @@ func TestIdleTimeout(t *testing.T) {
 		// goroutine, whose writes are bounded by the idle timeout. After
 		// the burst, small echoes go straight to the socket again, and
 		// they must go on working long after the writer's last deadline.
-		const idle = 500 * time.Millisecond
+		const idle = time.Second
 		engaged := make(chan struct{})
 		var once sync.Once
 		svc := &probe{data: func(c netlab.Conn, p []byte) {

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/internal/blocking"
@@ -254,26 +255,44 @@ func TestShutdown(t *testing.T) {
 		}
 	})
 
-	t.Run("cuts a busy session when the context ends and returns its error", func(t *testing.T) {
-		closed := make(chan error, 1)
-		srv := start(t, busyUntilDone(closed), netlab.Config{})
-		client := conformance.Dial(t, srv.addr)
-		roundTrip(t, client, "busy forever\n")
+	// A context that ends cuts the busy session short, and Shutdown says
+	// why: the context's error, which the session's Closed wraps too.
+	cut := []struct {
+		name string
+		ctx  func(t *testing.T) (ctx context.Context, end func())
+		want error
+	}{
+		{"cancelled while Shutdown waits", func(t *testing.T) (context.Context, func()) {
+			return context.WithCancel(t.Context())
+		}, context.Canceled},
+		{"already past its deadline", func(t *testing.T) (context.Context, func()) {
+			// Cancelling after the deadline changes nothing: Err stays
+			// DeadlineExceeded.
+			return context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+		}, context.DeadlineExceeded},
+	}
+	for _, tc := range cut {
+		t.Run("cuts a busy session with a context "+tc.name, func(t *testing.T) {
+			closed := make(chan error, 1)
+			srv := start(t, busyUntilDone(closed), netlab.Config{})
+			client := conformance.Dial(t, srv.addr)
+			roundTrip(t, client, "busy forever\n")
 
-		ctx, cancel := context.WithCancel(t.Context())
-		done := shutdown(ctx, srv)
-		if err := srv.served(t); !errors.Is(err, netlab.ErrServerClosed) {
-			t.Fatalf("the accept loop returned %v, want ErrServerClosed", err)
-		}
-		cancel()
-		if err := recv(t, done, "Shutdown"); !errors.Is(err, context.Canceled) {
-			t.Fatalf("Shutdown: %v, want context.Canceled", err)
-		}
-		conformance.WaitClosed(t, client)
-		if err := recv(t, closed, "Closed"); !errors.Is(err, context.Canceled) {
-			t.Errorf("Closed(%v), want an error wrapping context.Canceled", err)
-		}
-	})
+			ctx, end := tc.ctx(t)
+			done := shutdown(ctx, srv)
+			if err := srv.served(t); !errors.Is(err, netlab.ErrServerClosed) {
+				t.Fatalf("the accept loop returned %v, want ErrServerClosed", err)
+			}
+			end()
+			if err := recv(t, done, "Shutdown"); !errors.Is(err, tc.want) {
+				t.Fatalf("Shutdown: %v, want %v", err, tc.want)
+			}
+			conformance.WaitClosed(t, client)
+			if err := recv(t, closed, "Closed"); !errors.Is(err, tc.want) {
+				t.Errorf("Closed(%v), want an error wrapping %v", err, tc.want)
+			}
+		})
+	}
 
 	t.Run("after it, Listen refuses a listener and closes it", func(t *testing.T) {
 		srv := start(t, &probe{}, netlab.Config{})
