@@ -50,6 +50,15 @@ func TestEcho(t *testing.T) {
 	}
 }
 
+// TestChat holds every model to the chat protocol, byte for byte.
+func TestChat(t *testing.T) {
+	for _, m := range models {
+		t.Run(m.Name, func(t *testing.T) {
+			conformance.Chat(t, m, "testdata/chat")
+		})
+	}
+}
+
 // TestFiles holds every model to the files protocol, byte for byte.
 func TestFiles(t *testing.T) {
 	for _, m := range models {

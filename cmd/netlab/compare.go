@@ -68,6 +68,7 @@ func init() {
 		rate:  workload.Result.OpsPerSec,
 		label: func(n int) string { return fmt.Sprintf("%d conns", n) },
 	})
+	sweeps = append(sweeps, chatSweep)
 	sweeps = append(sweeps, sweep{
 		service: "files",
 		// A fresh root with one file to download, removed afterwards.

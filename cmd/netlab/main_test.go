@@ -215,7 +215,7 @@ func TestServeRejectsBadCommandLines(t *testing.T) {
 	}{
 		{"no flags", nil, "-model, -service and -addr are required"},
 		{"an unknown model", []string{"-model", "forking", "-service", "echo", "-addr", "127.0.0.1:0"}, `-model "forking": want one of iterative, perconn`},
-		{"an unknown service", []string{"-model", "perconn", "-service", "http", "-addr", "127.0.0.1:0"}, `-service "http": want one of echo`},
+		{"an unknown service", []string{"-model", "perconn", "-service", "http", "-addr", "127.0.0.1:0"}, `-service "http": want one of echo, chat, files`},
 		{"an address in use", []string{"-model", "perconn", "-service", "echo", "-addr", "256.0.0.1:1"}, "serve: listen tcp"},
 		{"a size that is not one", []string{"-max-pending", "lots"}, `"lots" is not a size`},
 		{"a stray argument", []string{"-model", "perconn", "-service", "echo", "-addr", "127.0.0.1:0", "extra"}, `unexpected argument "extra"`},

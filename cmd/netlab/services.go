@@ -8,6 +8,7 @@ import (
 func init() {
 	serviceList = []serviceEntry{
 		{"echo", func(*serveOptions) (netlab.Service, error) { return echo.New(), nil }},
+		{"chat", newChatService},
 		{"files", newFilesService},
 	}
 }

@@ -79,9 +79,14 @@ type Conn struct {
 	flushed bool      // closing and the queue is empty: FIN sent; guarded by mu
 	err     error     // why the connection was closed; guarded by mu
 
-	lastActive   atomic.Int64 // unix nanos of the last byte read or written
-	shuttingDown atomic.Bool  // the server is shutting down: close when quiescent
-	idle         atomic.Bool  // the session said it is between requests
+	// lastActive is when the connection last did something that keeps it
+	// from being idle, in unix nanos: a byte received, as the protocols
+	// define idleness, or progress on a file region being sent. Plain
+	// replies do not count: a chat member who only listens must send a
+	// keep-alive line now and then, as PROTOCOLS.md says.
+	lastActive   atomic.Int64
+	shuttingDown atomic.Bool // the server is shutting down: close when quiescent
+	idle         atomic.Bool // the session said it is between requests
 }
 
 func newConn(e *Engine, nc net.Conn) *Conn {
@@ -368,9 +373,6 @@ func (c *Conn) writeNowLocked(p []byte) (int, error) {
 	if err == nil {
 		err = werr
 	}
-	if n > 0 {
-		c.lastActive.Store(time.Now().UnixNano())
-	}
 	return n, err
 }
 
@@ -485,7 +487,6 @@ func (c *Conn) write(it item) error {
 	if it.f == nil {
 		deadline()
 		_, err := c.nc.Write(it.b)
-		c.lastActive.Store(time.Now().UnixNano())
 		return err
 	}
 	defer it.f.Close()
@@ -499,6 +500,9 @@ func (c *Conn) write(it item) error {
 		deadline()
 		n, err := io.CopyN(c.nc, it.f, min(left, fileChunk))
 		left -= n
+		// A download in progress is not idle, though the client sends
+		// nothing while it lasts: only file regions count as activity
+		// on the way out (see lastActive).
 		c.lastActive.Store(time.Now().UnixNano())
 		if err != nil {
 			if errors.Is(err, io.EOF) {
