@@ -130,7 +130,9 @@ func (m *benchModel) serverCPU() float64 { return m.perReq(m.serverUser + m.serv
 // costs the server: Go heap and stack in use (as the root
 // BenchmarkIdleConnMemory measures it) and resident memory, per connection,
 // after a garbage collection. Each connection has echoed one byte first, so
-// its session is open and its buffers have been used and given back.
+// its session is open and its buffers have been used and given back. It
+// also reports the growth of the kernel's slab per socket, the cost that
+// no user-space design avoids.
 //
 // One operation is a sweep: one byte echoed on every connection, which
 // shows how long a loop takes to get round n clients.
@@ -185,9 +187,11 @@ func benchIdle(b *testing.B, model string, n int) {
 	}()
 
 	heap0, rss0 := memInUse(b)
+	slab0 := slab(b)
 	clients := startHelper(ctx, b, "clients", addr, strconv.Itoa(n), "5000")
 	clients.ask(b, "", "ready")
 	heap1, rss1 := memInUse(b)
+	slab1 := slab(b)
 	if active := srv.(netlab.StatsReporter).Stats().Active; active != int64(n) {
 		b.Fatalf("%d connections active, want %d", active, n)
 	}
@@ -198,9 +202,32 @@ func benchIdle(b *testing.B, model string, n int) {
 	b.ReportMetric(float64(n), "conns")
 	b.ReportMetric(float64(heap1-heap0)/float64(n), "B/conn")
 	b.ReportMetric(float64(rss1-rss0)/float64(n), "rss-B/conn")
+	// Both ends of every connection are sockets in this one kernel.
+	b.ReportMetric(float64(slab1-slab0)/float64(2*n), "kernel-slab-B/socket")
 	if err := clients.stop(); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// slab returns the kernel's slab allocations (/proc/meminfo's Slab), in
+// bytes: where socket structures live. It is machine-wide, so only a rough
+// measure of what sockets cost the kernel.
+func slab(b *testing.B) int64 {
+	meminfo, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for line := range strings.Lines(string(meminfo)) {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "Slab:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	b.Fatal("no Slab line in /proc/meminfo")
+	return 0
 }
 
 // memInUse returns the bytes of Go heap and goroutine stack in use after a

@@ -29,15 +29,15 @@ const (
 // An idle connection holds this struct, its session and its socket, and
 // nothing else: no goroutine, no stack, no buffer.
 type conn struct {
-	l    *loop
-	fd   int
-	sess netlab.Session // nil until Open returns, and for refused clients
-	peer netip.AddrPort // kept compact; RemoteAddr builds a net.Addr on demand
-	list *connList      // the timer list c is in (idle or linger), or nil; loop-owned
-	prev *conn          // neighbours in list; loop-owned
-	next *conn          // neighbours in list; loop-owned
-	seen int64          // loop clock of the last byte read or written (or of the FIN, when lingering); loop-owned
-	bin  int            // bytes read and discarded while lingering; loop-owned
+	l         *loop
+	fd        int
+	sess      netlab.Session // nil until Open returns, and for refused clients
+	peer      netip.AddrPort // kept compact; RemoteAddr builds a net.Addr on demand
+	list      *connList      // the timer list c is in (idle or linger), or nil; loop-owned
+	prev      *conn          // neighbours in list; loop-owned
+	next      *conn          // neighbours in list; loop-owned
+	seen      int64          // loop clock of the last byte read or written (or of the FIN, when lingering); loop-owned
+	discarded int            // bytes read and thrown away while lingering; loop-owned
 
 	events  uint32 // the interest set registered with epoll; loop-owned
 	eof     bool   // the client shut down its sending side: never read again; loop-owned
@@ -46,11 +46,14 @@ type conn struct {
 	done    bool   // closed and reported: every later event for c is stale; loop-owned
 	refused bool   // a client turned away busy: no session; loop-owned
 
-	mu       sync.Mutex
-	state    int      // guarded by mu
-	notified bool     // c is on its loop's pending list; guarded by mu
-	out      outQueue // guarded by mu
-	err      error    // why c was closed; guarded by mu
+	// Placed among the flags above rather than beside mu, so that the
+	// struct fits a smaller size class: 16 bytes less per connection.
+	state    uint8 // guarded by mu
+	notified bool  // c is on its loop's pending list; guarded by mu
+
+	mu  sync.Mutex
+	out outQueue // guarded by mu
+	err error    // why c was closed; guarded by mu
 }
 
 var _ netlab.Conn = (*conn)(nil)

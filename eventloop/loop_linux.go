@@ -72,9 +72,8 @@ type loop struct {
 	// closed. The acceptor reads it to pick the least loaded loop.
 	load atomic.Int64
 
-	conns    []*conn // indexed by file descriptor: fds are small, dense integers
-	count    int     // non-nil entries of conns
-	buf      []byte  // the read buffer lent to Session.Data
+	conns    map[int]*conn // by file descriptor; see newLoop
+	buf      []byte        // the read buffer lent to Session.Data
 	events   []unix.EpollEvent
 	iov      [][]byte
 	idle     connList // open connections, least recently active first
@@ -101,6 +100,16 @@ func newLoop(s *Server) (*loop, error) {
 		s:      s,
 		poller: p,
 		done:   make(chan struct{}),
+		// How an event finds its connection. epoll_data, the 64 bits
+		// the kernel hands back with each event, is ours to fill:
+		// nginx stores a pointer to the connection there, which Go
+		// forbids without unsafe; Redis indexes an array by fd, which
+		// with several loops costs every loop a slot for every fd in
+		// the process. We store the fd and look it up in a map of this
+		// loop's own connections: some 20-40 bytes each, however many
+		// loops there are, and a lookup costs far less than the
+		// read(2) it leads to.
+		conns:  make(map[int]*conn),
 		buf:    make([]byte, readSize),
 		events: make([]unix.EpollEvent, maxEvents),
 	}, nil
@@ -164,19 +173,15 @@ func (l *loop) tasks() bool {
 			h.draining()
 		}
 		for _, c := range l.conns {
-			if c != nil {
-				l.settle(c) // closes it if it is quiescent
-			}
+			l.settle(c) // closes it if it is quiescent
 		}
 	}
 	if abort != nil {
 		for _, c := range l.conns {
-			if c != nil {
-				l.close(c, abort)
-			}
+			l.close(c, abort)
 		}
 	}
-	return !(l.draining || abort != nil) || l.count > 0
+	return !(l.draining || abort != nil) || len(l.conns) > 0
 }
 
 // poll waits in epoll_wait for events, or for the next timer, or for another
@@ -247,10 +252,10 @@ func (l *loop) dispatch(ev unix.EpollEvent) {
 	// reported it before we closed the connection, earlier in this turn.
 	// New connections are only registered between turns (tasks), so the
 	// number cannot have been reused within this batch.
-	if fd >= len(l.conns) || l.conns[fd] == nil {
+	c := l.conns[fd]
+	if c == nil {
 		return
 	}
-	c := l.conns[fd]
 	if ev.Events&(evRead|evError) != 0 && c.events&evRead != 0 {
 		l.read(c)
 	}
@@ -273,12 +278,7 @@ func (l *loop) accept(h handoff) {
 		l.forget(c)
 		return
 	}
-	if h.fd >= len(l.conns) {
-		l.conns = append(l.conns, make([]*conn, h.fd+1-len(l.conns))...)
-		l.conns = l.conns[:cap(l.conns)]
-	}
 	l.conns[h.fd] = c
-	l.count++
 	c.seen = l.now
 	if l.s.cfg.IdleTimeout > 0 {
 		l.idle.pushBack(c)
@@ -329,8 +329,8 @@ func (l *loop) read(c *conn) {
 	}
 	l.touch(c)
 	if c.fin {
-		c.bin += n
-		if c.bin >= lingerMax {
+		c.discarded += n
+		if c.discarded >= lingerMax {
 			l.close(c, nil)
 		}
 		return
@@ -452,7 +452,7 @@ func (l *loop) sendfile(c *conn, seg *segment) (int, error) {
 // means stop reading, a short one read again, a drained connection during
 // shutdown closes, closed means release.
 func (l *loop) settle(c *conn) {
-	var state int
+	var state uint8
 	var pending bool
 	for {
 		c.mu.Lock()
@@ -574,8 +574,7 @@ func (l *loop) close(c *conn, err error) {
 	// descriptor whatever close returns, and by the time we retried, the
 	// number might belong to a socket another goroutine just accepted.
 	unix.Close(c.fd)
-	l.conns[c.fd] = nil
-	l.count--
+	delete(l.conns, c.fd)
 	l.debug("closed", c, "err", err)
 
 	if c.sess != nil {
