@@ -142,6 +142,9 @@ func (c *Conn) Serve() {
 			c.call(c.sess.EOF)
 			c.Close() // the exchange is over once the session had its say
 		case isTimeout(err):
+			if c.shuttingDown.Load() {
+				c.updateIdle() // the session may have become idle without new bytes
+			}
 			if c.shuttingDown.Load() && c.quiescent() {
 				c.Close()
 				break
@@ -289,7 +292,12 @@ func (c *Conn) shutdown() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.shuttingDown.Store(true)
-	c.nc.SetReadDeadline(time.Now())
+	// Only an open connection's reader needs waking. A closing one is
+	// lingering on its own deadline, and cutting that short would close
+	// the socket with unread input: a reset instead of a clean close.
+	if c.state == stateOpen {
+		c.nc.SetReadDeadline(time.Now())
+	}
 }
 
 // abort closes the socket now, dropping whatever is queued. err says why (nil
