@@ -36,7 +36,7 @@ type conn struct {
 	list      *connList      // the timer list c is in (idle or linger), or nil; loop-owned
 	prev      *conn          // neighbours in list; loop-owned
 	next      *conn          // neighbours in list; loop-owned
-	seen      int64          // loop clock of the last byte read or written (or of the FIN, when lingering); loop-owned
+	seen      int64          // loop clock of the last activity (see loop.write), or of the FIN when lingering; loop-owned
 	discarded int            // bytes read and thrown away while lingering; loop-owned
 
 	events  uint32 // the interest set registered with epoll; loop-owned

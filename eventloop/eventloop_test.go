@@ -388,6 +388,36 @@ func TestIdleTimeoutClosesASilentConnection(t *testing.T) {
 	}
 }
 
+// Idleness is about what the client sends (PROTOCOLS.md): a connection that
+// only receives — a chat member who listens — idles out however much it is
+// sent.
+func TestRepliesAloneDoNotKeepAConnectionAlive(t *testing.T) {
+	conns := make(chan netlab.Conn, 1)
+	closed := make(chan error, 1)
+	svc := &probe{
+		open:   func(c netlab.Conn) { conns <- c },
+		closed: func(_ netlab.Conn, err error) { closed <- err },
+	}
+	_, addr := start(t, svc, netlab.Config{IdleTimeout: 100 * time.Millisecond}, eventloop.Options{Loops: 1}, nil)
+	c := conformance.Dial(t, addr)
+	sc := recv(t, conns, "the session to open")
+	r := bufio.NewReader(c)
+	// Ping-pong from the server's side until it gives up on the client:
+	// bounded by the idle timeout, or by the connection's deadline if
+	// replies wrongly count as activity.
+	for sc.Send([]byte("tick\n")) == nil {
+		if _, err := r.ReadString('\n'); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatal("the server's replies kept the connection open until the client's deadline")
+			}
+			break
+		}
+	}
+	if err := recv(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle for") {
+		t.Fatalf("Closed(%v), want the idle timeout", err)
+	}
+}
+
 // Beyond MaxConns a client gets the service's busy reply and is closed;
 // once a slot frees up, the next client is served.
 func TestMaxConnsTurnsAwayTheNextClientBusy(t *testing.T) {

@@ -384,7 +384,9 @@ func (l *loop) write(c *conn) {
 	for sent := 0; !c.out.empty() && sent < writeBudget; {
 		var n int
 		var err error
-		if seg := c.out.head(); seg.file != nil {
+		seg := c.out.head()
+		file := seg.file != nil
+		if file {
 			n, err = l.sendfile(c, seg)
 		} else {
 			l.iov = c.out.gather(l.iov[:0], maxIovecs)
@@ -413,7 +415,15 @@ func (l *loop) write(c *conn) {
 			return
 		}
 		sent += n
-		l.touch(c)
+		// What counts as activity is what the protocols say: bytes
+		// received (read touches), and a download in progress, since the
+		// client sends nothing while it lasts. Plain replies do not, or
+		// a chat member who only listens would never idle out; but a
+		// closing connection may take as long as it needs to flush, so
+		// long as the flush moves (the blocking models' write deadline).
+		if file || c.state == stateClosing {
+			l.touch(c)
+		}
 	}
 }
 
@@ -554,6 +564,11 @@ func (l *loop) shutdown(c *conn) {
 // close closes c's socket now, drops whatever is queued, and reports the end
 // to the session. err says why, unless c already failed for a reason of its
 // own (an overflow, a panic, a write error), which wins.
+//
+// The session hears of it before the descriptor is released, so that by the
+// time the client can see the close (a chat member's socket reads end of
+// stream), the session has already done what Closed does (left the room):
+// nobody who saw the close can still find it there.
 func (l *loop) close(c *conn, err error) {
 	if c.done {
 		return
@@ -567,19 +582,18 @@ func (l *loop) close(c *conn, err error) {
 	if c.list != nil {
 		c.list.remove(c)
 	}
+	delete(l.conns, c.fd)
 	if rerr := l.poller.remove(c.fd); rerr != nil {
 		l.s.log.Error("eventloop: unregister connection", "peer", c.RemoteAddr(), "err", rerr)
+	}
+	if c.sess != nil {
+		l.call(c, func() { c.sess.Closed(err) })
 	}
 	// Never retry close(2), not even after EINTR: Linux releases the
 	// descriptor whatever close returns, and by the time we retried, the
 	// number might belong to a socket another goroutine just accepted.
 	unix.Close(c.fd)
-	delete(l.conns, c.fd)
 	l.debug("closed", c, "err", err)
-
-	if c.sess != nil {
-		l.call(c, func() { c.sess.Closed(err) })
-	}
 	l.forget(c)
 }
 
@@ -605,9 +619,9 @@ func (l *loop) expire() {
 	}
 }
 
-// touch records activity on c: it moves to the back of the idle list. A
-// lingering connection's timer does not move: linger time is counted from
-// the FIN.
+// touch records activity on c (see write for what counts): it moves to the
+// back of the idle list. A lingering connection's timer does not move:
+// linger time is counted from the FIN.
 func (l *loop) touch(c *conn) {
 	if c.list == &l.idle {
 		c.seen = l.now
