@@ -46,6 +46,13 @@ const (
 	// the last reply in flight. The same as the blocking models'.
 	lingerTime = 2 * time.Second
 	lingerMax  = 1 << 20
+
+	// drainRecheck is how often a draining loop asks every session
+	// again whether it is idle. Each event that could make a connection
+	// quiescent already triggers a check; this catches an Idler whose
+	// answer changes with no event on its connection (one waiting on
+	// another goroutine), as the blocking engine's polling does.
+	drainRecheck = 100 * time.Millisecond
 )
 
 // A handoff is a socket the acceptor passes to a loop.
@@ -80,6 +87,7 @@ type loop struct {
 	linger   connList // connections that sent FIN, earliest first
 	now      int64    // loop clock ([Server.clock]), read once per turn
 	draining bool     // the loop has begun its graceful shutdown
+	recheck  int64    // when draining: loop clock of the next drainRecheck
 	spare    []*conn  // the other half of pending, swapped each turn
 
 	mu       sync.Mutex
@@ -169,6 +177,7 @@ func (l *loop) tasks() bool {
 
 	if drain && !l.draining {
 		l.draining = true
+		l.recheck = l.now + int64(drainRecheck)
 		if h := l.s.hooks; h != nil && h.draining != nil {
 			h.draining()
 		}
@@ -228,6 +237,9 @@ func (l *loop) timeout() int {
 		if d := c.seen + int64(lingerTime); next < 0 || d < next {
 			next = d
 		}
+	}
+	if l.draining && (next < 0 || l.recheck < next) {
+		next = l.recheck
 	}
 	if next < 0 {
 		return -1
@@ -586,6 +598,7 @@ func (l *loop) close(c *conn, err error) {
 	if rerr := l.poller.remove(c.fd); rerr != nil {
 		l.s.log.Error("eventloop: unregister connection", "peer", c.RemoteAddr(), "err", rerr)
 	}
+	l.forget(c)
 	if c.sess != nil {
 		l.call(c, func() { c.sess.Closed(err) })
 	}
@@ -594,10 +607,11 @@ func (l *loop) close(c *conn, err error) {
 	// number might belong to a socket another goroutine just accepted.
 	unix.Close(c.fd)
 	l.debug("closed", c, "err", err)
-	l.forget(c)
 }
 
-// forget stops counting c, once it is entirely gone.
+// forget stops counting c: its slot under MaxConns is free from now on. close
+// calls it before Closed, so that whoever Closed tells (a chat room, a test)
+// may count on the slot being free.
 func (l *loop) forget(c *conn) {
 	l.load.Add(-1)
 	if !c.refused {
@@ -606,7 +620,8 @@ func (l *loop) forget(c *conn) {
 }
 
 // expire closes the connections whose timers are due: those idle for longer
-// than the idle timeout, and those that have lingered long enough.
+// than the idle timeout, those that have lingered long enough, and, while
+// draining, those whose sessions have become idle since the last look.
 func (l *loop) expire() {
 	if t := l.s.cfg.IdleTimeout; t > 0 {
 		for c := l.idle.front; c != nil && l.now-c.seen >= int64(t); c = l.idle.front {
@@ -616,6 +631,12 @@ func (l *loop) expire() {
 	}
 	for c := l.linger.front; c != nil && l.now-c.seen >= int64(lingerTime); c = l.linger.front {
 		l.close(c, nil)
+	}
+	if l.draining && l.now >= l.recheck {
+		l.recheck = l.now + int64(drainRecheck)
+		for _, c := range l.conns {
+			l.settle(c) // closes it if it has become quiescent
+		}
 	}
 }
 

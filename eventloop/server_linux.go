@@ -309,9 +309,10 @@ func (s *Server) sleep(d time.Duration) bool {
 // none left. If ctx ends first, the loops close the rest at once. Shutdown
 // returns when every loop has stopped; see [netlab.Server].
 //
-// Unlike the blocking models' engine, nothing polls: a loop sees every
-// event that could make a connection quiescent (a write that empties the
-// queue, a session call, a Send from elsewhere) and checks then.
+// A loop sees every event that could make a connection quiescent (a write
+// that empties the queue, a session call, a Send from elsewhere) and checks
+// then; it also asks every session again every 100ms, for an Idler whose
+// answer changes with no event on its connection.
 func (s *Server) Shutdown(ctx context.Context) error {
 	loops := s.beginClose()
 	for _, l := range loops {

@@ -110,11 +110,39 @@ func TestShutdown(t *testing.T) {
 		<-served
 	})
 
+	t.Run("closes a session that becomes idle with no event on its connection", func(t *testing.T) {
+		var busy atomic.Bool
+		busy.Store(true)
+		onDrain, draining := signal()
+		svc := &probe{idle: func(netlab.Conn) bool { return !busy.Load() }}
+		srv, err := eventloop.New(svc, netlab.Config{}, eventloop.Options{Loops: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventloop.SetTestHooks(srv, nil, nil, onDrain)
+		addr, served := serve(t, srv)
+		c := conformance.Dial(t, addr)
+		echoLine(t, c, "open\n")
+		done := shutdown(t.Context(), srv)
+		recv(t, draining, "the loop to begin draining")
+		busy.Store(false) // from outside: the loop is not told
+		conformance.WaitClosed(t, c)
+		c.Close()
+		if err := recv(t, done, "Shutdown"); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		<-served
+	})
+
 	t.Run("flushes queued output before closing", func(t *testing.T) {
 		const size = 8 << 20 // far more than the socket buffers hold
 		big := bytes.Repeat([]byte("0123456789abcdef"), size/16)
 		onDrain, draining := signal()
-		svc := &probe{open: func(c netlab.Conn) { c.Send(big) }}
+		onOpen, opened := signal()
+		svc := &probe{open: func(c netlab.Conn) {
+			c.Send(big)
+			onOpen()
+		}}
 		srv, err := eventloop.New(svc, netlab.Config{MaxPending: 2 * size}, eventloop.Options{Loops: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -122,6 +150,7 @@ func TestShutdown(t *testing.T) {
 		eventloop.SetTestHooks(srv, nil, nil, onDrain)
 		addr, served := serve(t, srv)
 		c := conformance.Dial(t, addr)
+		recv(t, opened, "the session to open") // else Shutdown may find it still in the backlog
 		done := shutdown(t.Context(), srv)
 		recv(t, draining, "the loop to begin draining")
 		got, err := io.ReadAll(c)
