@@ -1,0 +1,17 @@
+package multiprocess
+
+import "io"
+
+// Options configures the multiprocess model. The zero value starts a child
+// per connection.
+type Options struct {
+	// Procs is the number of children to prefork. Each inherits the
+	// listening socket, accepts from it itself and serves any number of
+	// connections, one goroutine each. Zero means no prefork: the parent
+	// accepts, and starts a child for every connection.
+	Procs int
+
+	// Stderr receives the children's standard error: their logs, and the
+	// stack trace of one that crashes. Nil means the parent's os.Stderr.
+	Stderr io.Writer
+}
