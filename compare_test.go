@@ -15,6 +15,7 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/eventloop"
 	"github.com/netlab-go/netlab/internal/conformance"
 	"github.com/netlab-go/netlab/internal/workload"
 	"github.com/netlab-go/netlab/iterative"
@@ -33,6 +34,13 @@ var models = []conformance.Model{
 	}},
 	{Name: "pool", Limit: poolWorkers, New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
 		return pool.New(svc, cfg, pool.Options{Workers: poolWorkers}), nil
+	}},
+	{Name: "eventloop", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+		srv, err := eventloop.New(svc, cfg, eventloop.Options{})
+		if err != nil {
+			return nil, err // off Linux: wraps netlab.ErrUnsupported
+		}
+		return srv, nil
 	}},
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/eventloop"
 	"github.com/netlab-go/netlab/iterative"
 	"github.com/netlab-go/netlab/perconn"
 	"github.com/netlab-go/netlab/pool"
@@ -21,6 +22,13 @@ func init() {
 				return nil, err
 			}
 			return pool.New(svc, cfg, pool.Options{Workers: o.workers, Overflow: overflow}), nil
+		}},
+		{"eventloop", func(svc netlab.Service, cfg netlab.Config, o *serveOptions) (netlab.Server, error) {
+			srv, err := eventloop.New(svc, cfg, eventloop.Options{Loops: o.loops})
+			if err != nil {
+				return nil, err // not a nil *eventloop.Server inside a non-nil interface
+			}
+			return srv, nil
 		}},
 	}
 }

@@ -106,7 +106,7 @@ func newConn(e *Engine, nc net.Conn) *Conn {
 // leaves, the session closes, the idle timeout fires or the server shuts
 // down, then closes the socket, reports Closed to the session and returns.
 func (c *Conn) Serve() {
-	defer c.e.forget(c)
+	defer c.e.served()
 	log := c.e.log
 	log.Debug("open", "peer", c.peer)
 	if !c.call(func() { c.sess = c.e.svc.Open(c) }) {
@@ -274,15 +274,20 @@ func (c *Conn) linger(sawEOF bool) {
 	c.abort(nil)
 }
 
-// finish reports the end to the session (once) and waits for nothing: the
-// writer goroutine, if any, exits by itself once the state is closed.
+// finish ends the connection in the order a client can rely on: its place
+// under MaxConns is freed, the session hears Closed, and only then is the
+// socket closed. It waits for nothing: the writer goroutine, if any, exits by
+// itself once the state is closed.
 func (c *Conn) finish() {
+	c.abort(nil) // no-op if already closed; otherwise an orderly end
+	c.e.release(c)
 	c.mu.Lock()
 	err := c.err
 	c.mu.Unlock()
 	if c.sess != nil {
 		c.call(func() { c.sess.Closed(err) })
 	}
+	c.nc.Close()
 	c.e.log.Debug("closed", "peer", c.peer, "err", err)
 }
 
@@ -320,7 +325,11 @@ func (c *Conn) abortLocked(err error) {
 		}
 	}
 	c.queue, c.queued = nil, 0
-	c.nc.Close()
+	// Wake the reader and the writer, wherever they are blocked, but leave
+	// closing the socket to finish: the client must not see the close
+	// before the session has heard of it (chat's "* NAME left" is then
+	// already on its way, and the name is free again).
+	c.nc.SetDeadline(time.Now())
 	c.cond.Broadcast()
 }
 

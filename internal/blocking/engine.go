@@ -39,6 +39,7 @@ type Engine struct {
 	wg sync.WaitGroup // every goroutine the engine or a model started for a connection
 
 	accepted, refused, panics, dropped atomic.Int64
+	lingering                          atomic.Int32 // refused connections being lingered
 }
 
 // NewEngine returns an engine serving svc with cfg (zero fields take their
@@ -161,7 +162,21 @@ func (e *Engine) Refuse(nc net.Conn) {
 func (e *Engine) refuseLocked(nc net.Conn) {
 	e.refused.Add(1)
 	e.log.Debug("refused: server busy", "peer", nc.RemoteAddr())
+	// Lingering costs a goroutine and a descriptor for up to lingerTime.
+	// A flood of clients beyond MaxConns must not pile those up without
+	// bound, so past maxLingering refusals at once the busy reply is
+	// written without waiting and the socket closed at once.
+	if e.lingering.Add(1) > maxLingering {
+		e.lingering.Add(-1)
+		nc.SetWriteDeadline(time.Now())
+		if len(e.busy) > 0 {
+			nc.Write(e.busy) // into an empty socket buffer: it fits or is lost
+		}
+		nc.Close()
+		return
+	}
 	e.wg.Go(func() {
+		defer e.lingering.Add(-1)
 		if len(e.busy) > 0 {
 			nc.SetWriteDeadline(time.Now().Add(lingerTime))
 			nc.Write(e.busy)
@@ -170,13 +185,20 @@ func (e *Engine) refuseLocked(nc net.Conn) {
 	})
 }
 
-// forget removes a finished connection; it is the last thing Serve does.
-func (e *Engine) forget(c *Conn) {
+// maxLingering bounds the refused connections lingering at once.
+const maxLingering = 64
+
+// release removes a finished connection from the set, freeing its place
+// under MaxConns.
+func (e *Engine) release(c *Conn) {
 	e.mu.Lock()
 	delete(e.conns, c)
 	e.mu.Unlock()
-	e.wg.Done()
 }
+
+// served marks a connection's Serve as returned; it is the last thing Serve
+// does.
+func (e *Engine) served() { e.wg.Done() }
 
 // Stats returns the engine's counters.
 func (e *Engine) Stats() netlab.Stats {
