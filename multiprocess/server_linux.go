@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -129,7 +130,7 @@ func (s *Server) Serve(l net.Listener) error {
 
 // startConn hands nc to a new child, or turns it away.
 func (s *Server) startConn(nc net.Conn) {
-	fc, ok := nc.(interface{ File() (*os.File, error) })
+	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		s.log.Error("multiprocess: connection has no file descriptor to hand over", "peer", nc.RemoteAddr())
 		nc.Close()
@@ -145,10 +146,10 @@ func (s *Server) startConn(nc net.Conn) {
 		s.e.Refuse(nc)
 		return
 	}
-	// File returns a duplicate descriptor. Once the child has its own
-	// copy, ours are closed: the connection then lives in the child alone,
-	// and ends, whatever the child does, when the child does.
-	f, err := fc.File()
+	// Once the child has its own copy of the descriptor, ours are closed:
+	// the connection then lives in the child alone, and ends, whatever the
+	// child does, when the child does.
+	f, err := dupFile(sc, "conn")
 	nc.Close()
 	if err != nil {
 		s.log.Error("multiprocess: duplicate the connection's descriptor", "err", err)
@@ -167,11 +168,11 @@ func (s *Server) startConn(nc net.Conn) {
 
 // servePrefork starts the children and waits for Shutdown or Close.
 func (s *Server) servePrefork(l net.Listener) error {
-	fl, ok := l.(interface{ File() (*os.File, error) })
+	sc, ok := l.(syscall.Conn)
 	if !ok {
 		return fmt.Errorf("multiprocess: prefork needs a listener with a file descriptor, not a %T", l)
 	}
-	f, err := fl.File()
+	f, err := dupFile(sc, "listener")
 	if err != nil {
 		return fmt.Errorf("multiprocess: duplicate the listener's descriptor: %w", err)
 	}
@@ -227,7 +228,7 @@ func (s *Server) startLocked(socket *os.File, prefork bool) (*child, error) {
 	// or removed since it started; os.Executable might name another.
 	cmd := exec.Command("/proc/self/exe")
 	cmd.Args = []string{"netlab-child-" + s.spec.Service} // what ps shows
-	cmd.Env = append(os.Environ(), envChild+"="+string(cfg))
+	cmd.Env = append(os.Environ(), envChild+"="+string(cfg), raceOptions())
 	cmd.ExtraFiles = files
 	cmd.Stderr = s.opts.Stderr
 	if err := cmd.Start(); err != nil {
@@ -445,6 +446,19 @@ func (s *Server) Children() []int {
 	return pids
 }
 
+// raceOptions returns the GORACE setting for a child. A program built with
+// -race sleeps for a second as it exits, so that other threads can still
+// report a race; a child per connection would make every connection last a
+// second longer. Zero keeps the reports and drops the wait. Without -race
+// the variable is ignored.
+func raceOptions() string {
+	opts := os.Getenv("GORACE")
+	if !strings.Contains(opts, "atexit_sleep_ms") {
+		opts = strings.TrimSpace(opts + " atexit_sleep_ms=0")
+	}
+	return "GORACE=" + opts
+}
+
 // socketpair returns two connected Unix stream sockets, both close-on-exec:
 // the flag is set atomically, as the sockets are made, so a child started
 // by another goroutine at that very moment cannot inherit them. exec.Cmd
@@ -455,6 +469,35 @@ func socketpair(name string) (parent, child *os.File, err error) {
 		return nil, nil, fmt.Errorf("multiprocess: %s socketpair: %w", name, os.NewSyscallError("socketpair", err))
 	}
 	return os.NewFile(uintptr(fds[0]), name+"-parent"), os.NewFile(uintptr(fds[1]), name+"-child"), nil
+}
+
+// dupFile duplicates c's descriptor for a child to inherit.
+//
+// It does not use the File method of net.TCPConn or net.TCPListener,
+// whose *os.File puts the descriptor into blocking mode when exec asks for
+// its number. Blocking mode (O_NONBLOCK cleared) belongs to the open file
+// description, which every duplicate shares, in this process and in every
+// child that inherited it: one child started that way leaves the others'
+// accept(2) blocked in the kernel, where closing the listener at shutdown
+// no longer wakes it. A descriptor duplicated by hand and wrapped with
+// os.NewFile keeps its mode.
+func dupFile(c syscall.Conn, name string) (*os.File, error) {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("multiprocess: %s descriptor: %w", name, err)
+	}
+	var fd int
+	var dupErr error
+	err = raw.Control(func(s uintptr) {
+		fd, dupErr = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0)
+	})
+	if err == nil {
+		err = dupErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("multiprocess: duplicate the %s descriptor: %w", name, os.NewSyscallError("fcntl", err))
+	}
+	return os.NewFile(uintptr(fd), name), nil
 }
 
 // asConn turns a socket into a net.Conn that the runtime's poller serves
