@@ -55,11 +55,13 @@ type item struct {
 
 // Conn runs one session on one net.Conn and implements [netlab.Conn] for it.
 //
-// The goroutine that calls Serve reads; a writer goroutine, started the first
-// time the socket cannot take a send at once, drains the queue. Send first
-// tries a non-blocking write straight to the socket when nothing is queued
-// ahead of it, so the common case (a reply that fits the socket buffer) costs
-// no hand-off between goroutines.
+// The goroutine that calls Serve reads and runs the session. Send only
+// queues. What the session queued during its turn, the reader writes itself
+// right after, without waiting (see [Conn.turn]): the common case, a reply that
+// fits the socket buffer, costs no hand-off between goroutines. A writer
+// goroutine, started the first time it is needed, takes the rest: what the
+// socket would not take at once, file regions, and sends from other
+// goroutines (a chat broadcast), which it batches into one writev(2).
 type Conn struct {
 	e    *Engine
 	nc   net.Conn
@@ -75,6 +77,8 @@ type Conn struct {
 	queued  int       // sum of queue costs; guarded by mu
 	writing bool      // the writer is sending an item outside mu; guarded by mu
 	writer  bool      // the writer goroutine was started; guarded by mu
+	inTurn  bool      // the reader is running session code and flushes after it; guarded by mu
+	armed   time.Time // the read deadline now set, zero after a poke or none; guarded by mu
 	state   int       // guarded by mu
 	flushed bool      // closing and the queue is empty: FIN sent; guarded by mu
 	err     error     // why the connection was closed; guarded by mu
@@ -109,7 +113,7 @@ func (c *Conn) Serve() {
 	defer c.e.served()
 	log := c.e.log
 	log.Debug("open", "peer", c.peer)
-	if !c.call(func() { c.sess = c.e.svc.Open(c) }) {
+	if !c.turn(func() { c.sess = c.e.svc.Open(c) }) {
 		c.finish()
 		return
 	}
@@ -139,7 +143,7 @@ func (c *Conn) Serve() {
 		case errors.Is(err, io.EOF):
 			log.Debug("recv EOF", "peer", c.peer)
 			sawEOF = true
-			c.call(c.sess.EOF)
+			c.turn(c.sess.EOF)
 			c.Close() // the exchange is over once the session had its say
 		case isTimeout(err):
 			if c.shuttingDown.Load() {
@@ -173,12 +177,61 @@ func (c *Conn) deliver(p []byte) bool {
 	if c.e.log.Enabled(context.Background(), slog.LevelDebug) {
 		c.e.log.Debug("recv", "peer", c.peer, "bytes", len(p), "data", preview(p))
 	}
-	c.call(func() { c.sess.Data(p) })
+	c.turn(func() { c.sess.Data(p) })
 	c.updateIdle()
 	if c.shuttingDown.Load() && c.quiescent() {
 		c.Close()
 	}
 	return c.State() == stateOpen
+}
+
+// turn runs session code on the reader's goroutine and then writes what it
+// queued. While the turn lasts, Send only queues — for the session's own
+// replies and for anything other goroutines send meanwhile — and when it
+// ends the reader writes the queue out itself with non-blocking writes. An
+// echo reply thus costs one write(2) on the goroutine that read the request,
+// with no hand-off to the writer goroutine, which only takes over what the
+// socket would not accept at once.
+func (c *Conn) turn(f func()) bool {
+	c.mu.Lock()
+	c.inTurn = true
+	c.mu.Unlock()
+	ok := c.call(f)
+	c.mu.Lock()
+	c.inTurn = false
+	c.flushLocked()
+	c.mu.Unlock()
+	return ok
+}
+
+// flushLocked writes the head of the queue without waiting, as far as the
+// socket takes it, and leaves the rest (and file regions) to the writer.
+func (c *Conn) flushLocked() {
+	if c.state == stateClosed {
+		return
+	}
+	for len(c.queue) > 0 && !c.writing && c.raw != nil && c.queue[0].f == nil {
+		head := &c.queue[0]
+		n, err := c.writeNowLocked(head.b)
+		if err != nil {
+			c.abortLocked(err)
+			return
+		}
+		c.queued -= n
+		if n < len(head.b) {
+			head.b, head.cost = head.b[n:], head.cost-n
+			break // the socket buffer is full
+		}
+		c.queue[0] = item{}
+		c.queue = c.queue[1:]
+	}
+	if len(c.queue) == 0 {
+		c.queue = nil
+		c.flushIfDoneLocked()
+	} else {
+		c.wakeWriterLocked()
+	}
+	c.cond.Broadcast()
 }
 
 // call runs a session method, turning a panic into a dropped connection: one
@@ -236,14 +289,35 @@ func (c *Conn) waitRoom() bool {
 	if c.state != stateOpen {
 		return false
 	}
-	if c.shuttingDown.Load() && len(c.queue) == 0 && !c.writing && c.idle.Load() {
-		c.nc.SetReadDeadline(time.Now())
-	} else if t := c.e.cfg.IdleTimeout; t > 0 {
-		c.nc.SetReadDeadline(time.Now().Add(t))
-	} else {
-		c.nc.SetReadDeadline(time.Time{})
+	switch t := c.e.cfg.IdleTimeout; {
+	case c.shuttingDown.Load() && len(c.queue) == 0 && !c.writing && c.idle.Load():
+		c.pokeLocked()
+	case t > 0:
+		// Moving a deadline costs a trip through the runtime's timer heap,
+		// so it is moved only when it has passed or has fallen more than
+		// an eighth of the timeout behind the last activity, not on every
+		// read. It always stands at lastActive+t or earlier; when it fires
+		// early, the reader sees the connection was not idle and comes
+		// back here.
+		want := time.Unix(0, c.lastActive.Load()).Add(t)
+		if c.armed.IsZero() || !time.Now().Before(c.armed) || want.Sub(c.armed) > t/8 {
+			c.armed = want
+			c.nc.SetReadDeadline(want)
+		}
+	default:
+		if !c.armed.IsZero() {
+			c.armed = time.Time{}
+			c.nc.SetReadDeadline(time.Time{})
+		}
 	}
 	return true
+}
+
+// pokeLocked moves the read deadline to now, so that a reader blocked in
+// Read returns and looks at the connection's state.
+func (c *Conn) pokeLocked() {
+	c.armed = time.Time{}
+	c.nc.SetReadDeadline(time.Now())
 }
 
 // State returns the connection's state.
@@ -301,7 +375,7 @@ func (c *Conn) shutdown() {
 	// lingering on its own deadline, and cutting that short would close
 	// the socket with unread input: a reset instead of a clean close.
 	if c.state == stateOpen {
-		c.nc.SetReadDeadline(time.Now())
+		c.pokeLocked()
 	}
 }
 
@@ -348,17 +422,6 @@ func (c *Conn) Send(p []byte) error {
 	}
 	if c.e.log.Enabled(context.Background(), slog.LevelDebug) {
 		c.e.log.Debug("send", "peer", c.peer, "bytes", len(p), "data", preview(p))
-	}
-	if len(c.queue) == 0 && !c.writing && c.raw != nil {
-		n, err := c.writeNowLocked(p)
-		if err != nil {
-			c.abortLocked(err)
-			return fmt.Errorf("netlab: send: %w", err)
-		}
-		p = p[n:]
-		if len(p) == 0 {
-			return nil
-		}
 	}
 	c.enqueueLocked(item{b: append([]byte(nil), p...), cost: len(p)})
 	return nil
@@ -412,14 +475,27 @@ func (c *Conn) SendFile(f *os.File, off, n int64) error {
 	return nil
 }
 
+// enqueueLocked queues it. During the reader's turn the reader writes it
+// when the turn ends; otherwise — a chat broadcast from another client's
+// goroutine, say — the writer goroutine does. Either way the caller never
+// makes a system call on this connection's behalf: a sender fanning out to
+// five hundred members only copies five hundred lines.
 func (c *Conn) enqueueLocked(it item) {
 	c.queue = append(c.queue, it)
 	c.queued += it.cost
+	if !c.inTurn {
+		c.wakeWriterLocked()
+		c.cond.Broadcast()
+	}
+}
+
+// wakeWriterLocked starts the writer goroutine the first time there is
+// work for it.
+func (c *Conn) wakeWriterLocked() {
 	if !c.writer {
 		c.writer = true
 		c.e.wg.Go(c.writeLoop)
 	}
-	c.cond.Broadcast()
 }
 
 // Close implements [netlab.Conn.Close].
@@ -433,7 +509,7 @@ func (c *Conn) Close() error {
 	c.flushIfDoneLocked()
 	c.cond.Broadcast()
 	// A reader blocked in Read must come back to see the new state.
-	c.nc.SetReadDeadline(time.Now())
+	c.pokeLocked()
 	return nil
 }
 
@@ -466,15 +542,13 @@ func (c *Conn) writeLoop() {
 		if c.state == stateClosed {
 			return
 		}
-		it := c.queue[0]
-		c.queue[0] = item{}
-		c.queue = c.queue[1:]
+		batch, cost := c.takeLocked()
 		c.writing = true
 		c.mu.Unlock()
-		err := c.write(it)
+		err := c.write(batch)
 		c.mu.Lock()
 		c.writing = false
-		c.queued -= it.cost
+		c.queued -= cost
 		if err != nil {
 			c.abortLocked(err)
 			return
@@ -487,7 +561,30 @@ func (c *Conn) writeLoop() {
 	}
 }
 
-func (c *Conn) write(it item) error {
+// maxBatch bounds how many queued byte items one writev(2) sends.
+const maxBatch = 64
+
+// takeLocked removes the next batch from the queue: one file region, or up to
+// maxBatch byte items in a row, which go out in a single writev(2) — the lines
+// of a busy chat room leave in one system call instead of one each.
+func (c *Conn) takeLocked() (batch []item, cost int) {
+	n := 1
+	if c.queue[0].f == nil {
+		for n < len(c.queue) && n < maxBatch && c.queue[n].f == nil {
+			n++
+		}
+	}
+	batch = append(batch, c.queue[:n]...)
+	for i := range n {
+		cost += c.queue[i].cost
+		c.queue[i] = item{}
+	}
+	c.queue = c.queue[n:]
+	return batch, cost
+}
+
+func (c *Conn) write(batch []item) error {
+	it := batch[0]
 	timeout := c.e.cfg.IdleTimeout
 	deadline := func() {
 		if timeout > 0 {
@@ -503,7 +600,11 @@ func (c *Conn) write(it item) error {
 	}
 	if it.f == nil {
 		deadline()
-		_, err := c.nc.Write(it.b)
+		bufs := make(net.Buffers, 0, len(batch))
+		for _, b := range batch {
+			bufs = append(bufs, b.b)
+		}
+		_, err := bufs.WriteTo(c.nc) // writev(2) on a TCP connection
 		return err
 	}
 	defer it.f.Close()
