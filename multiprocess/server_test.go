@@ -37,7 +37,7 @@ func (s crashySession) Data(p []byte) {
 	}
 	s.c.Send(p)
 }
-func (s crashySession) EOF()         { s.c.Close() }
+func (s crashySession) EOF()       { s.c.Close() }
 func (crashySession) Closed(error) {}
 
 func init() {
