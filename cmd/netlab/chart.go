@@ -74,12 +74,14 @@ func servicePlot(svc string, rows []row) (*plot.Plot, error) {
 	p.Legend.Top = true
 	p.Legend.Left = true
 	barWidth := vg.Points(14)
+	top := 0.0
 	for i, m := range models {
 		values := make(plotter.Values, len(loads))
 		for j, load := range loads {
 			k := slices.IndexFunc(rows, func(r row) bool { return r.service == svc && r.model == m && r.load == load })
-			if k >= 0 && rows[k].note == "" {
-				values[j] = rows[k].rate
+			if k >= 0 {
+				values[j] = rows[k].rate // 0 where the model could not serve the load
+				top = max(top, rows[k].rate)
 			}
 		}
 		bars, err := plotter.NewBarChart(values, barWidth)
@@ -95,5 +97,9 @@ func servicePlot(svc string, rows []row) (*plot.Plot, error) {
 		p.Legend.Add(m, bars)
 	}
 	p.NominalX(loads...)
+	// Room at the sides for the outer groups' bars, and above the bars
+	// for the legend.
+	p.X.Min, p.X.Max = -0.6, float64(len(loads)-1)+0.6
+	p.Y.Min, p.Y.Max = 0, top*1.45
 	return p, nil
 }

@@ -66,7 +66,7 @@ func init() {
 			return workload.Echo(ctx, addr, conns, 64, 1<<40)
 		},
 		rate:  workload.Result.OpsPerSec,
-		label: func(n int) string { return fmt.Sprintf("%d conns", n) },
+		label: func(n int) string { return plural(n, "conn") },
 	})
 	sweeps = append(sweeps, chatSweep)
 	sweeps = append(sweeps, sweep{
@@ -102,7 +102,7 @@ func init() {
 			return workload.Files(ctx, addr, conns, compareFileSize, 1<<40)
 		},
 		rate:  workload.Result.MBPerSec,
-		label: func(n int) string { return fmt.Sprintf("%d downloads", n) },
+		label: func(n int) string { return plural(n, "download") },
 	})
 }
 
@@ -263,4 +263,12 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// plural writes "1 conn", "50 conns".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

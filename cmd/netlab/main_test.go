@@ -255,7 +255,7 @@ func TestCompareMeasuresEveryModelAndDrawsAChart(t *testing.T) {
 	}
 	out := stdout.String()
 	for _, m := range modelNames() {
-		if !regexp.MustCompile(`echo\s+` + m + `\s+1 conns\s+\d+\s+req/s`).MatchString(out) {
+		if !regexp.MustCompile(`echo\s+` + m + `\s+1 conn\s+\d+\s+req/s`).MatchString(out) {
 			t.Errorf("compare printed no measurement for %s with one client:\n%s", m, out)
 		}
 	}
