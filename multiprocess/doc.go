@@ -1,0 +1,65 @@
+// Package multiprocess is the process-per-connection model: every connection
+// is served by a child process of its own (or, with prefork, by one of a
+// fixed number of children that share the listening socket), so a session
+// that crashes — os.Exit, a nil map write on a goroutine of its own, memory
+// corruption in a C library — takes down its own child and nothing else. It
+// trades a thousand times the memory of a goroutine per connection and a
+// fork-and-exec per connect for isolation the operating system enforces.
+//
+// # Why re-exec, and not fork
+//
+// A Go program cannot fork(2) and go on running Go in the child: fork copies
+// only the calling thread, and the runtime's other threads (the scheduler,
+// the garbage collector, the network poller) would be missing, with their
+// locks possibly held. So the parent starts its own program again
+// (/proc/self/exe) with the work passed as inherited file descriptors
+// (exec.Cmd.ExtraFiles[i] becomes fd 3+i in the child) and a description of
+// the service in the environment. The program calls one hook first thing in
+// main, before it does anything else, and the child takes that branch:
+//
+//	func main() {
+//		if multiprocess.IsChild() {
+//			os.Exit(multiprocess.RunChild())
+//		}
+//		…
+//	}
+//
+// A test binary does the same in TestMain.
+//
+// # Services cross exec as a Spec
+//
+// A [netlab.Service] is a value in the parent's memory and cannot cross
+// exec. A program [Register]s a [Factory] under a name from an init
+// function; a [Spec] names it and carries its arguments; every process —
+// the parent once, each child once — builds its own instance. The package
+// [github.com/netlab-go/netlab/multiprocess/services] registers echo, chat
+// and files.
+//
+// A service whose connections share state implements [Relayer]: the state
+// stays in the parent's instance, and each child's instance reaches it over
+// a socketpair. That is how chat works across processes: the one hub lives
+// in the parent, and each child's chat service uses a [github.com/netlab-go/netlab/chat.RelayHub].
+//
+// # What a child inherits
+//
+//	fd 3  the connection (a child per connection) or the listener (prefork)
+//	fd 4  the control socketpair: the child asks the parent whether it may
+//	      serve a connection it accepted (the server-wide limit), reports a
+//	      session that panicked or a client dropped for overflow; the parent
+//	      says "shutdown". When it closes, the other side is gone.
+//	fd 5  the service's link to the parent's instance ([Relayer] only)
+//
+// Inside, a child runs the same blocking engine as perconn: a goroutine per
+// connection that reads, and a queue per connection that a writer drains.
+//
+// # Shutdown and reaping
+//
+// Shutdown stops accepting and sends every child "shutdown": each stops
+// accepting, closes its idle connections and lets the others finish (an
+// upload completes). When the context ends the parent kills the rest.
+// Every child is waited for, so none is left a zombie, and a child that died
+// of anything but our kill counts in [netlab.Stats.Panics].
+//
+// The model runs on Linux; elsewhere [New] returns an error wrapping
+// [netlab.ErrUnsupported].
+package multiprocess
