@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"sync"
 	"testing"
@@ -19,6 +20,8 @@ import (
 	"github.com/netlab-go/netlab/internal/conformance"
 	"github.com/netlab-go/netlab/internal/workload"
 	"github.com/netlab-go/netlab/iterative"
+	"github.com/netlab-go/netlab/multiprocess"
+	mpservices "github.com/netlab-go/netlab/multiprocess/services"
 	"github.com/netlab-go/netlab/perconn"
 	"github.com/netlab-go/netlab/pool"
 )
@@ -42,12 +45,34 @@ var models = []conformance.Model{
 		}
 		return srv, nil
 	}},
+	{Name: "multiprocess", Limit: multiprocessLimit, New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+		spec, err := mpservices.SpecOf(svc)
+		if err != nil {
+			return nil, err
+		}
+		srv, err := multiprocess.New(spec, cfg, multiprocess.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return srv, nil
+	}},
 }
+
+// multiprocessLimit keeps the comparison from starting thousands of
+// processes: a child per connection costs about a megabyte of memory each,
+// and the 1000-connection benchmarks would need a gigabyte for echo.
+const multiprocessLimit = 100
 
 // poolWorkers is the pool's size in the comparison: its command-line default.
 const poolWorkers = 64
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// The multiprocess model re-executes this test binary for its children.
+	if multiprocess.IsChild() {
+		os.Exit(multiprocess.RunChild())
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // TestEcho holds every model to RFC 862, byte for byte.
 func TestEcho(t *testing.T) {

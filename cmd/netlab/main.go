@@ -21,6 +21,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/netlab-go/netlab/multiprocess"
 )
 
 // A command is one subcommand of netlab.
@@ -38,6 +40,11 @@ var commands = map[string]*command{}
 func register(c *command) { commands[c.name] = c }
 
 func main() {
+	// A multiprocess server re-executes this binary for its children; in a
+	// child, this is where the child's life starts and ends.
+	if multiprocess.IsChild() {
+		os.Exit(multiprocess.RunChild())
+	}
 	// SIGINT and SIGTERM cancel ctx: servers shut down gracefully, clients
 	// leave, compare stops early.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

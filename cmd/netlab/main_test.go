@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/netlab-go/netlab/multiprocess"
 )
 
 // TestMain doubles as the netlab binary: with NETLAB_TEST_MAIN=1 in its
@@ -25,6 +27,9 @@ import (
 // to run `netlab serve` as a real process that outside clients talk to and
 // that receives real signals.
 func TestMain(m *testing.M) {
+	if multiprocess.IsChild() {
+		os.Exit(multiprocess.RunChild())
+	}
 	if os.Getenv("NETLAB_TEST_MAIN") == "1" {
 		for i, a := range os.Args {
 			if a == "--" {
