@@ -356,7 +356,7 @@ func inUse() int64 {
 //	go test -run '^$' -bench PerconnVsBaseline -benchtime 10x .
 //
 // b.N is the number of rounds; each round runs 20 round trips per connection
-// on each server, over connections made once.
+// (20,000 at least) on each server, over connections made once.
 func BenchmarkPerconnVsBaseline(b *testing.B) {
 	for _, conns := range []int{50, 1000} {
 		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) {
@@ -374,7 +374,7 @@ func BenchmarkPerconnVsBaseline(b *testing.B) {
 			baseline, perconn := fleet(startBaseline(b)), fleet(perconnAddr)
 			var base, ours workload.Result
 			round := func(f *workload.Fleet, acc *workload.Result) {
-				res, err := f.Run(ctx, int64(20*conns))
+				res, err := f.Run(ctx, int64(max(20000, 20*conns)))
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -51,7 +51,11 @@ type item struct {
 	off  int64
 	n    int64
 	cost int
+	turn bool // b is the reader's turn buffer: later sends in the turn append to it
 }
+
+// maxTurnBuf is the largest turn buffer a connection keeps for reuse.
+const maxTurnBuf = 64 << 10
 
 // Conn runs one session on one net.Conn and implements [netlab.Conn] for it.
 //
@@ -79,6 +83,8 @@ type Conn struct {
 	writer  bool      // the writer goroutine was started; guarded by mu
 	inTurn  bool      // the reader is running session code and flushes after it; guarded by mu
 	armed   time.Time // the read deadline now set, zero after a poke or none; guarded by mu
+	turnBuf []byte    // a spare buffer for the next turn's replies; guarded by mu
+	qarr    [2]item   // the queue's backing array while it is short; guarded by mu
 	state   int       // guarded by mu
 	flushed bool      // closing and the queue is empty: FIN sent; guarded by mu
 	err     error     // why the connection was closed; guarded by mu
@@ -222,11 +228,14 @@ func (c *Conn) flushLocked() {
 			head.b, head.cost = head.b[n:], head.cost-n
 			break // the socket buffer is full
 		}
+		if head.turn && cap(head.b) <= maxTurnBuf {
+			c.turnBuf = head.b[:0]
+		}
 		c.queue[0] = item{}
 		c.queue = c.queue[1:]
 	}
 	if len(c.queue) == 0 {
-		c.queue = nil
+		c.queue = c.qarr[:0]
 		c.flushIfDoneLocked()
 	} else {
 		c.wakeWriterLocked()
@@ -423,6 +432,22 @@ func (c *Conn) Send(p []byte) error {
 	if c.e.log.Enabled(context.Background(), slog.LevelDebug) {
 		c.e.log.Debug("send", "peer", c.peer, "bytes", len(p), "data", preview(p))
 	}
+	if c.inTurn {
+		// The reader writes these out when the turn ends: gather them in
+		// one buffer, reused from turn to turn, so an echo reply costs no
+		// allocation and three sends cost one write.
+		if n := len(c.queue); n > 0 && c.queue[n-1].turn {
+			last := &c.queue[n-1]
+			last.b = append(last.b, p...)
+			last.cost += len(p)
+			c.queued += len(p)
+			return nil
+		}
+		b := append(c.turnBuf[:0], p...)
+		c.turnBuf = nil // the queue owns it until it is written
+		c.enqueueLocked(item{b: b, cost: len(p), turn: true})
+		return nil
+	}
 	c.enqueueLocked(item{b: append([]byte(nil), p...), cost: len(p)})
 	return nil
 }
@@ -554,7 +579,7 @@ func (c *Conn) writeLoop() {
 			return
 		}
 		if len(c.queue) == 0 {
-			c.queue = nil // let a burst's backing array go
+			c.queue = c.qarr[:0] // let a burst's backing array go
 		}
 		c.flushIfDoneLocked()
 		c.cond.Broadcast()
