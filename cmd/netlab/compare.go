@@ -205,12 +205,11 @@ func measure(ctx context.Context, sw sweep, m modelEntry, conns int, d time.Dura
 	}
 	r.rate = sw.rate(res)
 	r.p50, r.p99 = res.Percentile(50), res.Percentile(99)
-	if res.Ops == 0 {
-		r.note = fmt.Sprintf("nothing completed in %v: connecting the clients took the whole window (try a longer -duration)", d)
-		return r
-	}
-	if m.name == "pool" && conns > o.workers {
+	switch {
+	case m.name == "pool" && conns > o.workers:
 		r.note = fmt.Sprintf("%d workers: the other %d clients waited for one", o.workers, conns-o.workers)
+	case res.Ops == 0:
+		r.note = fmt.Sprintf("nothing completed in %v: connecting the clients took the whole window (try a longer -duration)", d)
 	}
 	return r
 }
