@@ -34,9 +34,9 @@ var update = flag.Bool("update", false, "rewrite the expected lines of golden tr
 // Steps run in order, and a receive waits for its bytes (up to [Timeout]), so
 // a transcript says what each client sees in what order without any sleep:
 // to show that nothing reached B, make B's next expected line something sent
-// later. With -update, each receive step instead reads one line (or as many
-// bytes as it had before, if those did not end in a newline) and the file is
-// rewritten with what the server actually sent.
+// later. With -update, a receive step that expected whole lines reads as many
+// whole lines as it expected, whatever they now say, and the steps whose bytes
+// changed are rewritten with what the server actually sent.
 type transcript struct {
 	path  string
 	steps []step
@@ -139,13 +139,15 @@ func (tr *transcript) run(t *testing.T, addr string) {
 		case "<":
 			got, err := receive(readers[s.client], s.data)
 			if *update {
-				if !bytes.Equal(got, s.data) {
-					changed = true
-				}
-				out = append(out, fmt.Sprintf("%s < %s", s.client, strconv.Quote(string(got))))
 				if err != nil {
 					t.Errorf("%s: %s receives: %v", where, s.client, err)
 				}
+				if bytes.Equal(got, s.data) {
+					out = append(out, s.raw) // unchanged lines keep their spelling
+					continue
+				}
+				changed = true
+				out = append(out, fmt.Sprintf("%s < %s", s.client, strconv.Quote(string(got))))
 				continue
 			}
 			if err != nil || !bytes.Equal(got, s.data) {
@@ -178,11 +180,20 @@ func (tr *transcript) run(t *testing.T, addr string) {
 }
 
 // receive reads what a "<" step expects. Normally that is exactly
-// len(want) bytes; with -update it is one line, since want is what is being
-// replaced.
+// len(want) bytes. With -update, want is what is being replaced, so its
+// length may be wrong: a step that expected whole lines reads as many whole
+// lines as it expected, however long they now are.
 func receive(r *bufio.Reader, want []byte) ([]byte, error) {
-	if *update && (len(want) == 0 || want[len(want)-1] == '\n') {
-		return r.ReadBytes('\n')
+	if lines := bytes.Count(want, []byte("\n")); *update && lines > 0 && want[len(want)-1] == '\n' {
+		var got []byte
+		for range lines {
+			line, err := r.ReadBytes('\n')
+			got = append(got, line...)
+			if err != nil {
+				return got, err
+			}
+		}
+		return got, nil
 	}
 	got := make([]byte, len(want))
 	n, err := io.ReadFull(r, got)
