@@ -56,7 +56,8 @@ type netlabProcess struct {
 func startServe(t *testing.T, args ...string) *netlabProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--", "serve"}, args...)...)
-	cmd.Env = append(os.Environ(), "NETLAB_TEST_MAIN=1")
+	// A race-enabled binary sleeps a second at exit unless told not to.
+	cmd.Env = append(os.Environ(), "NETLAB_TEST_MAIN=1", "GORACE=atexit_sleep_ms=0")
 	cmd.Stderr = &testWriter{t: t}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -153,6 +154,58 @@ func TestServeAnswersFourClientsAsTheModelSays(t *testing.T) {
 	})
 }
 
+// The pool issue's acceptance test, from outside: with -workers 2, two of
+// four clients connected at once are answered; the third is answered only
+// once one of the first two leaves.
+func TestServePoolOfTwoAnswersTwoOfFourClients(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "serve.log")
+	p := startServe(t, "-model", "pool", "-workers", "2", "-service", "echo", "-addr", "127.0.0.1:0", "-log", logFile)
+	var conns []net.Conn
+	var readers []*bufio.Reader
+	for i := range 4 {
+		c := dialRaw(t, p.addr)
+		fmt.Fprintf(c, "client %d\n", i)
+		conns = append(conns, c)
+		readers = append(readers, bufio.NewReader(c))
+	}
+	// Two sessions run; the other two clients wait unserved, so while the
+	// first two are connected the server has opened exactly two sessions.
+	expectLine(t, readers[0], "client 0\n")
+	expectLine(t, readers[1], "client 1\n")
+	if got := countOpens(t, logFile); got != 2 {
+		t.Fatalf("with two workers busy the server had opened %d sessions, want 2", got)
+	}
+	conns[0].Close()
+	expectLine(t, readers[2], "client 2\n")
+	conns[1].Close()
+	expectLine(t, readers[3], "client 3\n")
+}
+
+// Every model serves every service from the command line, as an outside
+// client sees it: the first exchange of each protocol.
+func TestServeRunsEveryModelAndService(t *testing.T) {
+	greetings := map[string]struct{ send, want string }{
+		"echo":  {"ping\n", "ping\n"},
+		"chat":  {"", "* welcome guest-1\n"},
+		"files": {"LIST\n", "OK 0\n"},
+	}
+	for _, m := range modelNames() {
+		for _, svc := range serviceNames() {
+			t.Run(m+"/"+svc, func(t *testing.T) {
+				args := []string{"-model", m, "-service", svc, "-addr", "127.0.0.1:0"}
+				if svc == "files" {
+					args = append(args, "-root", t.TempDir())
+				}
+				p := startServe(t, args...)
+				c := dialRaw(t, p.addr)
+				g := greetings[svc]
+				fmt.Fprint(c, g.send)
+				expectLine(t, bufio.NewReader(c), g.want)
+			})
+		}
+	}
+}
+
 var openRecord = regexp.MustCompile(`(?m)^time=\S+ level=DEBUG msg=open peer=127\.0\.0\.1:\d+$`)
 
 func countOpens(t *testing.T, logFile string) int {
@@ -207,6 +260,7 @@ func TestServeShutsDownGracefullyOnSIGTERM(t *testing.T) {
 	if rest, err := io.ReadAll(r); err != nil || len(rest) > 0 {
 		t.Fatalf("after SIGTERM the client read %q (%v), want a clean close", rest, err)
 	}
+	c.Close() // the server lingers until the client closes its side too
 	if err := p.cmd.Wait(); err != nil {
 		t.Fatalf("netlab serve exited with %v after SIGTERM, want success", err)
 	}
