@@ -35,8 +35,10 @@ type Session interface {
 	Data(p []byte)
 
 	// EOF reports that the client shut down its sending side (the read
-	// returned io.EOF). No Data follows. The session typically finishes
-	// its answer and calls Conn.Close.
+	// returned io.EOF). No Data follows. The session may still send —
+	// echo has nothing more to say, files removes an unfinished upload —
+	// and when EOF returns the model flushes what is queued and closes the
+	// connection, as RFC 862's half-close asks.
 	EOF()
 
 	// Closed reports that the connection is gone, for whatever reason: the
