@@ -8,6 +8,7 @@ import (
 	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"time"
 )
 
 // room is a chat service with two members on fake connections: a is
@@ -191,7 +192,7 @@ func TestServiceOptionalInterfaces(t *testing.T) {
 	svc := New(Options{})
 	assert.Equal(t, "! server busy\n", string(netlab.BusyReplyOf(svc)))
 	assert.Equal(t, DefaultIdleTimeout, netlab.IdleTimeoutOf(svc))
-	assert.Equal(t, 30, DefaultIdleTimeout.Minutes(), "DefaultIdleTimeout is %v; docs/protocols.md says 30 minutes", DefaultIdleTimeout)
+	assert.Equal(t, 30*time.Minute, DefaultIdleTimeout, "docs/protocols.md says 30 minutes")
 }
 
 func TestValidName(t *testing.T) {
