@@ -34,7 +34,7 @@ func feed(svc *Service, input string, chunk int) (string, bool) {
 
 var empty = sum("")
 
-// TestSession holds the session to PROTOCOLS.md, reply for reply, with the
+// TestSession holds the session to docs/protocols.md, reply for reply, with the
 // input cut in every way a model might hand it over.
 func TestSession(t *testing.T) {
 	files := map[string]string{"a": "hello", "b": "", "z-last": "zz"}
