@@ -127,24 +127,19 @@ func (c *Conn) String() string {
 }
 
 // Sends returns how many Sends were recorded (those that returned nil).
-func (c *Conn) Sends() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.sends
-}
+func (c *Conn) Sends() int { return c.count(&c.sends) }
 
 // Files returns how many file regions were recorded.
-func (c *Conn) Files() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.files
-}
+func (c *Conn) Files() int { return c.count(&c.files) }
 
 // Closes returns how many times Close was called.
-func (c *Conn) Closes() int {
+func (c *Conn) Closes() int { return c.count(&c.closes) }
+
+// count reads one of the counters under the lock.
+func (c *Conn) count(n *int) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.closes
+	return *n
 }
 
 // Closed reports whether Close was called or the connection overflowed.
