@@ -36,7 +36,8 @@ func benchSize(b *testing.B) int64 {
 		}
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
-	require.False(b, err != nil || n <= 0, "NETLAB_BENCH_SIZE=%q: want a size like 1GiB", os.Getenv("NETLAB_BENCH_SIZE"))
+	require.NoError(b, err, "NETLAB_BENCH_SIZE=%q: want a size like 1GiB", os.Getenv("NETLAB_BENCH_SIZE"))
+	require.False(b, n <= 0, "NETLAB_BENCH_SIZE=%q: want a size like 1GiB", os.Getenv("NETLAB_BENCH_SIZE"))
 	return n * mult
 }
 
@@ -150,7 +151,8 @@ func newGetClient(b *testing.B, addr string) *getClient {
 func (g *getClient) get(b *testing.B, name string, size int64) {
 	fmt.Fprintf(g.c, "GET %s\n", name)
 	line, err := g.r.ReadString('\n')
-	require.False(b, err != nil || line != fmt.Sprintf("OK %d\n", size), "GET: %q (%v)", line, err)
+	require.NoError(b, err, "GET: %q (%v)", line, err)
+	require.Equal(b, fmt.Sprintf("OK %d\n", size), line, "GET: %q (%v)", line, err)
 	for left := size; left > 0; {
 		n, err := g.r.Read(g.buf[:min(left, int64(len(g.buf)))])
 		left -= int64(n)

@@ -151,7 +151,7 @@ func TestChatCommand(t *testing.T) {
 		} {
 			var stderr bytes.Buffer
 			err := run(t.Context(), append([]string{"chat"}, tt.args...), strings.NewReader(""), io.Discard, &stderr)
-			assert.False(t, err == nil || !strings.Contains(err.Error(), tt.want), "netlab chat %s: %v, want an error saying %q", strings.Join(tt.args, " "), err, tt.want)
+			assert.ErrorContains(t, err, tt.want, "netlab chat %s", strings.Join(tt.args, " "))
 		}
 	})
 }

@@ -49,8 +49,10 @@ func TestFilesCommand(t *testing.T) {
 
 	t.Run("put uploads several files at once and verifies each", func(t *testing.T) {
 		out, bars, err := netlabFiles(t, addr, "put", filepath.Join(local, "one.txt"), filepath.Join(local, "two.bin"))
-		require.Equal(t, nil, err, "%v\n%s", err, bars)
-		assert.False(t, strings.Count(out, "verified\n") != 2 || !strings.Contains(out, "one.txt") || !strings.Contains(out, "two.bin"), "output %q, want a verified line for each file", out)
+		require.NoError(t, err, "%v\n%s", err, bars)
+		assert.EqualValues(t, 2, strings.Count(out, "verified\n"), "output %q, want a verified line for each file", out)
+		assert.True(t, strings.Contains(out, "one.txt"), "output %q, want a verified line for each file", out)
+		assert.True(t, strings.Contains(out, "two.bin"), "output %q, want a verified line for each file", out)
 		for name, want := range map[string][]byte{"one.txt": one, "two.bin": two} {
 			if got, _ := os.ReadFile(filepath.Join(root, name)); !bytes.Equal(got, want) {
 				t.Errorf("server's %s differs from the local file", name)
@@ -104,7 +106,8 @@ func TestFilesCommand(t *testing.T) {
 		os.WriteFile(filepath.Join(into, "one.txt"), one[:1000], 0o644)
 		out, _, err := netlabFiles(t, addr, "-q", "-dir", into, "get", "one.txt")
 		require.NoError(t, err)
-		assert.False(t, !strings.Contains(out, "resumed at 1000") || !strings.Contains(out, "verified"), "output %q, want it to say it resumed at 1000 and verified", out)
+		assert.True(t, strings.Contains(out, "resumed at 1000"), "output %q, want it to say it resumed at 1000 and verified", out)
+		assert.True(t, strings.Contains(out, "verified"), "output %q, want it to say it resumed at 1000 and verified", out)
 		if got, _ := os.ReadFile(filepath.Join(into, "one.txt")); !bytes.Equal(got, one) {
 			t.Error("resumed file differs")
 		}
@@ -113,7 +116,8 @@ func TestFilesCommand(t *testing.T) {
 	t.Run("failures are reported and the other transfers still run", func(t *testing.T) {
 		into := t.TempDir()
 		out, _, err := netlabFiles(t, addr, "-q", "-dir", into, "get", "missing", "one.txt", "../escape")
-		assert.False(t, !errors.Is(err, filesrv.ErrNotFound) || !errors.Is(err, filesrv.ErrInvalidName), "error %v, want not found and invalid name", err)
+		assert.True(t, errors.Is(err, filesrv.ErrNotFound), "error %v, want not found and invalid name", err)
+		assert.True(t, errors.Is(err, filesrv.ErrInvalidName), "error %v, want not found and invalid name", err)
 		assert.True(t, strings.Contains(out, "one.txt"), "output %q, want the good transfer reported", out)
 	})
 

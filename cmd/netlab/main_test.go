@@ -100,7 +100,8 @@ func dialRaw(t *testing.T, addr string) net.Conn {
 func expectLine(t *testing.T, r *bufio.Reader, want string) {
 	t.Helper()
 	got, err := r.ReadString('\n')
-	require.False(t, err != nil || got != want, "got %q (%v), want %q", got, err, want)
+	require.NoError(t, err, "got %q (%v), want %q", got, err, want)
+	require.Equal(t, want, got, "got %q (%v), want %q", got, err, want)
 }
 
 // The issue's acceptance test, from outside: four clients connect to
@@ -161,7 +162,7 @@ func TestServePoolOfTwoAnswersTwoOfFourClients(t *testing.T) {
 	// first two are connected the server has opened exactly two sessions.
 	expectLine(t, readers[0], "client 0\n")
 	expectLine(t, readers[1], "client 1\n")
-	require.Equal(t, 2, countOpens(t, logFile))
+	require.EqualValues(t, 2, countOpens(t, logFile))
 	conns[0].Close()
 	expectLine(t, readers[2], "client 2\n")
 	conns[1].Close()
@@ -260,8 +261,8 @@ func TestServeRejectsBadCommandLines(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			err := run(t.Context(), append([]string{"serve"}, tt.args...), nil, &stdout, &stderr)
-			require.NotEqual(t, nil, err, "serve accepted a bad command line")
-			require.True(t, strings.Contains(err.Error()+stderr.String(), tt.want), "error %q (stderr %q) does not say %q", err, stderr.String(), tt.want)
+			require.Error(t, err, "serve accepted a bad command line")
+			assert.Contains(t, err.Error()+stderr.String(), tt.want, "the error, or what serve printed")
 		})
 	}
 }
@@ -280,13 +281,14 @@ func TestCompareMeasuresEveryModelAndDrawsAChart(t *testing.T) {
 	svg := filepath.Join(t.TempDir(), "compare.svg")
 	var stdout, stderr bytes.Buffer
 	err := run(t.Context(), []string{"compare", "-services", "echo", "-duration", "100ms", "-svg", svg}, nil, &stdout, &stderr)
-	require.Equal(t, nil, err, "compare: %v (%s)", err, stderr.String())
+	require.NoError(t, err, "compare: %v (%s)", err, stderr.String())
 	out := stdout.String()
 	for _, m := range models.Names() {
 		assert.True(t, regexp.MustCompile(`echo\s+`+m+`\s+1 conn\s+\d+\s+req/s`).MatchString(out), "compare printed no measurement for %s with one client:\n%s", m, out)
 	}
 	b, err := os.ReadFile(svg)
-	require.False(t, err != nil || !bytes.Contains(b, []byte("<svg")), "no SVG chart written (%v)", err)
+	require.NoError(t, err, "no SVG chart written (%v)", err)
+	require.True(t, bytes.Contains(b, []byte("<svg")), "no SVG chart written (%v)", err)
 }
 
 // serveInProcess runs `netlab serve` in this process on a free port and
