@@ -146,6 +146,9 @@ func dialTCP(t *testing.T, addr string) *tcpClient {
 	return &tcpClient{t: t, conn: conn, r: bufio.NewReader(conn)}
 }
 
+// in returns the client for use in the (sub)test t.
+func (c *tcpClient) in(t *testing.T) *tcpClient { return &tcpClient{t: t, conn: c.conn, r: c.r} }
+
 func (c *tcpClient) send(line string) {
 	c.t.Helper()
 	c.conn.SetWriteDeadline(time.Now().Add(wait))

@@ -104,6 +104,7 @@ function renderWho() {
     whoList.append(li);
   }
   count.textContent = String(online.size);
+  document.getElementById("who-empty").hidden = online.size > 0;
 }
 
 function setMe(who) {
