@@ -68,6 +68,14 @@ func TestServer(t *testing.T) {
 		assert.Equal(t, strings.Repeat("Y", web.MaxLine), c.read())
 	})
 
+	t.Run("a message over 1 MiB closes the socket with status 1009", func(t *testing.T) {
+		_, addr := startWeb(t, upper{}, netlab.Config{})
+		c := dialWS(t, addr)
+		c.expect("ready")
+		c.send(strings.Repeat("x", 1<<20+1))
+		assert.Equal(t, websocket.StatusMessageTooBig, c.closeStatus())
+	})
+
 	t.Run("a line the service sends in pieces is one message, and one Send of two lines two", func(t *testing.T) {
 		_, addr := startWeb(t, upper{}, netlab.Config{})
 		c := dialWS(t, addr)
