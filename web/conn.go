@@ -177,9 +177,12 @@ func (c *conn) dropLocked(code closeCode, err error) {
 // RemoteAddr implements [netlab.Conn.RemoteAddr].
 func (c *conn) RemoteAddr() net.Addr { return c.peer }
 
-// quiescent reports whether closing now cuts nothing short.
+// quiescent reports whether closing now cuts nothing short: the session is
+// between requests. What is queued is not in the way, since an orderly close
+// sends it first; waiting for an empty queue would wait forever in a busy
+// room.
 func (c *conn) quiescent() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.state == stateOpen && c.queued == 0 && c.idle.Load()
+	return c.state == stateOpen && c.idle.Load()
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
@@ -89,6 +90,32 @@ func TestServer(t *testing.T) {
 		assert.Equal(t, "a\uFFFDb", c.read(), "a text message must be UTF-8")
 	})
 
+	t.Run("a session hears each message as a line, one call at a time, and Closed once, last", func(t *testing.T) {
+		p := &probe{t: t, events: make(chan string, 16)}
+		_, addr := startWeb(t, p, netlab.Config{})
+		c := dialWS(t, addr)
+		c.expect("ready")
+		c.send("one")
+		c.send("two\n")
+		c.send("")
+		require.NoError(t, c.ws.Close(websocket.StatusNormalClosure, ""))
+		var events []string
+		for e := range p.events {
+			events = append(events, e)
+		}
+		assert.Equal(t, []string{"open", `data "one\n"`, `data "two\n"`, `data "\n"`, "closed <nil>"}, events)
+	})
+
+	t.Run("a service whose line never ends is dropped at the bound", func(t *testing.T) {
+		srv, addr := startWeb(t, upper{}, netlab.Config{MaxPending: 4 << 10})
+		c := dialWS(t, addr)
+		c.expect("ready")
+		c.send("endless")
+		_, err := c.next()
+		assert.Error(t, err)
+		assert.Equal(t, int64(1), srv.Stats().Dropped)
+	})
+
 	t.Run("SendFile says files are not served over WebSocket", func(t *testing.T) {
 		_, addr := startWeb(t, upper{}, netlab.Config{})
 		c := dialWS(t, addr)
@@ -107,7 +134,7 @@ func TestServer(t *testing.T) {
 	})
 
 	t.Run("a browser silent for the idle timeout is closed", func(t *testing.T) {
-		_, addr := startWeb(t, upper{}, netlab.Config{IdleTimeout: 50 * 1e6})
+		_, addr := startWeb(t, upper{}, netlab.Config{IdleTimeout: 50 * time.Millisecond})
 		c := dialWS(t, addr)
 		c.expect("ready")
 		assert.Equal(t, websocket.StatusGoingAway, c.closeStatus())

@@ -3,11 +3,14 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
+
+	"github.com/netlab-go/netlab"
 )
 
 // writeLoop sends what is queued, one text message per line, until the
@@ -42,18 +45,27 @@ func (c *conn) writeLoop() {
 		c.mu.Lock()
 		c.queued -= cost
 		c.mu.Unlock()
-		if err != nil {
+		switch {
+		case errors.Is(err, netlab.ErrOverflow):
+			c.srv.dropped.Add(1)
+			c.drop(closeDropped, err)
+		case err != nil:
 			c.drop(closeDropped, fmt.Errorf("web: write: %w", err))
 		}
 	}
 }
 
 // writeLines sends each complete line of p as one message, without its LF
-// (and without a CR before it), keeping an unfinished tail for later.
+// (and without a CR before it), keeping an unfinished tail for later. The
+// tail counts against the connection's bound like queued output: a service
+// that never ends its line cannot make the writer hold without limit.
 func (c *conn) writeLines(p []byte) error {
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
+			if len(c.partial)+len(p) > c.srv.cfg.MaxPending {
+				return netlab.ErrOverflow
+			}
 			c.partial = append(c.partial, p...)
 			return nil
 		}
