@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -168,6 +169,20 @@ func TestServer(t *testing.T) {
 		}
 		resp, _ := get(t, addr, "/nothing")
 		assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	})
+
+	t.Run("the server works as a handler in an HTTP server of one's own", func(t *testing.T) {
+		srv := web.New(upper{}, netlab.Config{})
+		hts := httptest.NewServer(srv)
+		defer hts.Close()
+		c := dialWS(t, strings.TrimPrefix(hts.URL, "http://"))
+		c.expect("ready")
+		c.send("mounted")
+		assert.Equal(t, "MOUNTED", c.read())
+		shut := make(chan error, 1)
+		go func() { shut <- srv.Shutdown(t.Context()) }()
+		assert.Equal(t, websocket.StatusGoingAway, c.closeStatus())
+		require.NoError(t, <-shut)
 	})
 
 	t.Run("a line service is served the console at its root", func(t *testing.T) {
