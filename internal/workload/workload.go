@@ -12,7 +12,10 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/histogram"
 )
 
 // Result is what one run measured.
@@ -54,14 +57,28 @@ func (r Result) Percentile(p float64) time.Duration {
 // Recorder collects one client's latencies. Each client goroutine has its
 // own, so recording takes no lock.
 type Recorder struct {
-	lat   []time.Duration
+	lat   []time.Duration // every latency, for [Result]; nil under [Load]
 	ops   int64
 	bytes int64
+
+	// Under [Load]: a histogram instead of the slice, the run's running
+	// total for its progress line, and when the first reply came.
+	hist  *histogram.Histogram
+	total *atomic.Int64
+	first time.Time
 }
 
 // Observe records one operation that took d and moved n payload bytes.
 func (r *Recorder) Observe(d time.Duration, n int64) {
-	r.lat = append(r.lat, d)
+	if r.hist != nil {
+		r.hist.Record(d)
+		r.total.Add(1)
+		if r.first.IsZero() {
+			r.first = time.Now()
+		}
+	} else {
+		r.lat = append(r.lat, d)
+	}
 	r.ops++
 	r.bytes += n
 }
