@@ -212,3 +212,34 @@ func TestSpec(t *testing.T) {
 		})
 	}
 }
+
+func TestHold(t *testing.T) {
+	for _, tc := range []struct {
+		service string
+		svc     func(t *testing.T) netlab.Service
+	}{
+		{workload.ServiceEcho, func(*testing.T) netlab.Service { return echo.New() }},
+		{workload.ServiceChat, func(*testing.T) netlab.Service { return chat.New(chat.Options{}) }},
+		{workload.ServiceFiles, func(t *testing.T) netlab.Service {
+			s, err := filesrv.New(t.TempDir(), filesrv.Options{})
+			require.NoError(t, err)
+			return s
+		}},
+	} {
+		t.Run("idle "+tc.service+" clients are each served once and held", func(t *testing.T) {
+			addr := serve(t, perconn.New(tc.svc(t), netlab.Config{}))
+			h, err := workload.Hold(bounded(t), workload.Spec{Addr: addr, Service: tc.service, Clients: 20})
+			require.NoError(t, err)
+			defer h.Close()
+			assert.Equal(t, 20, h.Connected)
+		})
+	}
+
+	t.Run("a pool of two holds two idle clients of five", func(t *testing.T) {
+		addr := serve(t, pool.New(echo.New(), netlab.Config{}, pool.Options{Workers: 2}))
+		h, err := workload.Hold(bounded(t), workload.Spec{Addr: addr, Service: workload.ServiceEcho, Clients: 5, ConnectTimeout: 200 * time.Millisecond})
+		require.NoError(t, err)
+		defer h.Close()
+		assert.Equal(t, 2, h.Connected)
+	})
+}
