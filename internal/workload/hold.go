@@ -101,4 +101,3 @@ func (h *Held) Close() error {
 	}
 	return nil
 }
-
