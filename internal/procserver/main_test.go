@@ -1,3 +1,5 @@
+//go:build linux
+
 package procserver_test
 
 import (
@@ -44,6 +46,14 @@ func helper(role string, args []string) {
 	case "fail":
 		fmt.Fprintln(os.Stderr, "helper: bad flag -nope")
 		os.Exit(2)
+	case "echo-perconn", "echo-eventloop":
+		echoHelper(strings.TrimPrefix(role, "echo-"))
+		return
+	case "pingpong":
+		conns, _ := strconv.Atoi(args[1])
+		d, _ := time.ParseDuration(args[2])
+		pingPong(args[0], conns, d)
+		return
 	case "burner":
 		ms, _ := strconv.Atoi(args[0])
 		burn(time.Duration(ms) * time.Millisecond)
