@@ -61,6 +61,13 @@ type Spec struct {
 	// the client's own; otherwise it is a GET of [FilesName](Size).
 	Upload bool
 
+	// OnWindow, if set, is called as the window opens, once every client
+	// has connected, and the function it returns (if not nil) as the
+	// window closes, once the last client is done or Duration is up: the
+	// place to measure the server over exactly the window
+	// (internal/procserver's Server.Begin, then Window.End).
+	OnWindow func() (closed func())
+
 	// Progress, if set, is called every ProgressEvery (default 250ms)
 	// during the window, from a goroutine of its own, with the totals so
 	// far.
@@ -200,6 +207,7 @@ func Load(ctx context.Context, spec Spec) (*Report, error) {
 	var total, errs atomic.Int64
 	hists := make([]histogram.Histogram, spec.Clients)
 	waits := make([]time.Duration, spec.Clients) // an unanswered request's wait, or -1
+	closed := spec.onWindow()
 	opened := time.Now()
 	stopProgress := progress(spec, opened, &total, &errs)
 	var wg sync.WaitGroup
@@ -219,8 +227,9 @@ func Load(ctx context.Context, spec Spec) (*Report, error) {
 		})
 	}
 	wg.Wait()
-	clear(reqs) // runClient closed them
 	rep.Window = time.Since(opened)
+	closed()
+	clear(reqs) // runClient closed them
 	stopProgress()
 	for i := range hists {
 		rep.Latency.Merge(&hists[i])
@@ -252,6 +261,17 @@ func (r *Report) countConnected(ctx context.Context) error {
 		return fmt.Errorf("workload: load: none of %d clients connected to %s within %v: %w", r.Spec.Clients, r.Spec.Addr, r.Spec.connectTimeout(), first)
 	}
 	return nil
+}
+
+// onWindow calls OnWindow, if set, and returns what to call at the close.
+func (s *Spec) onWindow() (closed func()) {
+	if s.OnWindow == nil {
+		return func() {}
+	}
+	if closed = s.OnWindow(); closed == nil {
+		return func() {}
+	}
+	return closed
 }
 
 // window returns the measured window's context: ctx, bounded by Duration.

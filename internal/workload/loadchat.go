@@ -73,6 +73,7 @@ func loadChat(ctx context.Context, spec Spec) (*Report, error) {
 	for _, m := range r.members {
 		readers.Go(func() { r.receive(wctx, m) })
 	}
+	closed := spec.onWindow()
 	opened := time.Now()
 	stopProgress := progress(spec, opened, &total, &errs)
 	if spec.Requests > 0 {
@@ -82,6 +83,7 @@ func loadChat(ctx context.Context, spec Spec) (*Report, error) {
 	}
 	r.drain(wctx)
 	rep.Window = time.Since(opened)
+	closed()
 	r.closing.Store(true)
 	r.closeAll()
 	readers.Wait()
