@@ -17,9 +17,10 @@
 // connection). Its CPU time is that of every live member, found by walking
 // /proc for descendants by parent PID, plus what the root has reaped from
 // children that exited (cutime and cstime). Its resident memory is the sum
-// of its live members' RSS, sampled during the window: the peak of a tree
-// is the largest sampled sum, which can miss a spike between samples, and
-// counts a page shared by parent and child once in each.
+// of its live members' RSS, sampled during the window: the peak is the
+// largest sampled sum, which can miss a spike between samples, and counts a
+// page shared by parent and child once in each. The root's own lifetime
+// high-water mark (VmHWM) is reported beside it.
 //
 // Only Linux has /proc; elsewhere [Start] returns [ErrUnsupported].
 package procserver

@@ -105,7 +105,7 @@ func TestEchoRatio(t *testing.T) {
 	if !*ratio {
 		t.Skip("a measurement, not a test: run with -args -netlab.ratio")
 	}
-	const conns, window = 50, 2 * time.Second
+	const conns, idle, window = 50, 1000, 2 * time.Second
 	models := []string{"perconn", "eventloop"}
 	ours := map[string][]float64{}
 	outside := map[string][]float64{}
@@ -116,14 +116,33 @@ func TestEchoRatio(t *testing.T) {
 			srv, err := procserver.Start(t.Context(), argv, procserver.Options{Env: env})
 			require.NoError(t, err)
 
-			w, err := srv.Begin()
-			require.NoError(t, err)
+			// Idle connections first, on a fresh server: what each costs.
 			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-			rep, err := workload.Load(ctx, workload.Spec{Addr: srv.Addr, Service: workload.ServiceEcho, Clients: conns, Duration: window})
+			before, err := srv.Sample()
+			require.NoError(t, err)
+			held, err := workload.Hold(ctx, workload.Spec{Addr: srv.Addr, Service: workload.ServiceEcho, Clients: idle})
+			require.NoError(t, err)
+			after, err := srv.Sample()
+			require.NoError(t, err)
+			held.Close()
+			perIdle := (after.RSS - before.RSS) / int64(held.Connected)
+
+			var u procserver.Usage
+			var uerr error
+			rep, err := workload.Load(ctx, workload.Spec{
+				Addr: srv.Addr, Service: workload.ServiceEcho, Clients: conns, Duration: window,
+				OnWindow: func() func() {
+					w, err := srv.Begin()
+					if err != nil {
+						uerr = err
+						return nil
+					}
+					return func() { u, uerr = w.End() }
+				},
+			})
 			cancel()
 			require.NoError(t, err)
-			u, err := w.End()
-			require.NoError(t, err)
+			require.NoError(t, uerr)
 			ours[m] = append(ours[m], rep.PerSec())
 			cpu[m] = append(cpu[m], float64(u.CPU.Microseconds())/float64(rep.Requests))
 
@@ -132,8 +151,8 @@ func TestEchoRatio(t *testing.T) {
 			require.NoError(t, err)
 			outside[m] = append(outside[m], out)
 			require.NoError(t, srv.Stop())
-			t.Logf("round %d %-9s workload.Load %8.0f req/s (p99 %v, server CPU %.1f µs/req, peak RSS %d KiB) | outside ping-pong %8.0f req/s",
-				round, m, rep.PerSec(), rep.Latency.Quantile(0.99), cpu[m][len(cpu[m])-1], u.PeakRSS>>10, out)
+			t.Logf("round %d %-9s workload.Load %7.0f req/s (p99 %v, server CPU %.1f µs/req, peak RSS %d KiB, %d B per idle conn) | outside ping-pong %7.0f req/s",
+				round, m, rep.PerSec(), rep.Latency.Quantile(0.99), cpu[m][len(cpu[m])-1], u.PeakRSS>>10, perIdle, out)
 		}
 	}
 	med := func(v []float64) float64 { s := slices.Clone(v); slices.Sort(s); return s[len(s)/2] }

@@ -17,13 +17,17 @@ type Sample struct {
 type Usage struct {
 	Elapsed time.Duration // wall time from Begin to End
 	CPU     time.Duration // user + system time the tree spent in the window, to a clock tick (10ms)
-	// PeakRSS is the largest resident size seen, in bytes: for a single
-	// process, its high-water mark (VmHWM, since it started); for a tree,
-	// the largest sum of its live members' RSS among the window's samples.
-	PeakRSS  int64
-	EndRSS   int64 // resident bytes at End
-	MaxProcs int   // most live members seen in one sample
-	Samples  int   // samples taken
+	// PeakRSS is the largest resident size among the window's samples, in
+	// bytes: for a tree, the largest sum of its live members' RSS. A spike
+	// shorter than SampleEvery can fall between samples.
+	PeakRSS int64
+	// HighWater is the root process's own peak resident size since it
+	// started (VmHWM), which no sample misses but which an earlier window
+	// may have set; 0 if unknown.
+	HighWater int64
+	EndRSS    int64 // resident bytes at End
+	MaxProcs  int   // most live members seen in one sample
+	Samples   int   // samples taken
 }
 
 // A Window measures a server between [Server.Begin] and [Window.End],
@@ -105,10 +109,8 @@ func (w *Window) End() (Usage, error) {
 		MaxProcs: w.peak.Procs,
 		Samples:  w.n,
 	}
-	if u.MaxProcs == 1 {
-		if hwm, err := highWater(w.s.PID()); err == nil {
-			u.PeakRSS = max(u.PeakRSS, hwm)
-		}
+	if hwm, err := highWater(w.s.PID()); err == nil {
+		u.HighWater = hwm
 	}
 	return u, nil
 }
