@@ -107,7 +107,7 @@ func TestWindow(t *testing.T) {
 		require.NoError(t, err)
 		assert.GreaterOrEqual(t, u.CPU, 200*time.Millisecond-2*tick)
 		assert.Greater(t, u.PeakRSS, int64(0))
-		assert.GreaterOrEqual(t, u.HighWater, u.PeakRSS/2, "VmHWM is a peak, near the sampled one")
+		assert.GreaterOrEqual(t, u.HighWater, u.PeakRSS, "VmHWM is at least anything sampled before it")
 		assert.Equal(t, 1, u.MaxProcs)
 		assert.GreaterOrEqual(t, u.Samples, 2)
 	})
