@@ -100,7 +100,7 @@ func pingPong(addr string, conns int, d time.Duration) {
 // TestEchoRatio measures echo at 50 connections under perconn and under
 // eventloop, each server in a child process, twice over: through
 // workload.Load in this process, and through pingPong in another. It
-// alternates the models, three rounds each, and logs the medians.
+// alternates the models, five rounds each, and logs the medians.
 func TestEchoRatio(t *testing.T) {
 	if !*ratio {
 		t.Skip("a measurement, not a test: run with -args -netlab.ratio")
@@ -110,7 +110,7 @@ func TestEchoRatio(t *testing.T) {
 	ours := map[string][]float64{}
 	outside := map[string][]float64{}
 	cpu := map[string][]float64{}
-	for round := range 3 {
+	for round := range 5 {
 		for _, m := range models {
 			argv, env := helperArgv("echo-" + m)
 			srv, err := procserver.Start(t.Context(), argv, procserver.Options{Env: env})
