@@ -99,36 +99,45 @@ func pingPong(addr string, conns int, d time.Duration) {
 
 // TestEchoRatio measures echo at 50 connections under perconn and under
 // eventloop, each server in a child process, twice over: through
-// workload.Load in this process, and through pingPong in another. It
-// alternates the models, five rounds each, and logs the medians.
+// workload.Load in this process, and through pingPong in another. The
+// machine is shared, and its load drifts by the second, so the two servers
+// run side by side and take turns in short windows, and the ratio is the
+// median of each round's ratio of neighbours, not a ratio of totals.
 func TestEchoRatio(t *testing.T) {
 	if !*ratio {
 		t.Skip("a measurement, not a test: run with -args -netlab.ratio")
 	}
-	const conns, idle, window = 50, 1000, 2 * time.Second
+	const conns, idle, window, rounds = 50, 1000, 500 * time.Millisecond, 12
 	models := []string{"perconn", "eventloop"}
-	ours := map[string][]float64{}
-	outside := map[string][]float64{}
-	cpu := map[string][]float64{}
-	for round := range 5 {
+	srvs := map[string]*procserver.Server{}
+	for _, m := range models {
+		argv, env := helperArgv("echo-" + m)
+		srv, err := procserver.Start(t.Context(), argv, procserver.Options{Env: env})
+		require.NoError(t, err)
+		t.Cleanup(func() { srv.Stop() })
+		srvs[m] = srv
+
+		// What an idle connection costs, on the fresh server.
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		before, err := srv.Sample()
+		require.NoError(t, err)
+		held, err := workload.Hold(ctx, workload.Spec{Addr: srv.Addr, Service: workload.ServiceEcho, Clients: idle})
+		require.NoError(t, err)
+		after, err := srv.Sample()
+		require.NoError(t, err)
+		held.Close()
+		cancel()
+		t.Logf("%-9s %d idle connections: %d B each", m, held.Connected, (after.RSS-before.RSS)/int64(held.Connected))
+	}
+
+	ours, outside, cpu := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
+	var oursRatio, outsideRatio []float64
+	for round := range rounds {
 		for _, m := range models {
-			argv, env := helperArgv("echo-" + m)
-			srv, err := procserver.Start(t.Context(), argv, procserver.Options{Env: env})
-			require.NoError(t, err)
-
-			// Idle connections first, on a fresh server: what each costs.
-			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-			before, err := srv.Sample()
-			require.NoError(t, err)
-			held, err := workload.Hold(ctx, workload.Spec{Addr: srv.Addr, Service: workload.ServiceEcho, Clients: idle})
-			require.NoError(t, err)
-			after, err := srv.Sample()
-			require.NoError(t, err)
-			held.Close()
-			perIdle := (after.RSS - before.RSS) / int64(held.Connected)
-
+			srv := srvs[m]
 			var u procserver.Usage
 			var uerr error
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 			rep, err := workload.Load(ctx, workload.Spec{
 				Addr: srv.Addr, Service: workload.ServiceEcho, Clients: conns, Duration: window,
 				OnWindow: func() func() {
@@ -146,19 +155,20 @@ func TestEchoRatio(t *testing.T) {
 			ours[m] = append(ours[m], rep.PerSec())
 			cpu[m] = append(cpu[m], float64(u.CPU.Microseconds())/float64(rep.Requests))
 
-			argv, env = helperArgv("pingpong")
+			argv, env := helperArgv("pingpong")
 			out, err := runOutside(argv, env, srv.Addr, conns, window)
 			require.NoError(t, err)
 			outside[m] = append(outside[m], out)
-			require.NoError(t, srv.Stop())
-			t.Logf("round %d %-9s workload.Load %7.0f req/s (p99 %v, server CPU %.1f µs/req, peak RSS %d KiB, %d B per idle conn) | outside ping-pong %7.0f req/s",
-				round, m, rep.PerSec(), rep.Latency.Quantile(0.99), cpu[m][len(cpu[m])-1], u.PeakRSS>>10, perIdle, out)
+			t.Logf("round %2d %-9s workload.Load %7.0f req/s (p99 %v, server CPU %.1f µs/req, peak RSS %d KiB) | outside ping-pong %7.0f req/s",
+				round, m, rep.PerSec(), rep.Latency.Quantile(0.99), cpu[m][round], u.PeakRSS>>10, out)
 		}
+		oursRatio = append(oursRatio, ours["eventloop"][round]/ours["perconn"][round])
+		outsideRatio = append(outsideRatio, outside["eventloop"][round]/outside["perconn"][round])
 	}
 	med := func(v []float64) float64 { s := slices.Clone(v); slices.Sort(s); return s[len(s)/2] }
-	t.Logf("median req/s at %d conns: workload.Load perconn %.0f eventloop %.0f ratio %.2f | outside perconn %.0f eventloop %.0f ratio %.2f | CPU µs/req perconn %.1f eventloop %.1f",
-		conns, med(ours["perconn"]), med(ours["eventloop"]), med(ours["eventloop"])/med(ours["perconn"]),
-		med(outside["perconn"]), med(outside["eventloop"]), med(outside["eventloop"])/med(outside["perconn"]),
+	t.Logf("eventloop ÷ perconn echo at %d conns, median of %d rounds: workload.Load %.2f (perconn %.0f, eventloop %.0f req/s) | outside ping-pong %.2f (perconn %.0f, eventloop %.0f req/s) | server CPU µs/req perconn %.2f eventloop %.2f",
+		conns, rounds, med(oursRatio), med(ours["perconn"]), med(ours["eventloop"]),
+		med(outsideRatio), med(outside["perconn"]), med(outside["eventloop"]),
 		med(cpu["perconn"]), med(cpu["eventloop"]))
 }
 
