@@ -20,10 +20,10 @@ func ExampleStart() {
 	}
 	fmt.Println("address:", srv.Addr)
 	smp, err := srv.Sample()
-	fmt.Println("resident:", smp.RSS > 0, err)
+	fmt.Println("processes:", smp.Procs, err)
 	fmt.Println("stopped:", srv.Stop())
 	// Output:
 	// address: 127.0.0.1:7
-	// resident: true <nil>
+	// processes: 1 <nil>
 	// stopped: <nil>
 }
