@@ -295,3 +295,60 @@ func (c countWriter) Write(p []byte) (int, error) {
 	c.n.Add(int64(len(p)))
 	return c.w.Write(p)
 }
+
+// TestOpenLoop checks what the open loop exists for: a server that stalls
+// is charged for every request that was due while it stalled, not only
+// for the one it sat on.
+func TestOpenLoop(t *testing.T) {
+	const stall = 100 * time.Millisecond
+	for _, tc := range []struct {
+		name        string
+		rate        float64
+		slowAtLeast int64 // requests that must see most of the stall
+	}{
+		{"a closed loop charges the stall to one request", 0, 1},
+		{"an open loop charges it to every request that was due", 1000, 40},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := stallingEcho(t, stall)
+			rep, err := workload.Load(bounded(t), workload.Spec{Addr: addr, Service: workload.ServiceEcho, Clients: 1, Requests: 50, Rate: tc.rate})
+			require.NoError(t, err)
+			require.Equal(t, int64(50), rep.Requests)
+			var slow int64
+			for _, b := range rep.Latency.Buckets() {
+				if b.Low >= stall/2 {
+					slow += b.Count
+				}
+			}
+			assert.GreaterOrEqual(t, slow, tc.slowAtLeast)
+			if tc.rate == 0 {
+				assert.Less(t, slow, int64(10), "a closed loop waits out the stall and then goes fast")
+			}
+		})
+	}
+}
+
+// stallingEcho is an echo server that takes d to answer its first request,
+// as a server pausing for a garbage collection or a page fault would, and
+// answers the rest at once.
+func stallingEcho(t *testing.T, d time.Duration) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 64)
+		if _, err := io.ReadFull(c, buf); err != nil {
+			return
+		}
+		<-time.After(d) // the stall being measured, not a wait for an event
+		c.Write(buf)
+		io.Copy(c, c)
+	})
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	return l.Addr().String()
+}
