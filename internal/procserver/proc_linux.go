@@ -67,13 +67,18 @@ func (s *Server) Sample() (Sample, error) {
 	if err != nil {
 		return Sample{}, fmt.Errorf("procserver: sample pid %d: %w", root, err)
 	}
-	children, err := childrenOf()
-	if err != nil {
-		return Sample{}, err
+	children := childrenFiles
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d/task/%d/children", root, root)); err != nil {
+		// A kernel without CONFIG_PROC_CHILDREN: map the whole machine.
+		all, err := childrenOf()
+		if err != nil {
+			return Sample{}, err
+		}
+		children = func(pid int) []int { return all[pid] }
 	}
 	smp := Sample{Procs: 1}
 	ticks, pages := rootStat.cpu, rootStat.pages
-	queue := append([]int(nil), children[root]...)
+	queue := children(root)
 	for len(queue) > 0 {
 		pid := queue[0]
 		queue = queue[1:]
@@ -84,11 +89,35 @@ func (s *Server) Sample() (Sample, error) {
 		smp.Procs++
 		ticks += st.cpu
 		pages += st.pages
-		queue = append(queue, children[pid]...)
+		queue = append(queue, children(pid)...)
 	}
 	smp.CPU = time.Duration(ticks) * clockTick
 	smp.RSS = pages * int64(os.Getpagesize())
 	return smp, nil
+}
+
+// childrenFiles returns pid's children from each of its threads'
+// /proc/PID/task/TID/children: a few reads, where mapping the machine
+// reads every process's stat.
+func childrenFiles(pid int) []int {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return nil // it exited
+	}
+	var out []int
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/children")
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if c, err := strconv.Atoi(f); err == nil {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
 
 // childrenOf maps every process on the machine to its children.
