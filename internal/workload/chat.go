@@ -142,7 +142,8 @@ type chatMember struct {
 	// inFlight is the number of the message in flight, which receivers
 	// check: each message must arrive once, at each receiver, in turn.
 	inFlight atomic.Int64
-	sent     int64 // messages sent; the sender's alone
+	sent     int64         // messages sent; the sender's alone
+	sentAt   time.Duration // when the last was sent, since the epoch; the sender's alone
 
 	rec Recorder // deliveries to this member; its reader's alone
 }
@@ -219,7 +220,8 @@ func (r *chatRun) send(ctx context.Context, m *chatMember) error {
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, seq, 10)
 	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(time.Since(r.epoch)), 10)
+	m.sentAt = time.Since(r.epoch)
+	b = strconv.AppendInt(b, int64(m.sentAt), 10)
 	b = append(b, ' ')
 	for len(b) < r.size {
 		b = append(b, 'x')

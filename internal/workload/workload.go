@@ -1,10 +1,27 @@
 // Package workload drives a running server with a bounded, measured load:
-// many clients at once, each timing every exchange. The benchmarks in
-// compare_test.go and `netlab compare` both use it, so the numbers in a
-// benchmark line and in the compare table mean the same thing.
+// many clients at once, each timing every exchange. `netlab compare`,
+// `netlab load` and the benchmarks in compare_test.go all use it, so the
+// numbers in a benchmark line, the compare table and the load summary
+// mean the same thing. Measuring from the client side is what an outside
+// user sees, at the price of sharing the machine with the server: run the
+// server in its own process (internal/procserver) to keep the two apart.
+//
+// [Load] is the general entry point: a [Spec] names the service, the
+// clients, each client's requests (the course's N threads × M iterations)
+// or a window's duration, and optionally a rate for an open loop. It
+// connects every client before the window opens, so forks and handshakes
+// are not measured, and its [Report] accounts per client: who connected,
+// who got any answer, who was left waiting, so that a serial model's row
+// says how many it served instead of looking slow or empty. Latencies go
+// into an HDR-style histogram (internal/histogram), one per client.
+// [Hold] connects idle clients, for the memory an idle connection costs.
+//
+// [Echo], [Chat], [Files], [Run] and [Fleet] are the older closed-loop
+// runs with a shared budget of operations and exact, sorted latencies;
+// the benchmarks use them.
 //
 // Every run is bounded twice, by a number of operations and by a context
-// deadline, and stops by itself at whichever comes first.
+// deadline or window, and stops by itself at whichever comes first.
 package workload
 
 import (
@@ -12,7 +29,10 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/netlab-go/netlab/internal/histogram"
 )
 
 // Result is what one run measured.
@@ -54,14 +74,28 @@ func (r Result) Percentile(p float64) time.Duration {
 // Recorder collects one client's latencies. Each client goroutine has its
 // own, so recording takes no lock.
 type Recorder struct {
-	lat   []time.Duration
+	lat   []time.Duration // every latency, for [Result]; nil under [Load]
 	ops   int64
 	bytes int64
+
+	// Under [Load]: a histogram instead of the slice, the run's running
+	// total for its progress line, and when the first reply came.
+	hist  *histogram.Histogram
+	total *atomic.Int64
+	first time.Time
 }
 
 // Observe records one operation that took d and moved n payload bytes.
 func (r *Recorder) Observe(d time.Duration, n int64) {
-	r.lat = append(r.lat, d)
+	if r.hist != nil {
+		r.hist.Record(d)
+		r.total.Add(1)
+		if r.first.IsZero() {
+			r.first = time.Now()
+		}
+	} else {
+		r.lat = append(r.lat, d)
+	}
 	r.ops++
 	r.bytes += n
 }
