@@ -23,9 +23,9 @@ const tempPrefix = ".netlab-upload-"
 // two uploads of one name end as whichever was renamed last, never a mix.
 type upload struct {
 	svc  *Service
-	name string   // where it goes
-	tmp  string   // where it is being written
-	f    *os.File // the temporary file, locked so no startup sweep removes it
+	name string    // where it goes
+	tmp  string    // where it is being written
+	f    *os.File  // the temporary file, locked so no startup sweep removes it
 	w    io.Writer // f, or what a test wrapped it in
 	h    hash.Hash
 	size int64 // announced SIZE
