@@ -2,6 +2,7 @@ package netlab_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -158,6 +159,33 @@ func TestFilesSettledDetails(t *testing.T) {
 					assert.ErrorIs(t, err, os.ErrNotExist)
 				})
 			}
+
+			t.Run("an upload cut short by a shutdown leaves no temporary file once the server has exited", func(t *testing.T) {
+				root := t.TempDir()
+				svc, err := filesrv.New(root, filesrv.Options{})
+				require.NoError(t, err)
+				defer svc.Close()
+				srv, err := m.New(svc, netlab.Config{})
+				if errors.Is(err, netlab.ErrUnsupported) {
+					t.Skipf("%s: %v", m.Name, err)
+				}
+				require.NoError(t, err)
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				require.NoError(t, err)
+				served := make(chan error, 1)
+				go func() { served <- srv.Serve(l) }()
+
+				c := dialFiles(t, l.Addr().String())
+				c.send("PUT part 1000\n" + strings.Repeat("x", 500))
+				waitUntil(t, "the upload to start", func() bool { return len(hiddenEntries(t, root)) == 1 })
+				ctx, cancel := context.WithCancel(t.Context())
+				cancel() // no grace: the upload is cut short
+				srv.Shutdown(ctx)
+				assert.ErrorIs(t, <-served, netlab.ErrServerClosed)
+				assert.Empty(t, hiddenEntries(t, root), "right after the server has exited")
+				_, err = os.Lstat(filepath.Join(root, "part"))
+				assert.ErrorIs(t, err, os.ErrNotExist)
+			})
 
 			t.Run("a GET whose file shrinks mid-send ends with the connection closed early", func(t *testing.T) {
 				root := t.TempDir()

@@ -93,12 +93,20 @@ func (s *Service) BusyReply() []byte { return ErrBusy.line() }
 // String returns the folder served.
 func (s *Service) String() string { return s.root.Name() }
 
-// Close releases the folder. Sessions still running fail their next file
-// access with ERR busy, so close the service after the server.
-func (s *Service) Close() error { return s.root.Close() }
+// Close removes the temporary files of uploads that were cut short and no
+// running upload holds, then releases the folder. Sessions still running
+// fail their next file access with ERR busy, so close the service after
+// the server. The sweep is what keeps the promise that a shutdown leaves no
+// temporary file once the server has exited, also for uploads whose
+// process was killed (the multiprocess model's children, when the grace
+// period ends) and so never ran their own cleanup.
+func (s *Service) Close() error {
+	err := s.removeStale()
+	return errors.Join(err, s.root.Close())
+}
 
 // removeStale removes hidden temporary files that no upload holds: what a
-// server that crashed mid-upload left behind. A running upload holds an
+// server (or a child process) that died mid-upload left behind. A running upload holds an
 // exclusive lock on its file, so several servers (or the children of the
 // multiprocess model) may share one folder and start at any time without
 // deleting each other's uploads.
@@ -124,7 +132,7 @@ func (s *Service) removeStale() error {
 			// Removed while we hold the lock: an upload that raced
 			// us to it sees its file unlinked and starts another.
 			if err := s.root.Remove(e.Name()); err == nil {
-				s.log.Info("removed an unfinished upload left by an earlier server", "file", e.Name())
+				s.log.Info("removed an upload whose process ended before it did", "file", e.Name())
 			}
 		}
 		f.Close()

@@ -188,3 +188,24 @@ func TestHashCache(t *testing.T) {
 		assert.Equal(t, realSum, hash(svc, "f"))
 	})
 }
+
+// TestCloseSweepsUploadsCutShort shows the sweep Close makes: a temporary
+// file whose process died goes, one a running upload holds stays.
+func TestCloseSweepsUploadsCutShort(t *testing.T) {
+	dir := t.TempDir()
+	svc, err := New(dir, Options{})
+	require.NoError(t, err)
+	dead := filepath.Join(dir, tempPrefix+"dead")
+	require.NoError(t, os.WriteFile(dead, []byte("half"), 0o644))
+	held := filepath.Join(dir, tempPrefix+"held")
+	f, err := os.Create(held)
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, lock(f))
+
+	require.NoError(t, svc.Close())
+	_, err = os.Lstat(dead)
+	assert.ErrorIs(t, err, os.ErrNotExist, "the upload nobody holds is removed")
+	_, err = os.Lstat(held)
+	assert.NoError(t, err, "the upload still running is left alone")
+}
