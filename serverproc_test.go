@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -251,6 +252,61 @@ func (p *serverProc) Children() int {
 		n += len(strings.Fields(string(b)))
 	}
 	return n
+}
+
+// Counts are what the tests compare before and after a load: the server
+// process's goroutines, open descriptors and child processes.
+type Counts struct{ Goroutines, FDs, Children int }
+
+// Counts reads the server's counts now.
+func (p *serverProc) Counts() Counts {
+	p.t.Helper()
+	return Counts{Goroutines: p.Goroutines(), FDs: p.FDs(), Children: p.Children()}
+}
+
+// Baseline waits, up to [netlabtest.Timeout], for the server's counts to
+// hold still — the same in 20 readings in a row, a millisecond or more
+// apart — and returns them: what a server at rest holds, once the
+// connections of a warm-up are torn down and whatever it sets up at its
+// first client is there.
+func (p *serverProc) Baseline() Counts {
+	p.t.Helper()
+	var last Counts
+	same := 0
+	netlabtest.WaitFor(p.t, "the server's goroutines and descriptors to hold still", func() bool {
+		c := p.Counts()
+		if c == last {
+			same++
+		} else {
+			last, same = c, 0
+		}
+		return same >= 20
+	})
+	return last
+}
+
+// AtRest waits, up to [netlabtest.Timeout], for the server's counts to
+// come back to base or below — its goroutines to within parked, the
+// workers a model keeps once started — and returns the last reading. The
+// test fails if they do not, saying what is still held.
+func (p *serverProc) AtRest(base Counts, parked int) Counts {
+	p.t.Helper()
+	deadline := time.NewTimer(netlabtest.Timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		c := p.Counts()
+		if c.Goroutines <= base.Goroutines+parked && c.FDs <= base.FDs && c.Children <= base.Children {
+			return c
+		}
+		select {
+		case <-deadline.C:
+			p.t.Fatalf("gave up after %v waiting for the server's counts to return to %+v (+%d parked goroutines): they are %+v",
+				netlabtest.Timeout, base, parked, c)
+		case <-tick.C:
+		}
+	}
 }
 
 // Log returns the first lines of the child's error log.
