@@ -1,6 +1,6 @@
 // Package chat is netlab's chat service and its client: a room where every
 // line a client sends reaches every other client, with names, direct messages
-// and a few commands, as PROTOCOLS.md specifies byte for byte. It trades a
+// and a few commands, as docs/protocols.md specifies byte for byte. It trades a
 // single shared hub (one lock, one place that knows everyone, work in
 // proportion to the room for every message) for simplicity and a consistent
 // order: every client sees a join, a rename or a leave at the same point
@@ -38,20 +38,29 @@
 // deliveries over a socketpair (the [Hub] documentation says how). [LocalHub]
 // is the in-process one.
 //
-// Decisions the protocol leaves open, made here the way a user would expect:
+// Details docs/protocols.md settles, and a few it leaves to the service:
 //
+//   - A line holding a control character other than TAB (C0, a CR inside
+//     the line included, DEL, or C1) is discarded with "! control
+//     character", commands included: a chat relays one client's bytes to
+//     every other client's terminal, and ESC or CSI would let it clear
+//     their screens or retitle their windows.
 //   - "/nick" without a name, "/msg" without a name or text, and "%NAME%"
-//     with an empty name or text get a usage line ("! usage: /nick NAME",
-//     "! usage: /msg NAME TEXT", "! usage: %NAME%TEXT"); nothing is sent.
+//     or "%%x" with an empty name or text get a usage line ("! usage:
+//     /nick NAME", "! usage: /msg NAME TEXT", "! usage: %NAME%TEXT");
+//     nothing is sent.
 //   - A direct message to yourself is delivered to you, like any other.
 //   - "/nick" to your current name answers "* you are NAME" and tells nobody.
-//   - "/" alone is "! unknown command /"; commands are lower case, and
-//     arguments a command does not take are ignored ("/quit now" quits).
+//   - "/" alone is "! unknown command /"; commands are case-sensitive, words
+//     after /who and arguments a command does not take are ignored
+//     ("/quit now" quits), and runs of spaces between a command's words
+//     count as one.
 //   - A line of spaces is a message, not an empty line.
 //   - A line too long is answered the moment it passes 4096 bytes, once,
 //     while the rest of it is still being discarded.
-//   - A client that half-closes leaves (the others see "* NAME left"); a last
-//     line without LF before it is handled as a line. Anything after /quit
-//     is ignored.
+//   - A client that closes or half-closes leaves (the others see "* NAME
+//     left"); a last line without LF before it is handled as a line.
+//     Anything after /quit is ignored, and "* bye" is queued before the
+//     close.
 //   - Names are case-sensitive; guest-N names skip any taken with /nick.
 package chat

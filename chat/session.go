@@ -13,6 +13,7 @@ import (
 const (
 	replyTooLong     = "! line too long\n"
 	replyInvalidUTF8 = "! invalid UTF-8\n"
+	replyControl     = "! control character\n"
 	replyBye         = "* bye\n"
 	usageNick        = "! usage: /nick NAME\n"
 	usageMsg         = "! usage: /msg NAME TEXT\n"
@@ -95,13 +96,17 @@ func (s *session) leave() {
 }
 
 // line handles one complete line (without CR/LF). It reports false once the
-// client has quit.
+// client has quit. The checks run before the line is read as a command, so
+// a command with a control character in it is refused like any other line
+// (docs/protocols.md).
 func (s *session) line(p []byte) bool {
 	switch {
 	case len(p) == 0:
 		// Ignored: an empty line is a keep-alive.
 	case !utf8.Valid(p):
 		s.reply(replyInvalidUTF8)
+	case hasControl(p):
+		s.reply(replyControl)
 	case p[0] == '/':
 		return s.command(string(p))
 	case p[0] == '%':
@@ -180,6 +185,24 @@ func (s *session) tell(to, text string) {
 // handling here: it means the connection is going, and the model will call
 // Closed.
 func (s *session) reply(l string) { s.c.Send([]byte(l)) }
+
+// hasControl reports whether the valid UTF-8 line p holds a control
+// character other than TAB: C0 (a CR inside the line included), DEL, or C1
+// (U+0080 to U+009F, which UTF-8 spells 0xC2 0x80 to 0xC2 0x9F). Such a line
+// is refused rather than relayed, since ESC or CSI would let one client
+// move the cursor, clear the screen or retitle the window of every other
+// client's terminal.
+func hasControl(p []byte) bool {
+	for i, b := range p {
+		switch {
+		case b < 0x20 && b != '\t', b == 0x7f:
+			return true
+		case b == 0xc2 && i+1 < len(p) && p[i+1] <= 0x9f:
+			return true // the line is valid UTF-8, so p[i+1] is a continuation byte ≥ 0x80
+		}
+	}
+	return false
+}
 
 // ValidName reports whether name may be a chat name: 1 to 32 bytes, each one
 // of A-Z, a-z, 0-9, '_' and '-'. Names are case-sensitive: "Ann" and "ann"

@@ -64,7 +64,7 @@ func TestSession(t *testing.T) {
 	}{
 		{name: "a message reaches everyone but the sender", in: "hello\n", wantB: "guest-1: hello\n"},
 		{name: "a CR before the LF is dropped", in: "hello\r\n", wantB: "guest-1: hello\n"},
-		{name: "a CR anywhere else is kept", in: "a\rb\n", wantB: "guest-1: a\rb\n"},
+		{name: "a CR inside a line is a control character", in: "a\rb\n", wantA: "! control character\n"},
 		{name: "lines in one read are handled in order", in: "one\ntwo\nthree\n", wantB: "guest-1: one\nguest-1: two\nguest-1: three\n"},
 		{name: "an empty line is ignored", in: "\n\r\n\n"},
 		{name: "a line of spaces is a message", in: "  \n", wantB: "guest-1:   \n"},

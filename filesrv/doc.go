@@ -49,11 +49,12 @@
 // service does is bounded and short: writing one read's worth of upload to
 // the page cache, opening a file, listing a folder. Three things are not:
 //
-//   - HASH of a file the service has not hashed before reads all of it:
-//     about a second per gigabyte from the page cache, more from disk.
-//     Uploads record the checksum they computed on the way in, so HASH of a
-//     file uploaded through the service (what a verifying client asks right
-//     after PUT) is answered from memory.
+//   - HASH reads the whole file, about a second per gigabyte from the page
+//     cache, more from disk, unless the file is unchanged since it was last
+//     hashed. "Unchanged" means the same inode, size, modification time and
+//     change time, and no change within two seconds of that hash, because
+//     mtime can be put back by any writer and the kernel's change time is
+//     coarse; so HASH right after a PUT reads the file once.
 //   - Finishing an upload flushes the file and its folder to disk (two
 //     fsyncs): milliseconds on an idle SSD, up to seconds on a busy or
 //     spinning disk, and proportional to what is still unwritten.

@@ -40,10 +40,14 @@ var (
 	// ErrBadOffset: a GET's OFFSET is past the end of the file.
 	ErrBadOffset = &ProtocolError{"bad offset"}
 	// ErrTooLarge: a PUT's SIZE is over the server's maximum upload, or
-	// the upload does not fit on the server's disk.
+	// does not fit in 63 bits.
 	ErrTooLarge = &ProtocolError{"too large"}
-	// ErrBusy: the server is at its connection limit, or cannot do the
-	// work right now (a disk error); try again later.
+	// ErrNoSpace: the server's disk (or quota) filled up while it stored
+	// a PUT; the partial upload was removed.
+	ErrNoSpace = &ProtocolError{"no space"}
+	// ErrBusy: the server is at its connection limit, out of file
+	// descriptors, or cannot do the work right now (a disk error); try
+	// again later.
 	ErrBusy = &ProtocolError{"busy"}
 )
 
@@ -53,7 +57,7 @@ var reasons = map[string]*ProtocolError{}
 func init() {
 	for _, e := range []*ProtocolError{
 		ErrUnknownCommand, ErrBadRequest, ErrLineTooLong, ErrInvalidName,
-		ErrNotFound, ErrBadOffset, ErrTooLarge, ErrBusy,
+		ErrNotFound, ErrBadOffset, ErrTooLarge, ErrNoSpace, ErrBusy,
 	} {
 		reasons[e.Reason] = e
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/netlab-go/netlab"
 )
@@ -40,6 +41,11 @@ type Service struct {
 	root      *os.Root // every file access goes through it; safe for concurrent use
 	maxUpload int64
 	log       *slog.Logger
+
+	// uploadWriter, if set, wraps the temporary file every upload is
+	// written to. It is nil except in tests, which use it to make the disk
+	// fill up (ENOSPC) after a chosen number of bytes.
+	uploadWriter func(f *os.File) io.Writer
 
 	mu   sync.Mutex
 	sums map[string]sumEntry // SHA-256 of files we know unchanged; guarded by mu
@@ -87,12 +93,20 @@ func (s *Service) BusyReply() []byte { return ErrBusy.line() }
 // String returns the folder served.
 func (s *Service) String() string { return s.root.Name() }
 
-// Close releases the folder. Sessions still running fail their next file
-// access with ERR busy, so close the service after the server.
-func (s *Service) Close() error { return s.root.Close() }
+// Close removes the temporary files of uploads that were cut short and no
+// running upload holds, then releases the folder. Sessions still running
+// fail their next file access with ERR busy, so close the service after
+// the server. The sweep is what keeps the promise that a shutdown leaves no
+// temporary file once the server has exited, also for uploads whose
+// process was killed (the multiprocess model's children, when the grace
+// period ends) and so never ran their own cleanup.
+func (s *Service) Close() error {
+	err := s.removeStale()
+	return errors.Join(err, s.root.Close())
+}
 
 // removeStale removes hidden temporary files that no upload holds: what a
-// server that crashed mid-upload left behind. A running upload holds an
+// server (or a child process) that died mid-upload left behind. A running upload holds an
 // exclusive lock on its file, so several servers (or the children of the
 // multiprocess model) may share one folder and start at any time without
 // deleting each other's uploads.
@@ -118,7 +132,7 @@ func (s *Service) removeStale() error {
 			// Removed while we hold the lock: an upload that raced
 			// us to it sees its file unlinked and starts another.
 			if err := s.root.Remove(e.Name()); err == nil {
-				s.log.Info("removed an unfinished upload left by an earlier server", "file", e.Name())
+				s.log.Info("removed an upload whose process ended before it did", "file", e.Name())
 			}
 		}
 		f.Close()
@@ -206,59 +220,79 @@ func (s *Service) list() ([]Entry, error) {
 	return list, nil
 }
 
-// A sumEntry remembers the SHA-256 of one version of a file, recognised by
-// its inode, size and modification time.
+// A sumEntry remembers the SHA-256 of one version of a file.
 type sumEntry struct {
-	fi  fs.FileInfo
-	sum string
+	fi    fs.FileInfo // the file as it was before its bytes were read
+	ctime time.Time   // fi's change time
+	sum   string
 }
 
 // maxSums bounds the checksum cache. When it is full it is emptied: the
 // cost is a re-hash, and a cache this simple is obviously correct.
 const maxSums = 4096
 
+// racyWindow is how long after a file's last change its checksum is not
+// cached. The kernel stamps a change with a coarse clock (one tick, a few
+// milliseconds, behind the real time; whole seconds on some file systems),
+// so a second write within the same tick as the first can leave the change
+// time as it was. A version whose change time is older than the window was
+// when its bytes were read cannot be rewritten without the change time
+// moving. Git's index treats such "racily clean" entries the same way.
+const racyWindow = 2 * time.Second
+
 // sum returns the hex SHA-256 of the open file f (described by fi).
-// Uploads record the checksum they computed while writing, so HASH right
-// after PUT, which every verifying client sends, costs nothing; otherwise
-// the file is read through once. That read blocks the caller for as long
-// as it takes to read the file (a gigabyte is about a second), which on
-// an event loop stalls every connection of that loop: see the package
-// documentation.
+//
+// A cached checksum is used only for the same inode with the same size,
+// modification time and change time. The first three a writer can keep as
+// they were (cp -p, touch -r and rsync -t restore the mtime); the change
+// time it cannot, since the kernel sets it on every write and on every
+// chmod or utimes, and no system call sets it back. A file changed within
+// [racyWindow] of being hashed is not cached at all, so HASH right after a
+// PUT reads the file once (from the page cache, at about a gigabyte per
+// second).
+//
+// The read blocks the caller for as long as it takes, which on an event
+// loop stalls every connection of that loop: see the package documentation.
 func (s *Service) sum(name string, f *os.File, fi fs.FileInfo) (string, error) {
-	s.mu.Lock()
-	e, ok := s.sums[name]
-	s.mu.Unlock()
-	if ok && sameVersion(e.fi, fi) {
-		return e.sum, nil
+	ctime, cacheable := changeTime(fi)
+	if cacheable {
+		s.mu.Lock()
+		e, ok := s.sums[name]
+		s.mu.Unlock()
+		if ok && sameVersion(e, fi, ctime) {
+			return e.sum, nil
+		}
 	}
+	started := time.Now()
 	h := sha256.New()
 	if _, err := io.Copy(h, io.NewSectionReader(f, 0, fi.Size())); err != nil {
 		return "", err
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
-	s.remember(name, fi, sum)
+	if cacheable && ctime.Before(started.Add(-racyWindow)) {
+		s.remember(name, sumEntry{fi: fi, ctime: ctime, sum: sum})
+	}
 	return sum, nil
 }
 
-// remember records that the version fi of name has checksum sum.
-func (s *Service) remember(name string, fi fs.FileInfo, sum string) {
+// remember records the checksum of one version of name.
+func (s *Service) remember(name string, e sumEntry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.sums) >= maxSums {
 		clear(s.sums)
 	}
-	s.sums[name] = sumEntry{fi: fi, sum: sum}
+	s.sums[name] = e
 }
 
-// sameVersion reports whether a and b describe the same unchanged file: the
-// same inode, size and modification time (as make and rsync judge it). An
-// upload always makes a new inode, so only a local edit that restores the
-// old size and mtime could fool it.
-func sameVersion(a, b fs.FileInfo) bool {
-	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+// sameVersion reports whether fi, whose change time is ctime, describes the
+// version of the file that e was computed from.
+func sameVersion(e sumEntry, fi fs.FileInfo, ctime time.Time) bool {
+	return os.SameFile(e.fi, fi) && e.fi.Size() == fi.Size() &&
+		e.fi.ModTime().Equal(fi.ModTime()) && e.ctime.Equal(ctime)
 }
 
 // isNoSpace reports whether err means the disk (or the user's quota) is full.
 func isNoSpace(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG)
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }

@@ -248,10 +248,11 @@ func (s *session) notFound(op string, err error) *ProtocolError {
 }
 
 // ioError turns a server-side failure into the reply that tells the client
-// what to do: a full disk means the upload is too large for this server;
-// anything else is logged and answered busy, as in "try again later".
-// PROTOCOLS.md has no reason for "the server's disk failed", and inventing
-// one would break clients that know only the documented ones.
+// what to do: a full disk (or quota) is "no space", a file larger than the
+// file system allows is "too large", and anything else, running out of
+// file descriptors included, is logged and answered busy, as in "try again
+// later". docs/protocols.md has no reason for "the server's disk failed",
+// and inventing one would break clients that know only the documented ones.
 func (s *session) ioError(op string, err error) *ProtocolError {
 	var perr *ProtocolError
 	switch {
@@ -259,6 +260,8 @@ func (s *session) ioError(op string, err error) *ProtocolError {
 		return perr
 	case isNoSpace(err):
 		s.svc.log.Warn("disk full", "op", op, "err", err, "peer", s.c.RemoteAddr())
+		return ErrNoSpace
+	case errors.Is(err, syscall.EFBIG):
 		return ErrTooLarge
 	default:
 		s.svc.log.Error("file access failed", "op", op, "err", err, "peer", s.c.RemoteAddr())

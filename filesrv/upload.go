@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"io/fs"
 	"os"
 )
@@ -22,9 +23,10 @@ const tempPrefix = ".netlab-upload-"
 // two uploads of one name end as whichever was renamed last, never a mix.
 type upload struct {
 	svc  *Service
-	name string   // where it goes
-	tmp  string   // where it is being written
-	f    *os.File // the temporary file, locked so no startup sweep removes it
+	name string    // where it goes
+	tmp  string    // where it is being written
+	f    *os.File  // the temporary file, locked so no startup sweep removes it
+	w    io.Writer // f, or what a test wrapped it in
 	h    hash.Hash
 	size int64 // announced SIZE
 	left int64 // bytes still to come
@@ -62,7 +64,11 @@ func (s *Service) startUpload(name string, size int64) (*upload, error) {
 			f.Close()
 			continue
 		}
-		return &upload{svc: s, name: name, tmp: tmp, f: f, h: sha256.New(), size: size, left: size}, nil
+		var w io.Writer = f
+		if s.uploadWriter != nil {
+			w = s.uploadWriter(f)
+		}
+		return &upload{svc: s, name: name, tmp: tmp, f: f, w: w, h: sha256.New(), size: size, left: size}, nil
 	}
 	return nil, errors.New("filesrv: no free temporary file name after 8 tries")
 }
@@ -71,7 +77,7 @@ func (s *Service) startUpload(name string, size int64) (*upload, error) {
 // u.left bytes. One write(2) of one read's worth of bytes is the most a
 // session blocks on disk per call.
 func (u *upload) write(p []byte) error {
-	n, err := u.f.Write(p)
+	n, err := u.w.Write(p)
 	u.h.Write(p[:n])
 	u.left -= int64(n)
 	return err
@@ -99,13 +105,9 @@ func (u *upload) commit() (string, error) {
 		dir.Sync()
 		dir.Close()
 	}
-	sum := hex.EncodeToString(u.h.Sum(nil))
-	// Stat the open file, not the name: another upload may already
-	// have replaced the name, and its checksum is not ours.
-	if fi, err := u.f.Stat(); err == nil {
-		u.svc.remember(u.name, fi, sum)
-	}
-	return sum, nil
+	// The checksum is not cached: the file changed a moment ago, within
+	// racyWindow, and anyone may write to it now.
+	return hex.EncodeToString(u.h.Sum(nil)), nil
 }
 
 // abort throws an unfinished upload away.
