@@ -77,7 +77,7 @@ type recorder struct {
 	answer func(c netlab.Conn, p []byte) // nil: say nothing
 
 	mu     sync.Mutex
-	closed []error         // guarded by mu
+	closed []error          // guarded by mu
 	ended  chan netlab.Conn // a Conn whose Closed ran
 }
 

@@ -45,13 +45,13 @@ type Server struct {
 	v4    bool   // the socket is AF_INET; set by Serve before the loop starts
 
 	mu       sync.Mutex
-	conn     *net.UDPConn                // the socket being served; guarded by mu
-	closing  bool                        // Shutdown or Close was called; guarded by mu
-	done     chan struct{}               // closed when the loop has ended every session
-	peers    map[netip.AddrPort]*peer    // guarded by mu
+	conn     *net.UDPConn                 // the socket being served; guarded by mu
+	closing  bool                         // Shutdown or Close was called; guarded by mu
+	done     chan struct{}                // closed when the loop has ended every session
+	peers    map[netip.AddrPort]*peer     // guarded by mu
 	refused  map[netip.AddrPort]time.Time // addresses told busy, and when last heard; guarded by mu
-	ending   []*peer                     // closed peers whose Closed is still to run; guarded by mu
-	shutdown error                       // what the loop gives Closed when the server stops; guarded by mu
+	ending   []*peer                      // closed peers whose Closed is still to run; guarded by mu
+	shutdown error                        // what the loop gives Closed when the server stops; guarded by mu
 
 	accepted, refusedN, active, panics, dropped, lost atomic.Int64
 }
