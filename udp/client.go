@@ -54,7 +54,7 @@ func (c *Client) Receive(d time.Duration) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("udp: receive: %w", err)
 	}
-	return append([]byte(nil), c.buf[:n]...), nil
+	return append(make([]byte, 0, n), c.buf[:n]...), nil
 }
 
 // Echo sends p and returns the datagram that comes back within d. It does
