@@ -1,51 +1,14 @@
 package tempconv_test
 
 import (
-	"net"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/tempconv"
 )
-
-// fakeConn records what a session sends.
-type fakeConn struct {
-	mu     sync.Mutex
-	out    strings.Builder // guarded by mu
-	closed bool            // guarded by mu
-}
-
-func (c *fakeConn) Send(p []byte) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.out.Write(p)
-	return nil
-}
-
-func (c *fakeConn) SendFile(f *os.File, off, n int64) error {
-	f.Close()
-	return netlab.ErrConnClosed
-}
-
-func (c *fakeConn) Close() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.closed = true
-	return nil
-}
-
-func (c *fakeConn) RemoteAddr() net.Addr { return &net.TCPAddr{} }
-
-func (c *fakeConn) sent() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.out.String()
-}
 
 func TestReply(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
@@ -82,8 +45,8 @@ func TestReply(t *testing.T) {
 }
 
 func TestSession(t *testing.T) {
-	feed := func(chunks ...string) *fakeConn {
-		c := &fakeConn{}
+	feed := func(chunks ...string) *netlabtest.Conn {
+		c := netlabtest.NewConn()
 		s := tempconv.New().Open(c)
 		for _, p := range chunks {
 			s.Data([]byte(p))
@@ -95,21 +58,21 @@ func TestSession(t *testing.T) {
 	long := strings.Repeat("1", tempconv.MaxLine)
 
 	t.Run("each line gets one line back, in order", func(t *testing.T) {
-		assert.Equal(t, "212\n32\n! not a number\n", feed("100\n0\nhot\n").sent())
+		assert.Equal(t, "212\n32\n! not a number\n", feed("100\n0\nhot\n").Take())
 	})
 	t.Run("a line may arrive in any pieces and a CR before its LF is dropped", func(t *testing.T) {
-		assert.Equal(t, "212\n-40\n", feed("1", "0", "0\r", "\n-4", "0\r\n").sent())
+		assert.Equal(t, "212\n-40\n", feed("1", "0", "0\r", "\n-4", "0\r\n").Take())
 	})
 	t.Run("a last line without LF is answered at EOF", func(t *testing.T) {
-		assert.Equal(t, "212\n", feed("100").sent())
+		assert.Equal(t, "212\n", feed("100").Take())
 	})
 	t.Run("a line of MaxLine bytes is read, one longer is refused and skipped to its LF", func(t *testing.T) {
-		assert.Equal(t, "! out of range\n", feed(long+"\r\n").sent())
-		assert.Equal(t, "! line too long\n212\n", feed(long+"1\n100\n").sent())
-		assert.Equal(t, "! line too long\n212\n", feed(long, "11", "1111\n100\n").sent())
-		assert.Equal(t, "! line too long\n", feed(long+"11").sent(), "an over-long last line at EOF")
+		assert.Equal(t, "! out of range\n", feed(long+"\r\n").Take())
+		assert.Equal(t, "! line too long\n212\n", feed(long+"1\n100\n").Take())
+		assert.Equal(t, "! line too long\n212\n", feed(long, "11", "1111\n100\n").Take())
+		assert.Equal(t, "! line too long\n", feed(long+"11").Take(), "an over-long last line at EOF")
 	})
 	t.Run("an empty line gets nothing, so it can keep a connection alive", func(t *testing.T) {
-		assert.Equal(t, "212\n", feed("\n\r\n \t\n100\n").sent())
+		assert.Equal(t, "212\n", feed("\n\r\n \t\n100\n").Take())
 	})
 }

@@ -2,10 +2,8 @@ package udp_test
 
 import (
 	"context"
-	"errors"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -69,64 +67,4 @@ func expect(t *testing.T, c *udp.Client, lines bool, want string) {
 		got.Write(d)
 	}
 	assert.Equal(t, want, got.String())
-}
-
-// recorder is a line-free service that records what its sessions are told
-// and answers by a rule, to show what the transport does to any service.
-type recorder struct {
-	answer func(c netlab.Conn, p []byte) // nil: say nothing
-
-	mu     sync.Mutex
-	closed []error          // guarded by mu
-	ended  chan netlab.Conn // a Conn whose Closed ran
-}
-
-func newRecorder(answer func(c netlab.Conn, p []byte)) *recorder {
-	return &recorder{answer: answer, ended: make(chan netlab.Conn, 16)}
-}
-
-func (r *recorder) Open(c netlab.Conn) netlab.Session { return &recording{r: r, c: c} }
-
-type recording struct {
-	r *recorder
-	c netlab.Conn
-}
-
-func (s *recording) Data(p []byte) {
-	if s.r.answer != nil {
-		s.r.answer(s.c, p)
-	}
-}
-
-func (s *recording) EOF() {}
-
-func (s *recording) Closed(err error) {
-	s.r.mu.Lock()
-	s.r.closed = append(s.r.closed, err)
-	s.r.mu.Unlock()
-	s.r.ended <- s.c
-}
-
-// waitEnded waits for the Closed of n sessions.
-func (r *recorder) waitEnded(t *testing.T, n int) {
-	t.Helper()
-	for range n {
-		select {
-		case <-r.ended:
-		case <-time.After(timeout):
-			t.Fatal("a session never heard Closed")
-		}
-	}
-}
-
-func (r *recorder) closedWith() []error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]error(nil), r.closed...)
-}
-
-// isTimeout reports whether err is a receive that got nothing.
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }

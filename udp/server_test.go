@@ -17,6 +17,7 @@ import (
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/perconn"
 	"github.com/netlab-go/netlab/udp"
 )
@@ -268,11 +269,11 @@ func relay(t *testing.T, addr string, drop func([]byte) bool) string {
 
 func TestSends(t *testing.T) {
 	t.Run("a line said in pieces goes out as one datagram, and lines said together as several", func(t *testing.T) {
-		svc := newRecorder(func(c netlab.Conn, p []byte) {
+		svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
 			c.Send([]byte("hel"))
 			c.Send([]byte("lo\nwor"))
 			c.Send([]byte("ld\nand more\n"))
-		})
+		}}
 		addr, _ := start(t, svc, netlab.Config{}, udp.Options{Lines: true})
 		c := dial(t, addr)
 		send(t, c, "go\n")
@@ -285,23 +286,24 @@ func TestSends(t *testing.T) {
 
 	t.Run("a line that passes MaxPending before its LF drops the peer", func(t *testing.T) {
 		sent := make(chan error, 1)
-		svc := newRecorder(func(c netlab.Conn, p []byte) { sent <- c.Send(make([]byte, 100)) })
+		closed, closes := netlabtest.Closes()
+		svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) { sent <- c.Send(make([]byte, 100)) }, OnClosed: closed}
 		addr, srv := start(t, svc, netlab.Config{MaxPending: 64}, udp.Options{Lines: true})
 		c := dial(t, addr)
 		send(t, c, "go\n")
 		assert.ErrorIs(t, <-sent, netlab.ErrOverflow)
-		svc.waitEnded(t, 1)
-		assert.ErrorIs(t, svc.closedWith()[0], netlab.ErrOverflow)
+		assert.ErrorIs(t, netlabtest.Await(t, closes, "the dropped session's Closed"), netlab.ErrOverflow)
 		assert.Equal(t, int64(1), srv.Stats().Dropped)
 	})
 
 	t.Run("Close sends an unfinished line, then Send says the connection is closed", func(t *testing.T) {
 		after := make(chan error, 1)
-		svc := newRecorder(func(c netlab.Conn, p []byte) {
+		closed, closes := netlabtest.Closes()
+		svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
 			c.Send([]byte("no LF"))
 			c.Close()
 			after <- c.Send([]byte("late\n"))
-		})
+		}, OnClosed: closed}
 		addr, _ := start(t, svc, netlab.Config{}, udp.Options{Lines: true})
 		c := dial(t, addr)
 		send(t, c, "go\n")
@@ -309,15 +311,14 @@ func TestSends(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "no LF", string(got))
 		assert.ErrorIs(t, <-after, netlab.ErrConnClosed)
-		svc.waitEnded(t, 1)
-		assert.Equal(t, []error{nil}, svc.closedWith())
+		assert.NoError(t, netlabtest.Await(t, closes, "the closed session's Closed"))
 	})
 
 	t.Run("a file region is refused and its file closed", func(t *testing.T) {
 		f, err := os.Open(os.DevNull)
 		require.NoError(t, err)
 		sent := make(chan error, 1)
-		svc := newRecorder(func(c netlab.Conn, p []byte) { sent <- c.SendFile(f, 0, 1) })
+		svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) { sent <- c.SendFile(f, 0, 1) }}
 		addr, _ := start(t, svc, netlab.Config{}, udp.Options{})
 		send(t, dial(t, addr), "get")
 		assert.Error(t, <-sent)
@@ -327,16 +328,17 @@ func TestSends(t *testing.T) {
 
 func TestIsolation(t *testing.T) {
 	t.Run("a session that panics ends alone and the loop serves the others", func(t *testing.T) {
-		svc := newRecorder(func(c netlab.Conn, p []byte) {
+		closed, closes := netlabtest.Closes()
+		svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
 			if string(p) == "boom" {
 				panic("boom")
 			}
 			c.Send(p)
-		})
+		}, OnClosed: closed}
 		addr, srv := start(t, svc, netlab.Config{}, udp.Options{})
 		a, b := dial(t, addr), dial(t, addr)
 		send(t, a, "boom")
-		svc.waitEnded(t, 1)
+		assert.ErrorContains(t, netlabtest.Await(t, closes, "the panicked session's Closed"), "panicked")
 		got, err := b.Echo([]byte("fine"), timeout)
 		require.NoError(t, err)
 		assert.Equal(t, "fine", string(got))
@@ -346,7 +348,8 @@ func TestIsolation(t *testing.T) {
 
 func TestShutdown(t *testing.T) {
 	t.Run("every session hears Closed and Serve returns ErrServerClosed", func(t *testing.T) {
-		svc := newRecorder(func(c netlab.Conn, p []byte) { c.Send(p) })
+		closed, closes := netlabtest.Closes()
+		svc := &netlabtest.Probe{OnClosed: closed}
 		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 		require.NoError(t, err)
 		srv := udp.New(svc, netlab.Config{}, udp.Options{})
@@ -361,7 +364,9 @@ func TestShutdown(t *testing.T) {
 		defer cancel()
 		require.NoError(t, srv.Shutdown(ctx))
 		assert.ErrorIs(t, <-served, netlab.ErrServerClosed)
-		assert.Equal(t, []error{netlab.ErrServerClosed, netlab.ErrServerClosed, netlab.ErrServerClosed}, svc.closedWith())
+		for range 3 {
+			assert.ErrorIs(t, netlabtest.Await(t, closes, "a session's Closed at shutdown"), netlab.ErrServerClosed)
+		}
 		assert.Zero(t, srv.Stats().Active)
 		assert.NoError(t, srv.Close(), "Close after Shutdown")
 	})

@@ -1,8 +1,8 @@
 package udp_test
 
 import (
-	"os"
-	"path/filepath"
+	"io/fs"
+	"path"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,10 +12,11 @@ import (
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/udp"
 )
 
-// The golden transcripts of docs/protocols.md, played over UDP. A client is
+// The golden transcripts (netlabtest.Golden), played over UDP. A client is
 // a UDP socket of its own; "connect" makes it, and for chat also sends an
 // empty line, which makes the peer known (its welcome comes back) and says
 // nothing. UDP has no end of stream, so "closewrite", "eof" and "close" are
@@ -33,18 +34,18 @@ func TestTranscripts(t *testing.T) {
 		{"chat/single", func() netlab.Service { return chat.New(chat.Options{}) }, true},
 		{"chat/multi", func() netlab.Service { return chat.New(chat.Options{}) }, true},
 	} {
-		files, err := filepath.Glob(filepath.Join("..", "testdata", tc.dir, "*.txt"))
+		files, err := fs.Glob(netlabtest.Golden(), path.Join(tc.dir, "*.txt"))
 		require.NoError(t, err)
 		require.NotEmpty(t, files)
 		ran := 0
-		for _, path := range files {
-			steps := parse(t, path)
+		for _, name := range files {
+			steps := parse(t, name)
 			if why := streamOnly(steps, tc.lines); why != "" {
-				t.Logf("%s/%s needs a stream: %s", tc.dir, filepath.Base(path), why)
+				t.Logf("%s/%s needs a stream: %s", tc.dir, path.Base(name), why)
 				continue
 			}
 			ran++
-			t.Run(tc.dir+"/"+strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) {
+			t.Run(tc.dir+"/"+strings.TrimSuffix(path.Base(name), ".txt"), func(t *testing.T) {
 				addr, _ := start(t, tc.svc(), netlab.Config{}, udp.Options{Lines: tc.lines})
 				play(t, addr, steps, tc.lines)
 			})
@@ -58,9 +59,9 @@ type step struct {
 	data                string
 }
 
-func parse(t *testing.T, path string) []step {
+func parse(t *testing.T, name string) []step {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	b, err := fs.ReadFile(netlabtest.Golden(), name)
 	require.NoError(t, err)
 	var steps []step
 	for i, line := range strings.Split(string(b), "\n") {
@@ -68,7 +69,7 @@ func parse(t *testing.T, path string) []step {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		s := step{where: filepath.Base(path) + ":" + strconv.Itoa(i+1)}
+		s := step{where: path.Base(name) + ":" + strconv.Itoa(i+1)}
 		var rest string
 		s.client, rest, _ = strings.Cut(line, " ")
 		s.verb, rest, _ = strings.Cut(strings.TrimSpace(rest), " ")
