@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,18 @@ func TestEcho(t *testing.T) {
 		}
 		assert.Equal(t, before+2, srv.Stats().Accepted)
 		assert.Zero(t, srv.Lost())
+	})
+
+	t.Run("a peer costs no goroutine: five hundred are served by the one loop", func(t *testing.T) {
+		before := runtime.NumGoroutine()
+		active := srv.Stats().Active
+		for range 500 {
+			c := dial(t, addr)
+			_, err := c.Echo([]byte("x"), timeout)
+			require.NoError(t, err)
+		}
+		assert.Equal(t, active+500, srv.Stats().Active)
+		assert.Equal(t, before, runtime.NumGoroutine())
 	})
 }
 
