@@ -24,7 +24,7 @@ import (
 )
 
 func TestEcho(t *testing.T) {
-	addr, srv := start(t, echo.New(), netlab.Config{}, udp.Options{})
+	addr, _ := start(t, echo.New(), netlab.Config{}, udp.Options{})
 
 	t.Run("every datagram comes back unchanged, up to the largest IPv4 can carry", func(t *testing.T) {
 		c := dial(t, addr)
@@ -46,7 +46,7 @@ func TestEcho(t *testing.T) {
 	})
 
 	t.Run("each peer is a session of its own, counted as a connection", func(t *testing.T) {
-		before := srv.Stats().Accepted
+		addr, srv := start(t, echo.New(), netlab.Config{}, udp.Options{}) // no earlier peer's port to reuse
 		a, b := dial(t, addr), dial(t, addr)
 		for range 3 {
 			for _, c := range []*udp.Client{a, b} {
@@ -55,20 +55,22 @@ func TestEcho(t *testing.T) {
 				assert.Equal(t, c.LocalAddr().String(), string(got))
 			}
 		}
-		assert.Equal(t, before+2, srv.Stats().Accepted)
+		assert.Equal(t, int64(2), srv.Stats().Accepted)
 		assert.Zero(t, srv.Lost())
 	})
 
 	t.Run("a peer costs no goroutine: five hundred are served by the one loop", func(t *testing.T) {
+		// A server of its own: an earlier peer's port, once closed, may be
+		// handed to a new client, which the server would take for the same peer.
+		addr, srv := start(t, echo.New(), netlab.Config{}, udp.Options{})
 		before := runtime.NumGoroutine()
-		active := srv.Stats().Active
 		for range 500 {
 			c := dial(t, addr)
 			_, err := c.Echo([]byte("x"), timeout)
 			require.NoError(t, err)
 		}
-		assert.Equal(t, active+500, srv.Stats().Active)
-		assert.Equal(t, before, runtime.NumGoroutine())
+		assert.Equal(t, int64(500), srv.Stats().Active)
+		assert.LessOrEqual(t, runtime.NumGoroutine(), before)
 	})
 }
 
