@@ -19,7 +19,7 @@ func TestChatClient(t *testing.T) {
 		addr, _ := start(t, chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
 		in, typing := io.Pipe()
 		t.Cleanup(func() { typing.Close() }) // ends the goroutine still reading the input
-		var out strings.Builder // read only after Chat, which waits for its receiver
+		var out strings.Builder              // read only after Chat, which waits for its receiver
 		done := make(chan error, 1)
 		go func() { done <- udp.Chat(t.Context(), dial(t, addr), in, &out) }()
 		_, err := typing.Write([]byte("/who\n/quit\n"))
