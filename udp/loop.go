@@ -11,9 +11,9 @@ import (
 	"github.com/netlab-go/netlab"
 )
 
-// sweepEvery is how often the loop looks for idle peers: often enough that
-// a peer outlives its idle timeout by at most a quarter of it, and at most
-// once a second.
+// sweepEvery is how often the loop looks for idle peers: a quarter of the
+// idle timeout, but at least once a second, so that a peer outlives its
+// timeout by at most the lesser of the two.
 func (s *Server) sweepEvery() time.Duration {
 	d := s.cfg.IdleTimeout / 4
 	switch {
