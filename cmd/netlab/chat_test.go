@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-go/netlab"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab/chat"
-	"github.com/netlab-go/netlab/internal/conformance"
-	"github.com/netlab-go/netlab/perconn"
+	"github.com/netlab-go/netlab/internal/models"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // startChatRoom serves a fresh room on perconn through the same factory
@@ -20,18 +22,9 @@ import (
 // has read its own welcome ("* welcome guest-1").
 func startChatRoom(t *testing.T) (addr string, observer *chat.Client) {
 	t.Helper()
-	svc, err := newChatService(&serveOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := conformance.Model{Name: "perconn", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		return perconn.New(svc, cfg), nil
-	}}
-	addr, _ = conformance.Start(t, m, svc, netlab.Config{})
-	observer, err = chat.Dial(t.Context(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	addr = startService(t, "chat", models.Flags{})
+	observer, err := chat.Dial(t.Context(), addr)
+	require.NoError(t, err)
 	t.Cleanup(func() { observer.Close() })
 	observerHears(t, observer, "* welcome guest-1")
 	return addr, observer
@@ -42,14 +35,7 @@ func startChatRoom(t *testing.T) (addr string, observer *chat.Client) {
 func observerHears(t *testing.T, c *chat.Client, want ...string) {
 	t.Helper()
 	for _, w := range want {
-		select {
-		case got, ok := <-c.Lines():
-			if !ok || got != w {
-				t.Fatalf("the observer got %q (open: %v, %v), want %q", got, ok, c.Err(), w)
-			}
-		case <-time.After(conformance.Timeout):
-			t.Fatalf("the observer heard nothing for %v, want %q", conformance.Timeout, w)
-		}
+		require.Equal(t, w, netlabtest.Await(t, c.Lines(), "the observer to hear "+w), "the observer's next line (%v)", c.Err())
 	}
 }
 
@@ -62,12 +48,8 @@ func TestChatCommand(t *testing.T) {
 			t.Fatalf("netlab chat: %v (stderr %q)", err, stderr.String())
 		}
 		want := "* welcome guest-2\n* you are ann\n* online: ann guest-1\n* bye\n"
-		if got := stdout.String(); got != want {
-			t.Errorf("printed %q, want %q", got, want)
-		}
-		if stderr.Len() > 0 {
-			t.Errorf("a script got chatter on stderr: %q", stderr.String())
-		}
+		assert.Equal(t, want, stdout.String())
+		assert.False(t, stderr.Len() > 0, "a script got chatter on stderr: %q", stderr.String())
 		observerHears(t, observer, "* guest-2 joined", "* guest-2 is now ann", "ann: hello, room", "* ann left")
 	})
 
@@ -77,9 +59,7 @@ func TestChatCommand(t *testing.T) {
 		if err := run(t.Context(), []string{"chat", "-addr", addr}, strings.NewReader("last line, no LF"), &stdout, &stderr); err != nil {
 			t.Fatalf("netlab chat: %v (stderr %q)", err, stderr.String())
 		}
-		if got, want := stdout.String(), "* welcome guest-2\n"; got != want {
-			t.Errorf("printed %q, want %q", got, want)
-		}
+		assert.Equal(t, "* welcome guest-2\n", stdout.String())
 		observerHears(t, observer, "* guest-2 joined", "guest-2: last line, no LF", "* guest-2 left")
 	})
 
@@ -103,21 +83,15 @@ func TestChatCommand(t *testing.T) {
 		}
 		printed("* welcome guest-2")
 		observerHears(t, observer, "* guest-2 joined")
-		if err := observer.Say("anyone there?"); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, observer.Say("anyone there?"))
 		printed("guest-1: anyone there?") // nothing typed yet
-		if _, err := io.WriteString(inW, "yes\n"); err != nil {
-			t.Fatal(err)
-		}
+		_, err := io.WriteString(inW, "yes\n")
+		require.NoError(t, err)
 		observerHears(t, observer, "guest-2: yes")
-		if _, err := io.WriteString(inW, "/quit\n"); err != nil {
-			t.Fatal(err)
-		}
+		_, err = io.WriteString(inW, "/quit\n")
+		require.NoError(t, err)
 		printed("* bye")
-		if err := <-done; err != nil {
-			t.Errorf("netlab chat: %v", err)
-		}
+		assert.NoError(t, <-done, "netlab chat")
 		// The input goroutine is still reading the pipe; closing it (the
 		// deferred inW.Close) lets it finish, which goleak checks.
 	})
@@ -142,9 +116,7 @@ func TestChatCommand(t *testing.T) {
 		go io.Copy(io.Discard, out) // ends when the command does
 		observerHears(t, observer, "* guest-2 joined")
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("netlab chat after an interrupt: %v", err)
-		}
+		assert.NoError(t, <-done, "netlab chat after an interrupt")
 		observerHears(t, observer, "* guest-2 left")
 	})
 
@@ -153,18 +125,17 @@ func TestChatCommand(t *testing.T) {
 		// sweep runs and measures, not how fast (a 50-client run under
 		// -race on a busy machine may not get past connecting in a
 		// fraction of a second).
-		conns := chatSweep.loads[0]
-		for _, m := range modelList {
-			r := measure(t.Context(), chatSweep, m, conns, 500*time.Millisecond)
-			if m.name == "iterative" {
-				if r.note == "" {
-					t.Errorf("iterative with %d clients measured %v %s, want a note that it serves one at a time", conns, r.rate, r.unit)
-				}
+		sw := sweepFor(t, "chat")
+		conns := sw.loads[0]
+		for _, m := range models.All {
+			r := measure(t.Context(), sw, m, conns, 500*time.Millisecond)
+			if m.Serial(models.Flags{}) {
+				assert.NotEmpty(t, r.note, "%s with %d clients measured %v %s, want a note that it serves one at a time", m.Name, conns, r.rate, r.unit)
 				continue
 			}
-			if r.note != "" || r.rate <= 0 || r.p50 <= 0 {
-				t.Errorf("%s, %s: rate %v %s, p50 %v, note %q", m.name, r.load, r.rate, r.unit, r.p50, r.note)
-			}
+			assert.Empty(t, r.note, "%s, %s", m.Name, r.load)
+			assert.Positive(t, r.rate, "%s, %s: rate", m.Name, r.load)
+			assert.Positive(t, r.p50, "%s, %s: p50", m.Name, r.load)
 		}
 	})
 
@@ -180,9 +151,7 @@ func TestChatCommand(t *testing.T) {
 		} {
 			var stderr bytes.Buffer
 			err := run(t.Context(), append([]string{"chat"}, tt.args...), strings.NewReader(""), io.Discard, &stderr)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("netlab chat %s: %v, want an error saying %q", strings.Join(tt.args, " "), err, tt.want)
-			}
+			assert.ErrorContains(t, err, tt.want, "netlab chat %s", strings.Join(tt.args, " "))
 		}
 	})
 }

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // Chat holds model m to the chat protocol. The golden transcripts in chat/single

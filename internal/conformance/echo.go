@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // Echo holds model m to RFC 862: the golden transcripts in echo/, then byte-at-a-time

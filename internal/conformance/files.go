@@ -17,8 +17,8 @@ import (
 	"testing"
 
 	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/filesrv"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // Files holds model m to the files protocol: the golden transcripts in files/, each
