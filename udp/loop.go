@@ -197,17 +197,13 @@ func (s *Server) closed(pr *peer) {
 // endAll ends every session when the loop stops.
 func (s *Server) endAll() {
 	s.mu.Lock()
-	reason := s.shutdown
-	if reason == nil {
-		reason = netlab.ErrServerClosed
-	}
 	all := make([]*peer, 0, len(s.peers))
 	for _, pr := range s.peers {
 		all = append(all, pr)
 	}
 	s.mu.Unlock()
 	for _, pr := range all {
-		pr.end(reason)
+		pr.end(netlab.ErrServerClosed)
 	}
 	s.endClosed()
 }

@@ -43,14 +43,13 @@ type Server struct {
 	busy  []byte // the service's busy reply, or nil to refuse in silence
 	v4    bool   // the socket is AF_INET; set by Serve before the loop starts
 
-	mu       sync.Mutex
-	conn     *net.UDPConn                 // the socket being served; guarded by mu
-	closing  bool                         // Shutdown or Close was called; guarded by mu
-	done     chan struct{}                // closed when the loop has ended every session
-	peers    map[netip.AddrPort]*peer     // guarded by mu
-	refused  map[netip.AddrPort]time.Time // addresses told busy, and when last heard; guarded by mu
-	ending   []*peer                      // closed peers whose Closed is still to run; guarded by mu
-	shutdown error                        // what the loop gives Closed when the server stops; guarded by mu
+	mu      sync.Mutex
+	conn    *net.UDPConn                 // the socket being served; guarded by mu
+	closing bool                         // Shutdown or Close was called; guarded by mu
+	done    chan struct{}                // closed when the loop has ended every session
+	peers   map[netip.AddrPort]*peer     // guarded by mu
+	refused map[netip.AddrPort]time.Time // addresses told busy, and when last heard; guarded by mu
+	ending  []*peer                      // closed peers whose Closed is still to run; guarded by mu
 
 	accepted, refusedN, active, panics, dropped, lost atomic.Int64
 }
@@ -126,7 +125,7 @@ func (s *Server) Addr() net.Addr {
 // current datagram. It returns once the loop has ended, or with ctx's error
 // if ctx ends first.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if !s.stop(netlab.ErrServerClosed) {
+	if !s.stop() {
 		return nil
 	}
 	select {
@@ -140,7 +139,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Close stops the server as Shutdown does, without a deadline: over UDP
 // there is no connection to cut, so the two differ only in waiting.
 func (s *Server) Close() error {
-	if s.stop(netlab.ErrServerClosed) {
+	if s.stop() {
 		<-s.done
 	}
 	return nil
@@ -148,12 +147,10 @@ func (s *Server) Close() error {
 
 // stop marks the server closing and wakes the loop. It reports whether
 // there is a loop to wait for.
-func (s *Server) stop(reason error) bool {
+func (s *Server) stop() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.closing {
-		s.closing, s.shutdown = true, reason
-	}
+	s.closing = true
 	if s.conn == nil {
 		return false
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,31 @@ func TestEcho(t *testing.T) {
 			got, err := c.Echo(p, timeout)
 			require.NoError(t, err, "%d bytes", n)
 			assert.Equal(t, p, got, "%d bytes", n)
+		}
+	})
+
+	t.Run("a socket on every address answers IPv4 and IPv6 peers alike", func(t *testing.T) {
+		// Go listens on a dual-stack IPv6 socket for a wildcard address;
+		// an IPv4 peer is then reached through its mapped address.
+		sock, err := net.ListenUDP("udp", &net.UDPAddr{})
+		require.NoError(t, err)
+		srv := udp.New(echo.New(), netlab.Config{}, udp.Options{})
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(sock) }()
+		t.Cleanup(func() {
+			assert.NoError(t, srv.Close())
+			assert.ErrorIs(t, <-served, netlab.ErrServerClosed)
+		})
+		port := strconv.Itoa(sock.LocalAddr().(*net.UDPAddr).Port)
+		hosts := []string{"127.0.0.1"}
+		if probe, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err == nil {
+			probe.Close()
+			hosts = append(hosts, "::1")
+		}
+		for _, host := range hosts {
+			got, err := dial(t, net.JoinHostPort(host, port)).Echo([]byte(host), timeout)
+			require.NoError(t, err, host)
+			assert.Equal(t, host, string(got))
 		}
 	})
 
