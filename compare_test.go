@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -205,46 +204,19 @@ func benchEcho(b *testing.B, addr string, conns int) {
 // server there is — read into a buffer, write it back — as the yardstick
 // for what perconn's queue, backpressure and bookkeeping cost.
 func startBaseline(b *testing.B) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(b, err)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
+	return netlabtest.StartBare(b, func(c net.Conn) {
+		defer c.Close()
+		buf := make([]byte, 16<<10)
 		for {
-			c, err := l.Accept()
+			n, err := c.Read(buf)
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				buf := make([]byte, 16<<10)
-				for {
-					n, err := c.Read(buf)
-					if err != nil {
-						c.Close()
-						return
-					}
-					if _, err := c.Write(buf[:n]); err != nil {
-						c.Close()
-						return
-					}
-				}
-			})
+			if _, err := c.Write(buf[:n]); err != nil {
+				return
+			}
 		}
 	})
-	b.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String()
 }
 
 // BenchmarkIdleConnMemory opens idle echo connections and reports what each

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -179,33 +178,7 @@ func userspaceCopy(conn net.Conn, f *os.File) error {
 // with send: the least a server can do, to compare ours with. It serves
 // until the benchmark ends.
 func bareServer(b *testing.B, dir string, send func(net.Conn, *os.File) error) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(b, err)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() { bareServe(c, dir, send) })
-		}
-	})
-	b.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String()
+	return netlabtest.StartBare(b, func(c net.Conn) { bareServe(c, dir, send) })
 }
 
 func bareServe(c net.Conn, dir string, send func(net.Conn, *os.File) error) {
