@@ -32,34 +32,31 @@ const (
 type Conn struct {
 	e    *Engine
 	nc   net.Conn
-	raw  syscall.RawConn // nil if nc has no file descriptor: no direct writes
+	raw  syscall.RawConn // nil if nc has no file descriptor: the writer goroutine writes everything
 	sess netlab.Session
 	peer net.Addr
 
 	highWater int // stop reading while more than this is queued
 
 	mu      sync.Mutex
-	cond    sync.Cond // signalled when queue, writing or state change; L is &mu
-	queue   []item    // output not yet handed to the kernel; guarded by mu
-	queued  int       // sum of queue costs; guarded by mu
-	writing bool      // the writer is sending an item outside mu; guarded by mu
+	cond    sync.Cond // signalled when out, writing or state change; L is &mu
+	out     outQueue  // output the kernel has not taken yet; guarded by mu
+	writing bool      // the writer is sending a batch outside mu; guarded by mu
 	writer  bool      // the writer goroutine was started; guarded by mu
 	inTurn  bool      // the reader is running session code and flushes after it; guarded by mu
-	armed   time.Time // the read deadline now set, zero after a poke or none; guarded by mu
-	turnBuf []byte    // a spare buffer for the next turn's replies; guarded by mu
-	qarr    [2]item   // the queue's backing array while it is short; guarded by mu
+	armed   time.Time // the read deadline now set, zero after a wake-up or none; guarded by mu
 	state   int       // guarded by mu
-	flushed bool      // closing and the queue is empty: FIN sent; guarded by mu
+	finSent bool      // closing, the queue flushed, and FIN sent; guarded by mu
 	err     error     // why the connection was closed; guarded by mu
 
 	// lastActive is when the connection last did something that keeps it
 	// from being idle, in unix nanos: a byte received, as the protocols
 	// define idleness, or progress on a file region being sent. Plain
 	// replies do not count: a chat member who only listens must send a
-	// keep-alive line now and then, as PROTOCOLS.md says.
-	lastActive   atomic.Int64
-	shuttingDown atomic.Bool // the server is shutting down: close when quiescent
-	idle         atomic.Bool // the session said it is between requests
+	// keep-alive line now and then, as docs/protocols.md says.
+	lastActive atomic.Int64
+	draining   atomic.Bool // requestClose was called: close once quiescent
+	idle       atomic.Bool // the session said it is between requests
 }
 
 func newConn(e *Engine, nc net.Conn) *Conn {
@@ -71,47 +68,39 @@ func newConn(e *Engine, nc net.Conn) *Conn {
 			c.raw = raw
 		}
 	}
-	c.lastActive.Store(time.Now().UnixNano())
+	c.touch()
 	return c
 }
 
-// Send implements [netlab.Conn.Send].
+// Send implements [netlab.Conn.Send]. It only queues: during the reader's
+// turn the reader writes the bytes when the turn ends; otherwise (a chat
+// broadcast from another client's goroutine, say) the writer goroutine does.
+// Either way the caller never makes a system call on this connection's
+// behalf: a sender fanning out to five hundred members only copies five
+// hundred lines.
 func (c *Conn) Send(p []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state != stateOpen {
 		return netlab.ErrConnClosed
 	}
-	if c.queued+len(p) > c.e.cfg.MaxPending {
+	if c.out.cost+len(p) > c.e.cfg.MaxPending {
 		c.e.dropped.Add(1)
-		c.e.log.Debug("send queue overflow; dropping client", "peer", c.peer, "queued", c.queued)
-		c.abortLocked(netlab.ErrOverflow)
+		c.e.log.Debug("send queue overflow; dropping client", "peer", c.peer, "queued", c.out.cost)
+		c.failLocked(netlab.ErrOverflow)
 		return netlab.ErrOverflow
 	}
 	if c.e.log.Enabled(context.Background(), slog.LevelDebug) {
 		c.e.log.Debug("send", "peer", c.peer, "bytes", len(p), "data", preview(p))
 	}
-	if c.inTurn {
-		// The reader writes these out when the turn ends: gather them in
-		// one buffer, reused from turn to turn, so an echo reply costs no
-		// allocation and three sends cost one write.
-		if n := len(c.queue); n > 0 && c.queue[n-1].turn {
-			last := &c.queue[n-1]
-			last.b = append(last.b, p...)
-			last.cost += len(p)
-			c.queued += len(p)
-			return nil
-		}
-		b := append(c.turnBuf[:0], p...)
-		c.turnBuf = nil // the queue owns it until it is written
-		c.enqueueLocked(item{b: b, cost: len(p), turn: true})
-		return nil
-	}
-	c.enqueueLocked(item{b: append([]byte(nil), p...), cost: len(p)})
+	c.out.appendBytes(p, c.inTurn)
+	c.notifyLocked()
 	return nil
 }
 
-// SendFile implements [netlab.Conn.SendFile].
+// SendFile implements [netlab.Conn.SendFile]: the region is queued in order
+// with the bytes around it, and the writer goroutine sends it with
+// sendfile(2).
 func (c *Conn) SendFile(f *os.File, off, n int64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -119,25 +108,22 @@ func (c *Conn) SendFile(f *os.File, off, n int64) error {
 		f.Close()
 		return netlab.ErrConnClosed
 	}
-	if c.queued+netlab.FileRegionCost > c.e.cfg.MaxPending {
+	if c.out.cost+netlab.FileRegionCost > c.e.cfg.MaxPending {
 		f.Close()
 		c.e.dropped.Add(1)
-		c.abortLocked(netlab.ErrOverflow)
+		c.failLocked(netlab.ErrOverflow)
 		return netlab.ErrOverflow
 	}
 	c.e.log.Debug("send file", "peer", c.peer, "file", f.Name(), "offset", off, "bytes", n)
-	c.enqueueLocked(item{f: f, off: off, n: n, cost: netlab.FileRegionCost})
+	c.out.appendFile(f, off, n)
+	c.notifyLocked()
 	return nil
 }
 
-// enqueueLocked queues it. During the reader's turn the reader writes it
-// when the turn ends; otherwise — a chat broadcast from another client's
-// goroutine, say — the writer goroutine does. Either way the caller never
-// makes a system call on this connection's behalf: a sender fanning out to
-// five hundred members only copies five hundred lines.
-func (c *Conn) enqueueLocked(it item) {
-	c.queue = append(c.queue, it)
-	c.queued += it.cost
+// notifyLocked tells whoever writes that there is output: the reader needs
+// no telling during its turn (it flushes when the turn ends); the writer
+// goroutine is started, or woken.
+func (c *Conn) notifyLocked() {
 	if !c.inTurn {
 		c.wakeWriterLocked()
 		c.cond.Broadcast()
@@ -152,19 +138,20 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.state = stateClosing
-	c.flushIfDoneLocked()
+	c.sendFINLocked()
 	c.cond.Broadcast()
 	// A reader blocked in Read must come back to see the new state.
-	c.pokeLocked()
+	c.wakeReaderLocked()
 	return nil
 }
 
 // RemoteAddr implements [netlab.Conn.RemoteAddr].
 func (c *Conn) RemoteAddr() net.Addr { return c.peer }
 
-// State returns the connection's state.
-func (c *Conn) State() int {
+// isOpen reports whether the connection is open: neither closing nor
+// closed.
+func (c *Conn) isOpen() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.state
+	return c.state == stateOpen
 }

@@ -11,5 +11,5 @@ const FileChunk = fileChunk
 func (c *Conn) Queued() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.queued
+	return c.out.cost
 }

@@ -9,25 +9,9 @@ import (
 	"time"
 )
 
-const (
-	// readSize is the most a connection reads at once. It is also the
-	// per-connection buffer every blocking model pays for, idle or not.
-	readSize = 16 << 10
-
-	// lingerTime bounds how long a closing connection keeps reading (and
-	// discarding) so that the client's kernel does not answer our close
-	// with a reset that destroys the last reply in flight.
-	lingerTime = 2 * time.Second
-
-	// fileChunk is how much of a file region one sendfile call may send
-	// before the write deadline is moved on: a long download is not idle.
-	// A client that takes longer than the idle timeout to accept one chunk
-	// counts as idle, so the chunk is small: at 128 KiB a five-minute
-	// timeout spares a client reading 440 bytes a second, where 4 MiB would
-	// cut off one reading 14 kB/s. The extra calls are lost in the noise
-	// of the copy on loopback.
-	fileChunk = 128 << 10
-)
+// readSize is the most a connection reads at once. It is also the
+// per-connection buffer every blocking model pays for, idle or not.
+const readSize = 16 << 10
 
 // Serve runs the connection's session to the end: it reads until the client
 // leaves, the session closes, the idle timeout fires or the server shuts
@@ -46,12 +30,12 @@ func (c *Conn) Serve() {
 	idleTimeout := c.e.cfg.IdleTimeout
 	sawEOF := false
 	for !sawEOF {
-		if !c.waitRoom() {
+		if !c.backpressure() {
 			break
 		}
 		n, err := c.nc.Read(buf)
 		if n > 0 {
-			c.lastActive.Store(time.Now().UnixNano())
+			c.touch()
 			if !c.deliver(buf[:n]) {
 				break
 			}
@@ -59,7 +43,7 @@ func (c *Conn) Serve() {
 		if err == nil {
 			continue
 		}
-		if c.State() != stateOpen {
+		if !c.isOpen() {
 			break // Close woke us: go flush and linger
 		}
 		switch {
@@ -69,21 +53,21 @@ func (c *Conn) Serve() {
 			c.turn(c.sess.EOF)
 			c.Close() // the exchange is over once the session had its say
 		case isTimeout(err):
-			if c.shuttingDown.Load() {
+			if c.draining.Load() {
 				c.updateIdle() // the session may have become idle without new bytes
+				if c.quiescent() {
+					c.Close() // the server's requestClose takes effect here
+					break
+				}
 			}
-			if c.shuttingDown.Load() && c.quiescent() {
-				c.Close()
-				break
+			if idle := c.idleFor(); idleTimeout > 0 && idle >= idleTimeout {
+				log.Debug("idle timeout", "peer", c.peer, "idle", idle.Round(time.Millisecond))
+				c.fail(fmt.Errorf("idle for %v", idleTimeout))
 			}
-			if since := time.Since(time.Unix(0, c.lastActive.Load())); idleTimeout > 0 && since >= idleTimeout {
-				log.Debug("idle timeout", "peer", c.peer, "idle", since.Round(time.Millisecond))
-				c.abort(fmt.Errorf("idle for %v", idleTimeout))
-			}
-			// Otherwise the deadline was cut short by Shutdown, or the
+			// Otherwise the deadline was cut short by requestClose, or the
 			// writer is busy with a long download: read on.
 		default:
-			c.abort(err)
+			c.fail(err)
 		}
 	}
 	c.linger(sawEOF)
@@ -94,7 +78,7 @@ func (c *Conn) Serve() {
 // (bytes after Close are read only to be discarded). It reports whether the
 // connection is still open.
 func (c *Conn) deliver(p []byte) bool {
-	if c.State() != stateOpen {
+	if !c.isOpen() {
 		return false
 	}
 	if c.e.log.Enabled(context.Background(), slog.LevelDebug) {
@@ -102,10 +86,10 @@ func (c *Conn) deliver(p []byte) bool {
 	}
 	c.turn(func() { c.sess.Data(p) })
 	c.updateIdle()
-	if c.shuttingDown.Load() && c.quiescent() {
-		c.Close()
+	if c.draining.Load() && c.quiescent() {
+		c.Close() // the server's requestClose takes effect here
 	}
-	return c.State() == stateOpen
+	return c.isOpen()
 }
 
 // turn runs session code on the reader's goroutine and then writes what it
@@ -127,44 +111,28 @@ func (c *Conn) turn(f func()) bool {
 	return ok
 }
 
-// waitRoom blocks while the output queue is above the high-water mark: the
-// backpressure point. A client that sends but does not read stops being read
-// from, and the kernel's flow control pushes back on it. It then arms the
-// read deadline for the idle timeout and reports whether the connection is
-// still open.
+// backpressure blocks while the output queue is above the high-water mark:
+// a client that sends but does not read stops being read from, and the
+// kernel's flow control pushes back on it. It then arms the read deadline
+// and reports whether the connection is still open.
 //
-// The deadline is set under mu because Close and shutdown move it to "now"
-// under mu to wake a blocked Read: were it set outside, a wake-up landing
-// between our state check and our Read would be overwritten and lost.
-func (c *Conn) waitRoom() bool {
+// The deadline is set under mu because Close and requestClose move it to
+// "now" under mu to wake a blocked Read: were it set outside, a wake-up
+// landing between our state check and our Read would be overwritten and
+// lost.
+func (c *Conn) backpressure() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for c.state == stateOpen && c.queued > c.highWater {
+	for c.state == stateOpen && c.out.cost > c.highWater {
 		c.cond.Wait()
 	}
 	if c.state != stateOpen {
 		return false
 	}
-	switch t := c.e.cfg.IdleTimeout; {
-	case c.shuttingDown.Load() && len(c.queue) == 0 && !c.writing && c.idle.Load():
-		c.pokeLocked()
-	case t > 0:
-		// Moving a deadline costs a trip through the runtime's timer heap,
-		// so it is moved only when it has passed or has fallen more than
-		// an eighth of the timeout behind the last activity, not on every
-		// read. It always stands at lastActive+t or earlier; when it fires
-		// early, the reader sees the connection was not idle and comes
-		// back here.
-		want := time.Unix(0, c.lastActive.Load()).Add(t)
-		if c.armed.IsZero() || !time.Now().Before(c.armed) || want.Sub(c.armed) > t/8 {
-			c.armed = want
-			c.nc.SetReadDeadline(want)
-		}
-	default:
-		if !c.armed.IsZero() {
-			c.armed = time.Time{}
-			c.nc.SetReadDeadline(time.Time{})
-		}
+	if c.draining.Load() && c.quiescentLocked() {
+		c.wakeReaderLocked() // the Read returns at once, and Serve closes
+	} else {
+		c.armReadDeadlineLocked()
 	}
 	return true
 }

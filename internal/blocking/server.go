@@ -112,12 +112,12 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 			break
 		}
 		for _, c := range cs {
-			c.shutdown()
+			c.requestClose()
 		}
 		select {
 		case <-ctx.Done():
 			for _, c := range e.snapshot() {
-				c.abort(fmt.Errorf("server shut down: %w", context.Cause(ctx)))
+				c.fail(fmt.Errorf("server shut down: %w", context.Cause(ctx)))
 			}
 			e.wg.Wait()
 			return ctx.Err()
@@ -135,7 +135,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 func (e *Engine) Close() error {
 	e.listeners.Close()
 	for _, c := range e.snapshot() {
-		c.abort(netlab.ErrServerClosed)
+		c.fail(netlab.ErrServerClosed)
 	}
 	e.wg.Wait()
 	return nil

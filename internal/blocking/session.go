@@ -14,7 +14,7 @@ func (c *Conn) call(f func()) (ok bool) {
 		if r := recover(); r != nil {
 			c.e.panics.Add(1)
 			c.e.log.Error("session panicked; connection closed", "peer", c.peer, "panic", r, "stack", string(debug.Stack()))
-			c.abort(fmt.Errorf("session panicked: %v", r))
+			c.fail(fmt.Errorf("session panicked: %v", r))
 			ok = false
 		}
 	}()
@@ -41,7 +41,11 @@ func (c *Conn) updateIdle() {
 func (c *Conn) quiescent() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.state == stateOpen && len(c.queue) == 0 && !c.writing && c.idle.Load()
+	return c.quiescentLocked()
+}
+
+func (c *Conn) quiescentLocked() bool {
+	return c.state == stateOpen && c.out.empty() && !c.writing && c.idle.Load()
 }
 
 // preview is how a debug log shows bytes: quoted, and cut after 64 bytes.
