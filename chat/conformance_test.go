@@ -20,7 +20,7 @@ var iterativeModel = conformance.Model{Name: "iterative", Serial: true, New: fun
 func TestConformance(t *testing.T) {
 	for _, m := range []conformance.Model{iterativeModel, perconnModel} {
 		t.Run(m.Name, func(t *testing.T) {
-			conformance.Chat(t, m, "../testdata/chat")
+			conformance.Chat(t, m)
 		})
 	}
 }
