@@ -24,6 +24,7 @@ import (
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/eventloop"
 	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 func TestEcho(t *testing.T) {
@@ -69,7 +70,7 @@ func TestConnectionsCostNoGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	const n = 200
 	for i := range n {
-		c := conformance.Dial(t, addr)
+		c := netlabtest.Dial(t, addr)
 		msg := fmt.Appendf(nil, "client %d\n", i)
 		c.Write(msg)
 		got := make([]byte, len(msg))
@@ -90,8 +91,8 @@ func TestConnectionsCostNoGoroutines(t *testing.T) {
 func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 	const maxPending = 64 << 10
 	const total = 16 << 20
-	onPause, paused := signal()
-	onResume, resumed := signal()
+	onPause, paused := netlabtest.Signal()
+	onResume, resumed := netlabtest.Signal()
 	srv, addr := start(t, echo.New(), netlab.Config{MaxPending: maxPending}, eventloop.Options{Loops: 1},
 		func(s *eventloop.Server) { eventloop.SetTestHooks(s, onPause, onResume, nil) })
 
@@ -128,7 +129,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 		werr <- c.CloseWrite()
 	}()
 
-	recv(t, paused, "the loop to stop reading the client")
+	netlabtest.Await(t, paused, "the loop to stop reading the client")
 	var during runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&during)
@@ -156,7 +157,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 	if err := <-werr; err != nil {
 		t.Fatalf("write: %v", err)
 	}
-	recv(t, resumed, "the loop to read the client again")
+	netlabtest.Await(t, resumed, "the loop to read the client again")
 	if st := srv.Stats(); st.Dropped != 0 {
 		t.Fatalf("Stats.Dropped = %d: the queue passed MaxPending", st.Dropped)
 	}
@@ -173,10 +174,10 @@ func fill(r *rand.Rand, b []byte) {
 // eventfd can end that sleep.
 func TestSendFromAnotherGoroutineWakesTheLoop(t *testing.T) {
 	conns := make(chan netlab.Conn, 1)
-	svc := &probe{open: func(c netlab.Conn) { conns <- c }}
+	svc := &netlabtest.Probe{OnOpen: func(c netlab.Conn) { conns <- c }}
 	_, addr := start(t, svc, netlab.Config{IdleTimeout: -1}, eventloop.Options{Loops: 1}, nil)
-	c := conformance.Dial(t, addr)
-	sc := recv(t, conns, "the session to open")
+	c := netlabtest.Dial(t, addr)
+	sc := netlabtest.Await(t, conns, "the session to open")
 	for i := range 3 {
 		msg := fmt.Sprintf("pushed %d\n", i)
 		if err := sc.Send([]byte(msg)); err != nil {
@@ -195,14 +196,14 @@ func TestSendAcrossLoops(t *testing.T) {
 	var mu sync.Mutex
 	var peers []netlab.Conn
 	opened := make(chan netlab.Conn, 2)
-	svc := &probe{
-		open: func(c netlab.Conn) {
+	svc := &netlabtest.Probe{
+		OnOpen: func(c netlab.Conn) {
 			mu.Lock()
 			peers = append(peers, c)
 			mu.Unlock()
 			opened <- c
 		},
-		data: func(c netlab.Conn, p []byte) { // relay to every other client
+		OnData: func(c netlab.Conn, p []byte) { // relay to every other client
 			mu.Lock()
 			defer mu.Unlock()
 			for _, o := range peers {
@@ -213,9 +214,9 @@ func TestSendAcrossLoops(t *testing.T) {
 		},
 	}
 	_, addr := start(t, svc, netlab.Config{}, eventloop.Options{Loops: 2}, nil)
-	a := conformance.Dial(t, addr)
-	b := conformance.Dial(t, addr)
-	ca, cb := recv(t, opened, "a session to open"), recv(t, opened, "a session to open")
+	a := netlabtest.Dial(t, addr)
+	b := netlabtest.Dial(t, addr)
+	ca, cb := netlabtest.Await(t, opened, "a session to open"), netlabtest.Await(t, opened, "a session to open")
 	if eventloop.SameLoop(ca, cb) {
 		t.Fatal("two connections on a two-loop server share a loop: least-connections should have split them")
 	}
@@ -242,7 +243,7 @@ func TestSendFile(t *testing.T) {
 	const off = 1000
 	n := int64(len(content) - 2*off)
 	sent := make(chan *os.File, 1)
-	svc := &probe{data: func(c netlab.Conn, p []byte) {
+	svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
 		f, err := os.Open(path)
 		if err != nil {
 			panic(err)
@@ -256,7 +257,7 @@ func TestSendFile(t *testing.T) {
 		sent <- f
 	}}
 	_, addr := start(t, svc, netlab.Config{MaxPending: 4096}, eventloop.Options{Loops: 1}, nil)
-	c := conformance.Dial(t, addr)
+	c := netlabtest.Dial(t, addr)
 	c.Write([]byte("GET\n"))
 	got, err := io.ReadAll(c)
 	if err != nil {
@@ -266,7 +267,7 @@ func TestSendFile(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("got %d bytes, want %d: the file region or its order is wrong", len(got), len(want))
 	}
-	f := recv(t, sent, "the session to send the file")
+	f := netlabtest.Await(t, sent, "the session to send the file")
 	if err := f.Close(); !errors.Is(err, os.ErrClosed) {
 		t.Fatalf("the Conn did not close the file once sent: Close returned %v", err)
 	}
@@ -278,22 +279,22 @@ func TestSendFileOnAClosedConnClosesTheFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f")
 	os.WriteFile(path, []byte("x"), 0o600)
 	results := make(chan error, 2)
-	svc := &probe{data: func(c netlab.Conn, p []byte) {
+	svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
 		c.Close()
 		f, _ := os.Open(path)
 		results <- c.SendFile(f, 0, 1)
 		results <- f.Close()
 	}}
 	_, addr := start(t, svc, netlab.Config{}, eventloop.Options{Loops: 1}, nil)
-	c := conformance.Dial(t, addr)
+	c := netlabtest.Dial(t, addr)
 	c.Write([]byte("x"))
-	if err := recv(t, results, "SendFile"); !errors.Is(err, netlab.ErrConnClosed) {
+	if err := netlabtest.Await(t, results, "SendFile"); !errors.Is(err, netlab.ErrConnClosed) {
 		t.Errorf("SendFile after Close: %v, want ErrConnClosed", err)
 	}
-	if err := recv(t, results, "Close"); !errors.Is(err, os.ErrClosed) {
+	if err := netlabtest.Await(t, results, "Close"); !errors.Is(err, os.ErrClosed) {
 		t.Errorf("the file was left open: Close returned %v", err)
 	}
-	conformance.WaitClosed(t, c)
+	netlabtest.WaitClosed(t, c)
 }
 
 // A session that panics loses its own connection, is counted, still gets
@@ -301,31 +302,31 @@ func TestSendFileOnAClosedConnClosesTheFile(t *testing.T) {
 func TestPanicsAreRecoveredPerSession(t *testing.T) {
 	tests := []struct {
 		name    string
-		arm     func(svc *probe, opened *atomic.Int64)
+		arm     func(svc *netlabtest.Probe, opened *atomic.Int64)
 		provoke func(c *net.TCPConn)
 		want    string // what Closed is told; "-" if it must not be called
 	}{
-		{"in Open", func(svc *probe, opened *atomic.Int64) {
-			svc.open = func(netlab.Conn) {
+		{"in Open", func(svc *netlabtest.Probe, opened *atomic.Int64) {
+			svc.OnOpen = func(netlab.Conn) {
 				if opened.Add(1) == 2 { // the bystander is the first
 					panic("open")
 				}
 			}
 		}, func(*net.TCPConn) {}, "-"},
-		{"in Data", func(svc *probe, _ *atomic.Int64) {
-			svc.data = func(c netlab.Conn, p []byte) {
+		{"in Data", func(svc *netlabtest.Probe, _ *atomic.Int64) {
+			svc.OnData = func(c netlab.Conn, p []byte) {
 				if bytes.HasPrefix(p, []byte("panic")) {
 					panic("data")
 				}
 				c.Send(p)
 			}
 		}, func(c *net.TCPConn) { c.Write([]byte("panic\n")) }, "session panicked: data"},
-		{"in EOF", func(svc *probe, _ *atomic.Int64) {
-			svc.eof = func(netlab.Conn) { panic("eof") }
+		{"in EOF", func(svc *netlabtest.Probe, _ *atomic.Int64) {
+			svc.OnEOF = func(netlab.Conn) { panic("eof") }
 		}, func(c *net.TCPConn) { c.CloseWrite() }, "session panicked: eof"},
-		{"in Closed", func(svc *probe, _ *atomic.Int64) {
-			inner := svc.closed
-			svc.closed = func(c netlab.Conn, err error) {
+		{"in Closed", func(svc *netlabtest.Probe, _ *atomic.Int64) {
+			inner := svc.OnClosed
+			svc.OnClosed = func(c netlab.Conn, err error) {
 				inner(c, err)
 				panic("closed")
 			}
@@ -334,24 +335,24 @@ func TestPanicsAreRecoveredPerSession(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			closed := make(chan error, 4)
-			svc := &probe{closed: func(_ netlab.Conn, err error) { closed <- err }}
+			svc := &netlabtest.Probe{OnClosed: func(_ netlab.Conn, err error) { closed <- err }}
 			var opened atomic.Int64
 			tt.arm(svc, &opened)
 			srv, addr := start(t, svc, netlab.Config{}, eventloop.Options{Loops: 1}, nil)
 
-			bystander := conformance.Dial(t, addr)
-			echoLine(t, bystander, "before\n")
-			victim := conformance.Dial(t, addr)
+			bystander := netlabtest.Dial(t, addr)
+			netlabtest.RoundTrip(t, bystander, "before\n")
+			victim := netlabtest.Dial(t, addr)
 			tt.provoke(victim)
-			conformance.WaitClosed(t, victim)
+			netlabtest.WaitClosed(t, victim)
 			if tt.want != "-" {
-				if err := recv(t, closed, "Closed"); fmt.Sprint(err) != tt.want && !strings.HasSuffix(fmt.Sprint(err), tt.want) {
+				if err := netlabtest.Await(t, closed, "Closed"); fmt.Sprint(err) != tt.want && !strings.HasSuffix(fmt.Sprint(err), tt.want) {
 					t.Errorf("Closed(%v), want %s", err, tt.want)
 				}
 			}
 			// The loop serves the bystander only after it is done
 			// with the victim, so the counters are settled by now.
-			echoLine(t, bystander, "after\n")
+			netlabtest.RoundTrip(t, bystander, "after\n")
 			if tt.want == "-" && len(closed) > 0 {
 				t.Errorf("Closed(%v) was called for a session that never opened", <-closed)
 			}
@@ -362,28 +363,16 @@ func TestPanicsAreRecoveredPerSession(t *testing.T) {
 	}
 }
 
-// echoLine sends line on c and fails unless it comes straight back.
-func echoLine(t testing.TB, c net.Conn, line string) {
-	t.Helper()
-	if _, err := c.Write([]byte(line)); err != nil {
-		t.Fatalf("write %q: %v", line, err)
-	}
-	got := make([]byte, len(line))
-	if _, err := io.ReadFull(c, got); err != nil || string(got) != line {
-		t.Fatalf("echo of %q: got %q (%v)", line, got, err)
-	}
-}
-
 // A connection that sends nothing for the idle timeout is closed by the
 // server, and its session is told why.
 func TestIdleTimeoutClosesASilentConnection(t *testing.T) {
 	closed := make(chan error, 1)
-	svc := &probe{closed: func(_ netlab.Conn, err error) { closed <- err }}
+	svc := &netlabtest.Probe{OnClosed: func(_ netlab.Conn, err error) { closed <- err }}
 	_, addr := start(t, svc, netlab.Config{IdleTimeout: 50 * time.Millisecond}, eventloop.Options{Loops: 1}, nil)
-	c := conformance.Dial(t, addr)
-	echoLine(t, c, "still here\n")
-	conformance.WaitClosed(t, c) // and then silence
-	if err := recv(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle for 50ms") {
+	c := netlabtest.Dial(t, addr)
+	netlabtest.RoundTrip(t, c, "still here\n")
+	netlabtest.WaitClosed(t, c) // and then silence
+	if err := netlabtest.Await(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle for 50ms") {
 		t.Fatalf("Closed(%v), want the idle timeout", err)
 	}
 }
@@ -394,13 +383,13 @@ func TestIdleTimeoutClosesASilentConnection(t *testing.T) {
 func TestRepliesAloneDoNotKeepAConnectionAlive(t *testing.T) {
 	conns := make(chan netlab.Conn, 1)
 	closed := make(chan error, 1)
-	svc := &probe{
-		open:   func(c netlab.Conn) { conns <- c },
-		closed: func(_ netlab.Conn, err error) { closed <- err },
+	svc := &netlabtest.Probe{
+		OnOpen:   func(c netlab.Conn) { conns <- c },
+		OnClosed: func(_ netlab.Conn, err error) { closed <- err },
 	}
 	_, addr := start(t, svc, netlab.Config{IdleTimeout: 100 * time.Millisecond}, eventloop.Options{Loops: 1}, nil)
-	c := conformance.Dial(t, addr)
-	sc := recv(t, conns, "the session to open")
+	c := netlabtest.Dial(t, addr)
+	sc := netlabtest.Await(t, conns, "the session to open")
 	r := bufio.NewReader(c)
 	// Ping-pong from the server's side until it gives up on the client:
 	// bounded by the idle timeout, or by the connection's deadline if
@@ -413,7 +402,7 @@ func TestRepliesAloneDoNotKeepAConnectionAlive(t *testing.T) {
 			break
 		}
 	}
-	if err := recv(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle for") {
+	if err := netlabtest.Await(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle for") {
 		t.Fatalf("Closed(%v), want the idle timeout", err)
 	}
 }
@@ -422,12 +411,12 @@ func TestRepliesAloneDoNotKeepAConnectionAlive(t *testing.T) {
 // once a slot frees up, the next client is served.
 func TestMaxConnsTurnsAwayTheNextClientBusy(t *testing.T) {
 	closed := make(chan error, 1)
-	svc := &probe{busy: []byte("busy\n"), closed: func(_ netlab.Conn, err error) { closed <- err }}
+	svc := &netlabtest.Probe{Busy: []byte("busy\n"), OnClosed: func(_ netlab.Conn, err error) { closed <- err }}
 	srv, addr := start(t, svc, netlab.Config{MaxConns: 1}, eventloop.Options{Loops: 2}, nil)
-	a := conformance.Dial(t, addr)
-	echoLine(t, a, "a\n")
+	a := netlabtest.Dial(t, addr)
+	netlabtest.RoundTrip(t, a, "a\n")
 
-	b := conformance.Dial(t, addr)
+	b := netlabtest.Dial(t, addr)
 	got, err := io.ReadAll(b)
 	if err != nil || string(got) != "busy\n" {
 		t.Fatalf("the client over the limit got %q (%v), want \"busy\\n\" and end of stream", got, err)
@@ -437,9 +426,9 @@ func TestMaxConnsTurnsAwayTheNextClientBusy(t *testing.T) {
 	}
 
 	a.Close()
-	recv(t, closed, "a's session to close")
-	c := conformance.Dial(t, addr)
-	echoLine(t, c, "c\n")
+	netlabtest.Await(t, closed, "a's session to close")
+	c := netlabtest.Dial(t, addr)
+	netlabtest.RoundTrip(t, c, "c\n")
 }
 
 // Send beyond MaxPending drops that client alone, counted in Stats.Dropped,
@@ -447,15 +436,15 @@ func TestMaxConnsTurnsAwayTheNextClientBusy(t *testing.T) {
 func TestOverflowDropsOnlyTheSlowClient(t *testing.T) {
 	conns := make(chan netlab.Conn, 2)
 	closed := make(chan error, 2)
-	svc := &probe{
-		open:   func(c netlab.Conn) { conns <- c },
-		closed: func(_ netlab.Conn, err error) { closed <- err },
+	svc := &netlabtest.Probe{
+		OnOpen:   func(c netlab.Conn) { conns <- c },
+		OnClosed: func(_ netlab.Conn, err error) { closed <- err },
 	}
 	srv, addr := start(t, svc, netlab.Config{MaxPending: 16 << 10}, eventloop.Options{Loops: 1}, nil)
-	slow := conformance.Dial(t, addr)
-	sc := recv(t, conns, "the slow client's session")
-	other := conformance.Dial(t, addr)
-	recv(t, conns, "the other client's session")
+	slow := netlabtest.Dial(t, addr)
+	sc := netlabtest.Await(t, conns, "the slow client's session")
+	other := netlabtest.Dial(t, addr)
+	netlabtest.Await(t, conns, "the other client's session")
 
 	chunk := bytes.Repeat([]byte("x"), 4<<10)
 	var err error
@@ -470,11 +459,11 @@ func TestOverflowDropsOnlyTheSlowClient(t *testing.T) {
 	if err := sc.Send(chunk); !errors.Is(err, netlab.ErrConnClosed) {
 		t.Errorf("Send after the drop: %v, want ErrConnClosed", err)
 	}
-	if err := recv(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
+	if err := netlabtest.Await(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
 		t.Errorf("Closed(%v), want ErrOverflow", err)
 	}
-	conformance.WaitClosed(t, slow)
-	echoLine(t, other, "unaffected\n")
+	netlabtest.WaitClosed(t, slow)
+	netlabtest.RoundTrip(t, other, "unaffected\n")
 	if got := srv.Stats().Dropped; got != 1 {
 		t.Errorf("Stats.Dropped = %d, want 1", got)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/eventloop"
-	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // serve starts srv on a fresh loopback port and returns the address and a
@@ -41,10 +41,10 @@ func shutdown(ctx context.Context, srv netlab.Server) <-chan error {
 
 // busyUntilDone is a service whose sessions echo and are busy (not Idle)
 // from a line "busy" until a line "done".
-func busyUntilDone(closed chan<- error) *probe {
+func busyUntilDone(closed chan<- error) *netlabtest.Probe {
 	var busy atomic.Bool // one client per test
-	return &probe{
-		data: func(c netlab.Conn, p []byte) {
+	return &netlabtest.Probe{
+		OnData: func(c netlab.Conn, p []byte) {
 			switch {
 			case bytes.HasPrefix(p, []byte("busy")):
 				busy.Store(true)
@@ -53,8 +53,8 @@ func busyUntilDone(closed chan<- error) *probe {
 			}
 			c.Send(p)
 		},
-		idle:   func(netlab.Conn) bool { return !busy.Load() },
-		closed: func(_ netlab.Conn, err error) { closed <- err },
+		IsIdle:   func(netlab.Conn) bool { return !busy.Load() },
+		OnClosed: func(_ netlab.Conn, err error) { closed <- err },
 	}
 }
 
@@ -65,15 +65,15 @@ func TestShutdown(t *testing.T) {
 			t.Fatal(err)
 		}
 		addr, served := serve(t, srv)
-		a, b := conformance.Dial(t, addr), conformance.Dial(t, addr)
-		echoLine(t, a, "a\n")
-		echoLine(t, b, "b\n")
+		a, b := netlabtest.Dial(t, addr), netlabtest.Dial(t, addr)
+		netlabtest.RoundTrip(t, a, "a\n")
+		netlabtest.RoundTrip(t, b, "b\n")
 		done := shutdown(t.Context(), srv)
-		conformance.WaitClosed(t, a)
-		conformance.WaitClosed(t, b)
+		netlabtest.WaitClosed(t, a)
+		netlabtest.WaitClosed(t, b)
 		a.Close() // ends the server's linger: it waits for our FIN
 		b.Close()
-		if err := recv(t, done, "Shutdown"); err != nil {
+		if err := netlabtest.Await(t, done, "Shutdown"); err != nil {
 			t.Fatalf("Shutdown: %v", err)
 		}
 		if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
@@ -86,25 +86,25 @@ func TestShutdown(t *testing.T) {
 
 	t.Run("lets a busy session finish, then closes it", func(t *testing.T) {
 		closed := make(chan error, 1)
-		onDrain, draining := signal()
+		onDrain, draining := netlabtest.Signal()
 		srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		eventloop.SetTestHooks(srv, nil, nil, onDrain)
 		addr, served := serve(t, srv)
-		c := conformance.Dial(t, addr)
-		echoLine(t, c, "busy\n")
+		c := netlabtest.Dial(t, addr)
+		netlabtest.RoundTrip(t, c, "busy\n")
 		done := shutdown(t.Context(), srv)
-		recv(t, draining, "the loop to begin draining")
-		echoLine(t, c, "more work\n") // still served
-		echoLine(t, c, "done\n")      // now idle: closed
-		conformance.WaitClosed(t, c)
+		netlabtest.Await(t, draining, "the loop to begin draining")
+		netlabtest.RoundTrip(t, c, "more work\n") // still served
+		netlabtest.RoundTrip(t, c, "done\n")      // now idle: closed
+		netlabtest.WaitClosed(t, c)
 		c.Close()
-		if err := recv(t, closed, "Closed"); err != nil {
+		if err := netlabtest.Await(t, closed, "Closed"); err != nil {
 			t.Errorf("Closed(%v), want nil: the close was orderly", err)
 		}
-		if err := recv(t, done, "Shutdown"); err != nil {
+		if err := netlabtest.Await(t, done, "Shutdown"); err != nil {
 			t.Fatalf("Shutdown: %v", err)
 		}
 		<-served
@@ -113,22 +113,22 @@ func TestShutdown(t *testing.T) {
 	t.Run("closes a session that becomes idle with no event on its connection", func(t *testing.T) {
 		var busy atomic.Bool
 		busy.Store(true)
-		onDrain, draining := signal()
-		svc := &probe{idle: func(netlab.Conn) bool { return !busy.Load() }}
+		onDrain, draining := netlabtest.Signal()
+		svc := &netlabtest.Probe{IsIdle: func(netlab.Conn) bool { return !busy.Load() }}
 		srv, err := eventloop.New(svc, netlab.Config{}, eventloop.Options{Loops: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		eventloop.SetTestHooks(srv, nil, nil, onDrain)
 		addr, served := serve(t, srv)
-		c := conformance.Dial(t, addr)
-		echoLine(t, c, "open\n")
+		c := netlabtest.Dial(t, addr)
+		netlabtest.RoundTrip(t, c, "open\n")
 		done := shutdown(t.Context(), srv)
-		recv(t, draining, "the loop to begin draining")
+		netlabtest.Await(t, draining, "the loop to begin draining")
 		busy.Store(false) // from outside: the loop is not told
-		conformance.WaitClosed(t, c)
+		netlabtest.WaitClosed(t, c)
 		c.Close()
-		if err := recv(t, done, "Shutdown"); err != nil {
+		if err := netlabtest.Await(t, done, "Shutdown"); err != nil {
 			t.Fatalf("Shutdown: %v", err)
 		}
 		<-served
@@ -137,9 +137,9 @@ func TestShutdown(t *testing.T) {
 	t.Run("flushes queued output before closing", func(t *testing.T) {
 		const size = 8 << 20 // far more than the socket buffers hold
 		big := bytes.Repeat([]byte("0123456789abcdef"), size/16)
-		onDrain, draining := signal()
-		onOpen, opened := signal()
-		svc := &probe{open: func(c netlab.Conn) {
+		onDrain, draining := netlabtest.Signal()
+		onOpen, opened := netlabtest.Signal()
+		svc := &netlabtest.Probe{OnOpen: func(c netlab.Conn) {
 			c.Send(big)
 			onOpen()
 		}}
@@ -149,16 +149,16 @@ func TestShutdown(t *testing.T) {
 		}
 		eventloop.SetTestHooks(srv, nil, nil, onDrain)
 		addr, served := serve(t, srv)
-		c := conformance.Dial(t, addr)
-		recv(t, opened, "the session to open") // else Shutdown may find it still in the backlog
+		c := netlabtest.Dial(t, addr)
+		netlabtest.Await(t, opened, "the session to open") // else Shutdown may find it still in the backlog
 		done := shutdown(t.Context(), srv)
-		recv(t, draining, "the loop to begin draining")
+		netlabtest.Await(t, draining, "the loop to begin draining")
 		got, err := io.ReadAll(c)
 		if err != nil || !bytes.Equal(got, big) {
 			t.Fatalf("read %d of %d bytes (%v) before the close", len(got), size, err)
 		}
 		c.Close()
-		if err := recv(t, done, "Shutdown"); err != nil {
+		if err := netlabtest.Await(t, done, "Shutdown"); err != nil {
 			t.Fatalf("Shutdown: %v", err)
 		}
 		<-served
@@ -166,24 +166,24 @@ func TestShutdown(t *testing.T) {
 
 	t.Run("cuts sessions short when the context ends", func(t *testing.T) {
 		closed := make(chan error, 1)
-		onDrain, draining := signal()
+		onDrain, draining := netlabtest.Signal()
 		srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		eventloop.SetTestHooks(srv, nil, nil, onDrain)
 		addr, served := serve(t, srv)
-		c := conformance.Dial(t, addr)
-		echoLine(t, c, "busy\n")
+		c := netlabtest.Dial(t, addr)
+		netlabtest.RoundTrip(t, c, "busy\n")
 		ctx, cancel := context.WithCancel(t.Context())
 		done := shutdown(ctx, srv)
-		recv(t, draining, "the loop to begin draining")
+		netlabtest.Await(t, draining, "the loop to begin draining")
 		cancel()
-		if err := recv(t, done, "Shutdown"); !errors.Is(err, context.Canceled) {
+		if err := netlabtest.Await(t, done, "Shutdown"); !errors.Is(err, context.Canceled) {
 			t.Fatalf("Shutdown: %v, want context.Canceled", err)
 		}
-		conformance.WaitClosed(t, c)
-		if err := recv(t, closed, "Closed"); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "shut down") {
+		netlabtest.WaitClosed(t, c)
+		if err := netlabtest.Await(t, closed, "Closed"); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "shut down") {
 			t.Errorf("Closed(%v), want the shutdown's cause", err)
 		}
 		<-served
@@ -211,8 +211,8 @@ func TestClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr, served := serve(t, srv)
-	c := conformance.Dial(t, addr)
-	echoLine(t, c, "busy\n")
+	c := netlabtest.Dial(t, addr)
+	netlabtest.RoundTrip(t, c, "busy\n")
 	if err := srv.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -225,7 +225,7 @@ func TestClose(t *testing.T) {
 	default:
 		t.Error("Close returned before the session was told")
 	}
-	conformance.WaitClosed(t, c)
+	netlabtest.WaitClosed(t, c)
 	if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
 		t.Fatalf("Serve: %v, want ErrServerClosed", err)
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/internal/blocking"
-	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // queued returns how much output c holds beyond what the kernel took.
@@ -25,14 +25,14 @@ func TestSend(t *testing.T) {
 	t.Run("returns at once while the client reads nothing", func(t *testing.T) {
 		// The sends come from the test's goroutine, not the connection's:
 		// a chat broadcast, which must never wait on a slow member.
-		onOpen, opened := opens()
-		srv := startTight(t, &probe{open: onOpen}, netlab.Config{MaxPending: 64 << 20})
+		onOpen, opened := netlabtest.Opens()
+		srv := startTight(t, &netlabtest.Probe{OnOpen: onOpen}, netlab.Config{MaxPending: 64 << 20})
 		client := dialTight(t, srv.addr)
-		c := recv(t, opened, "the session to open")
+		c := netlabtest.Await(t, opened, "the session to open")
 
 		// 16 MiB is hundreds of times what the two sockets buffer. A Send
 		// that waited for room would wait for a client that never reads.
-		msg := pattern(16<<20, 1)
+		msg := netlabtest.Pattern(16<<20, 1)
 		sent := make(chan error, 1)
 		go func() {
 			for p := msg; len(p) > 0; {
@@ -45,7 +45,7 @@ func TestSend(t *testing.T) {
 			}
 			sent <- nil
 		}()
-		if err := recv(t, sent, "16 MiB of sends to return"); err != nil {
+		if err := netlabtest.Await(t, sent, "16 MiB of sends to return"); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
 		if q := queued(c); q == 0 {
@@ -57,18 +57,18 @@ func TestSend(t *testing.T) {
 		if _, err := io.ReadFull(client, got); err != nil {
 			t.Fatalf("read: %v", err)
 		}
-		sameBytes(t, "what the client read", got, msg)
+		netlabtest.SameBytes(t, "what the client read", got, msg)
 	})
 
 	t.Run("past MaxPending drops that connection alone with ErrOverflow", func(t *testing.T) {
 		const maxPending = 64 << 10
-		onOpen, opened := opens()
-		onClose, closed := closes()
-		srv := startTight(t, &probe{open: onOpen, closed: onClose}, netlab.Config{MaxPending: maxPending})
+		onOpen, opened := netlabtest.Opens()
+		onClose, closed := netlabtest.Closes()
+		srv := startTight(t, &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}, netlab.Config{MaxPending: maxPending})
 		slow := dialTight(t, srv.addr)
-		c := recv(t, opened, "the slow client's session to open")
-		other := conformance.Dial(t, srv.addr)
-		recv(t, opened, "the other client's session to open")
+		c := netlabtest.Await(t, opened, "the slow client's session to open")
+		other := netlabtest.Dial(t, srv.addr)
+		netlabtest.Await(t, opened, "the other client's session to open")
 
 		// The kernel takes what fits in the sockets, the queue takes
 		// MaxPending more, and the next Send overflows.
@@ -86,15 +86,15 @@ func TestSend(t *testing.T) {
 		if got := srv.Stats().Dropped; got != 1 {
 			t.Errorf("Stats().Dropped = %d, want 1", got)
 		}
-		if err := recv(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
+		if err := netlabtest.Await(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
 			t.Errorf("Closed(%v), want ErrOverflow", err)
 		}
 		if err := c.Send([]byte("more")); !errors.Is(err, netlab.ErrConnClosed) {
 			t.Errorf("Send after the drop: %v, want ErrConnClosed", err)
 		}
-		conformance.WaitClosed(t, slow)
+		netlabtest.WaitClosed(t, slow)
 
-		roundTrip(t, other, "the others are still served\n")
+		netlabtest.RoundTrip(t, other, "the others are still served\n")
 	})
 }
 
@@ -114,7 +114,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 		overOnce   sync.Once
 		violations atomic.Int64 // Data calls made while the queue was above the mark
 	)
-	svc := &probe{data: func(c netlab.Conn, p []byte) {
+	svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
 		if queued(c) > highWater {
 			violations.Add(1)
 		}
@@ -126,7 +126,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 	srv := startTight(t, svc, netlab.Config{MaxPending: maxPending})
 	client := dialTight(t, srv.addr)
 
-	msg := pattern(total, 2)
+	msg := netlabtest.Pattern(total, 2)
 	wrote := make(chan error, 1)
 	go func() {
 		_, err := client.Write(msg)
@@ -136,7 +136,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 		wrote <- err
 	}()
 
-	recv(t, over, "the queue to pass MaxPending/2")
+	netlabtest.Await(t, over, "the queue to pass MaxPending/2")
 	// The engine has taken at most a few socket buffers and MaxPending: the
 	// client cannot have written all 16 MiB, and nobody was dropped.
 	select {
@@ -154,8 +154,8 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read: %v", err)
 	}
-	sameBytes(t, "the echo", got, msg)
-	if err := recv(t, wrote, "the client's write"); err != nil {
+	netlabtest.SameBytes(t, "the echo", got, msg)
+	if err := netlabtest.Await(t, wrote, "the client's write"); err != nil {
 		t.Fatalf("write: %v", err)
 	}
 	if n := violations.Load(); n > 0 {
@@ -165,7 +165,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 
 func TestSendFile(t *testing.T) {
 	size := int64(2*blocking.FileChunk + 1000)
-	content := pattern(int(size), 3)
+	content := netlabtest.Pattern(int(size), 3)
 	path := writeFile(t, content)
 
 	// Each case frames the region with two Sends, "<" before and ">" after:
@@ -182,11 +182,11 @@ func TestSendFile(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("sends %s in order and closes the file", tc.name), func(t *testing.T) {
-			onOpen, opened := opens()
-			onClose, closed := closes()
-			srv := start(t, &probe{open: onOpen, closed: onClose}, netlab.Config{})
-			client := conformance.Dial(t, srv.addr)
-			c := recv(t, opened, "the session to open")
+			onOpen, opened := netlabtest.Opens()
+			onClose, closed := netlabtest.Closes()
+			srv := start(t, &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}, netlab.Config{})
+			client := netlabtest.Dial(t, srv.addr)
+			c := netlabtest.Await(t, opened, "the session to open")
 
 			f := openFile(t, path)
 			for _, err := range []error{
@@ -204,10 +204,10 @@ func TestSendFile(t *testing.T) {
 				t.Fatalf("read: %v", err)
 			}
 			want := slices.Concat([]byte("<"), content[tc.off:tc.off+tc.n], []byte(">"))
-			sameBytes(t, "what the client read", got, want)
+			netlabtest.SameBytes(t, "what the client read", got, want)
 
 			client.Close() // ends the server's linger
-			if err := recv(t, closed, "Closed"); err != nil {
+			if err := netlabtest.Await(t, closed, "Closed"); err != nil {
 				t.Errorf("Closed(%v), want nil", err)
 			}
 			// The client read ">", so the writer was done with the file.
@@ -218,11 +218,11 @@ func TestSendFile(t *testing.T) {
 	}
 
 	t.Run("cuts the connection when the file is shorter than the region", func(t *testing.T) {
-		onOpen, opened := opens()
-		onClose, closed := closes()
-		srv := start(t, &probe{open: onOpen, closed: onClose}, netlab.Config{})
-		client := conformance.Dial(t, srv.addr)
-		c := recv(t, opened, "the session to open")
+		onOpen, opened := netlabtest.Opens()
+		onClose, closed := netlabtest.Closes()
+		srv := start(t, &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}, netlab.Config{})
+		client := netlabtest.Dial(t, srv.addr)
+		c := netlabtest.Await(t, opened, "the session to open")
 
 		f := openFile(t, path)
 		c.SendFile(f, size-100, 200)
@@ -231,8 +231,8 @@ func TestSendFile(t *testing.T) {
 		if err != nil {
 			t.Fatalf("read: %v", err)
 		}
-		sameBytes(t, "what the client read", got, content[size-100:])
-		if err := recv(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "shrank") {
+		netlabtest.SameBytes(t, "what the client read", got, content[size-100:])
+		if err := netlabtest.Await(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "shrank") {
 			t.Errorf("Closed(%v), want an error saying the file shrank", err)
 		}
 		if err := f.Close(); !errors.Is(err, os.ErrClosed) {
@@ -241,10 +241,10 @@ func TestSendFile(t *testing.T) {
 	})
 
 	t.Run("on a closed connection returns ErrConnClosed and closes the file", func(t *testing.T) {
-		onOpen, opened := opens()
-		srv := start(t, &probe{open: onOpen}, netlab.Config{})
-		conformance.Dial(t, srv.addr)
-		c := recv(t, opened, "the session to open")
+		onOpen, opened := netlabtest.Opens()
+		srv := start(t, &netlabtest.Probe{OnOpen: onOpen}, netlab.Config{})
+		netlabtest.Dial(t, srv.addr)
+		c := netlabtest.Await(t, opened, "the session to open")
 		c.Close()
 
 		f := openFile(t, path)
@@ -261,11 +261,11 @@ func TestSendFile(t *testing.T) {
 		// than the sockets hold, and the client reads nothing, so it stays
 		// in flight (and counted) while the second is queued.
 		const maxPending = netlab.FileRegionCost + netlab.FileRegionCost/2
-		onOpen, opened := opens()
-		onClose, closed := closes()
-		srv := startTight(t, &probe{open: onOpen, closed: onClose}, netlab.Config{MaxPending: maxPending})
+		onOpen, opened := netlabtest.Opens()
+		onClose, closed := netlabtest.Closes()
+		srv := startTight(t, &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}, netlab.Config{MaxPending: maxPending})
 		dialTight(t, srv.addr)
-		c := recv(t, opened, "the session to open")
+		c := netlabtest.Await(t, opened, "the session to open")
 
 		big := openFile(t, sparseFile(t, 64<<20))
 		if err := c.SendFile(big, 0, 64<<20); err != nil {
@@ -278,7 +278,7 @@ func TestSendFile(t *testing.T) {
 		if err := small.Close(); !errors.Is(err, os.ErrClosed) {
 			t.Errorf("closing the second file again: %v, want os.ErrClosed", err)
 		}
-		if err := recv(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
+		if err := netlabtest.Await(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
 			t.Errorf("Closed(%v), want ErrOverflow", err)
 		}
 		if got := srv.Stats().Dropped; got != 1 {
@@ -297,13 +297,13 @@ func TestSendFile(t *testing.T) {
 
 func TestClose(t *testing.T) {
 	t.Run("sends everything queued, then closes", func(t *testing.T) {
-		onOpen, opened := opens()
-		onClose, closed := closes()
-		srv := startTight(t, &probe{open: onOpen, closed: onClose}, netlab.Config{MaxPending: 64 << 20})
+		onOpen, opened := netlabtest.Opens()
+		onClose, closed := netlabtest.Closes()
+		srv := startTight(t, &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}, netlab.Config{MaxPending: 64 << 20})
 		client := dialTight(t, srv.addr)
-		c := recv(t, opened, "the session to open")
+		c := netlabtest.Await(t, opened, "the session to open")
 
-		msg := pattern(8<<20, 4)
+		msg := netlabtest.Pattern(8<<20, 4)
 		if err := c.Send(msg); err != nil {
 			t.Fatal(err)
 		}
@@ -323,9 +323,9 @@ func TestClose(t *testing.T) {
 		if err != nil {
 			t.Fatalf("read: %v", err)
 		}
-		sameBytes(t, "what the client read", got, msg)
+		netlabtest.SameBytes(t, "what the client read", got, msg)
 		client.Close()
-		if err := recv(t, closed, "Closed"); err != nil {
+		if err := netlabtest.Await(t, closed, "Closed"); err != nil {
 			t.Errorf("Closed(%v), want nil", err)
 		}
 	})
@@ -335,19 +335,19 @@ func TestClose(t *testing.T) {
 		// a reset, which can destroy the reply the client has not read
 		// yet. The engine lingers, reading and discarding, until the
 		// client closes: here the client streams without pause.
-		onClose, closed := closes()
-		svc := &probe{
-			data: func(c netlab.Conn, _ []byte) {
+		onClose, closed := netlabtest.Closes()
+		svc := &netlabtest.Probe{
+			OnData: func(c netlab.Conn, _ []byte) {
 				c.Send([]byte("bye\n"))
 				c.Close()
 			},
-			closed: onClose,
+			OnClosed: onClose,
 		}
 		srv := start(t, svc, netlab.Config{})
-		client := conformance.Dial(t, srv.addr)
+		client := netlabtest.Dial(t, srv.addr)
 		streaming := make(chan error, 1)
 		go func() {
-			buf := pattern(32<<10, 5)
+			buf := netlabtest.Pattern(32<<10, 5)
 			for {
 				if _, err := client.Write(buf); err != nil {
 					streaming <- err
@@ -361,8 +361,8 @@ func TestClose(t *testing.T) {
 			t.Fatalf("read %q (%v), want \"bye\\n\" and the end of the stream", got, err)
 		}
 		client.Close()
-		recv(t, streaming, "the client's writes to stop")
-		if err := recv(t, closed, "Closed"); err != nil {
+		netlabtest.Await(t, streaming, "the client's writes to stop")
+		if err := netlabtest.Await(t, closed, "Closed"); err != nil {
 			t.Errorf("Closed(%v), want nil", err)
 		}
 	})
@@ -383,23 +383,23 @@ func TestEOFFlushesAndCloses(t *testing.T) {
 		}
 	}
 	done := make(chan struct{})
-	svc := &probe{
-		open: func(netlab.Conn) { record("open") },
-		data: func(c netlab.Conn, p []byte) {
+	svc := &netlabtest.Probe{
+		OnOpen: func(netlab.Conn) { record("open") },
+		OnData: func(c netlab.Conn, p []byte) {
 			record("data")
 			c.Send(p)
 		},
-		eof: func(c netlab.Conn) {
+		OnEOF: func(c netlab.Conn) {
 			record("eof")
 			c.Send([]byte("that was all\n"))
 		},
-		closed: func(_ netlab.Conn, err error) {
+		OnClosed: func(_ netlab.Conn, err error) {
 			record(fmt.Sprintf("closed %v", err))
 			close(done)
 		},
 	}
 	srv := start(t, svc, netlab.Config{})
-	client := conformance.Dial(t, srv.addr)
+	client := netlabtest.Dial(t, srv.addr)
 	if _, err := client.Write([]byte("hello\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +410,7 @@ func TestEOFFlushesAndCloses(t *testing.T) {
 	if err != nil || string(got) != "hello\nthat was all\n" {
 		t.Fatalf("read %q (%v), want the echo, the goodbye and the end of the stream", got, err)
 	}
-	recv(t, done, "Closed")
+	netlabtest.Await(t, done, "Closed")
 	mu.Lock()
 	defer mu.Unlock()
 	if want := []string{"open", "data", "eof", "closed <nil>"}; !slices.Equal(events, want) {
@@ -421,15 +421,15 @@ func TestEOFFlushesAndCloses(t *testing.T) {
 func TestIdleTimeout(t *testing.T) {
 	t.Run("closes a connection that sends nothing", func(t *testing.T) {
 		const idle = 50 * time.Millisecond
-		onClose, closed := closes()
-		srv := start(t, &probe{closed: onClose}, netlab.Config{IdleTimeout: idle})
+		onClose, closed := netlabtest.Closes()
+		srv := start(t, &netlabtest.Probe{OnClosed: onClose}, netlab.Config{IdleTimeout: idle})
 		began := time.Now()
-		client := conformance.Dial(t, srv.addr)
-		conformance.WaitClosed(t, client)
+		client := netlabtest.Dial(t, srv.addr)
+		netlabtest.WaitClosed(t, client)
 		if waited := time.Since(began); waited < idle {
 			t.Errorf("closed after %v, before the idle timeout of %v", waited, idle)
 		}
-		if err := recv(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle") {
+		if err := netlabtest.Await(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle") {
 			t.Errorf("Closed(%v), want an error saying the connection was idle", err)
 		}
 	})
@@ -445,13 +445,13 @@ func TestIdleTimeout(t *testing.T) {
 			piece = 32 << 10
 			pace  = 20 * time.Millisecond
 		)
-		content := pattern(size, 6)
+		content := netlabtest.Pattern(size, 6)
 		path := writeFile(t, content)
-		onOpen, opened := opens()
-		onClose, closed := closes()
-		srv := startTight(t, &probe{open: onOpen, closed: onClose}, netlab.Config{IdleTimeout: idle})
+		onOpen, opened := netlabtest.Opens()
+		onClose, closed := netlabtest.Closes()
+		srv := startTight(t, &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}, netlab.Config{IdleTimeout: idle})
 		client := dialTight(t, srv.addr)
-		c := recv(t, opened, "the session to open")
+		c := netlabtest.Await(t, opened, "the session to open")
 		if err := c.SendFile(openFile(t, path), 0, size); err != nil {
 			t.Fatal(err)
 		}
@@ -471,7 +471,7 @@ func TestIdleTimeout(t *testing.T) {
 			}
 		}
 		took := time.Since(began)
-		sameBytes(t, "the download", got, content)
+		netlabtest.SameBytes(t, "the download", got, content)
 		if rest, err := io.ReadAll(client); err != nil || len(rest) > 0 {
 			t.Fatalf("after the download: %d more bytes (%v), want the end of the stream", len(rest), err)
 		}
@@ -479,7 +479,7 @@ func TestIdleTimeout(t *testing.T) {
 			t.Fatalf("the download took %v, less than the idle timeout: the test proves nothing", took)
 		}
 		client.Close()
-		if err := recv(t, closed, "Closed"); err != nil {
+		if err := netlabtest.Await(t, closed, "Closed"); err != nil {
 			t.Errorf("Closed(%v), want nil", err)
 		}
 	})
@@ -492,7 +492,7 @@ func TestIdleTimeout(t *testing.T) {
 		const idle = time.Second
 		engaged := make(chan struct{})
 		var once sync.Once
-		svc := &probe{data: func(c netlab.Conn, p []byte) {
+		svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
 			c.Send(p)
 			if queued(c) > 0 {
 				once.Do(func() { close(engaged) })
@@ -501,19 +501,19 @@ func TestIdleTimeout(t *testing.T) {
 		srv := startTight(t, svc, netlab.Config{IdleTimeout: idle})
 		client := dialTight(t, srv.addr)
 
-		msg := pattern(1<<20, 7)
+		msg := netlabtest.Pattern(1<<20, 7)
 		wrote := make(chan error, 1)
 		go func() {
 			_, err := client.Write(msg)
 			wrote <- err
 		}()
-		recv(t, engaged, "the echo to be queued for the writer")
+		netlabtest.Await(t, engaged, "the echo to be queued for the writer")
 		got := make([]byte, len(msg))
 		if _, err := io.ReadFull(client, got); err != nil {
 			t.Fatalf("read the burst back: %v", err)
 		}
-		sameBytes(t, "the burst", got, msg)
-		if err := recv(t, wrote, "the burst to be written"); err != nil {
+		netlabtest.SameBytes(t, "the burst", got, msg)
+		if err := netlabtest.Await(t, wrote, "the burst to be written"); err != nil {
 			t.Fatal(err)
 		}
 
@@ -521,7 +521,7 @@ func TestIdleTimeout(t *testing.T) {
 		// once it has been idle for the timeout: by then the writer's last
 		// deadline has passed. Until then, and once more after, the client
 		// talks as fast as it can, which keeps its own connection busy.
-		clock := conformance.Dial(t, srv.addr)
+		clock := netlabtest.Dial(t, srv.addr)
 		expired := make(chan struct{})
 		go func() {
 			io.Copy(io.Discard, clock)
@@ -530,10 +530,10 @@ func TestIdleTimeout(t *testing.T) {
 		for i := 0; ; i++ {
 			select {
 			case <-expired:
-				roundTrip(t, client, "still here\n")
+				netlabtest.RoundTrip(t, client, "still here\n")
 				return
 			default:
-				roundTrip(t, client, fmt.Sprintf("ping %d\n", i))
+				netlabtest.RoundTrip(t, client, fmt.Sprintf("ping %d\n", i))
 			}
 		}
 	})
@@ -593,7 +593,7 @@ func TestPanicsAreRecoveredPerConnection(t *testing.T) {
 		{"EOF", func(t *testing.T, victim net.Conn) { victim.(*net.TCPConn).CloseWrite() }, true},
 		{"Idle", nil, true}, // the engine asks right after Open
 		{"Closed", func(t *testing.T, victim net.Conn) {
-			roundTrip(t, victim, "hello\n")
+			netlabtest.RoundTrip(t, victim, "hello\n")
 			victim.Close()
 		}, true},
 	}
@@ -601,19 +601,19 @@ func TestPanicsAreRecoveredPerConnection(t *testing.T) {
 		t.Run("in "+tc.in, func(t *testing.T) {
 			svc := &panicky{in: tc.in, closed: make(chan error, 1)}
 			srv := start(t, svc, netlab.Config{})
-			victim := conformance.Dial(t, srv.addr)
+			victim := netlabtest.Dial(t, srv.addr)
 			if tc.trigger != nil {
 				tc.trigger(t, victim)
 			}
 			var closedErr error
 			if tc.in == "Closed" {
-				closedErr = recv(t, svc.closed, "Closed")
+				closedErr = netlabtest.Await(t, svc.closed, "Closed")
 			} else {
-				conformance.WaitClosed(t, victim)
+				netlabtest.WaitClosed(t, victim)
 			}
 
-			other := conformance.Dial(t, srv.addr)
-			roundTrip(t, other, "still served\n")
+			other := netlabtest.Dial(t, srv.addr)
+			netlabtest.RoundTrip(t, other, "still served\n")
 			other.Close()
 
 			// Shutdown waits for every connection goroutine, so the counters
@@ -631,7 +631,7 @@ func TestPanicsAreRecoveredPerConnection(t *testing.T) {
 					t.Errorf("Closed(%v), want nil: the client closed in an orderly way", closedErr)
 				}
 			case tc.wantClosed:
-				if err := recv(t, svc.closed, "Closed"); err == nil || !strings.Contains(err.Error(), "panicked") {
+				if err := netlabtest.Await(t, svc.closed, "Closed"); err == nil || !strings.Contains(err.Error(), "panicked") {
 					t.Errorf("Closed(%v), want an error saying the session panicked", err)
 				}
 			default:

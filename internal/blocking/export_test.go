@@ -1,5 +1,7 @@
 package blocking
 
+import ()
+
 // FileChunk is fileChunk, for tests that send regions spanning several
 // sendfile calls.
 const FileChunk = fileChunk
