@@ -20,6 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/eventloop"
@@ -51,13 +54,9 @@ func TestNewRejectsANegativeLoopCount(t *testing.T) {
 
 func TestServeRejectsAListenerWithoutAnFd(t *testing.T) {
 	srv, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	l, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if err := srv.Serve(l); err == nil || errors.Is(err, netlab.ErrServerClosed) {
 		t.Fatalf("Serve on a unix listener returned %v, want an explanation", err)
 	}
@@ -105,9 +104,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 		})
 	}}
 	nc, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	c := nc.(*net.TCPConn)
 	t.Cleanup(func() { c.Close() })
 
@@ -154,9 +151,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 	if rest, err := io.ReadAll(br); err != nil || len(rest) > 0 {
 		t.Fatalf("after the echo: %d more bytes, %v; want end of stream", len(rest), err)
 	}
-	if err := <-werr; err != nil {
-		t.Fatalf("write: %v", err)
-	}
+	require.NoError(t, <-werr, "write")
 	netlabtest.Await(t, resumed, "the loop to read the client again")
 	if st := srv.Stats(); st.Dropped != 0 {
 		t.Fatalf("Stats.Dropped = %d: the queue passed MaxPending", st.Dropped)
@@ -180,9 +175,7 @@ func TestSendFromAnotherGoroutineWakesTheLoop(t *testing.T) {
 	sc := netlabtest.Await(t, conns, "the session to open")
 	for i := range 3 {
 		msg := fmt.Sprintf("pushed %d\n", i)
-		if err := sc.Send([]byte(msg)); err != nil {
-			t.Fatalf("Send: %v", err)
-		}
+		require.NoError(t, sc.Send([]byte(msg)), "Send")
 		got, err := bufio.NewReader(io.LimitReader(c, int64(len(msg)))).ReadString('\n')
 		if err != nil || got != msg {
 			t.Fatalf("client got %q (%v), want %q", got, err, msg)
@@ -237,9 +230,7 @@ func TestSendFile(t *testing.T) {
 	content := make([]byte, 8<<20)
 	fill(rand.New(rand.NewPCG(3, 4)), content)
 	path := filepath.Join(t.TempDir(), "blob")
-	if err := os.WriteFile(path, content, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, content, 0o600))
 	const off = 1000
 	n := int64(len(content) - 2*off)
 	sent := make(chan *os.File, 1)
@@ -260,17 +251,13 @@ func TestSendFile(t *testing.T) {
 	c := netlabtest.Dial(t, addr)
 	c.Write([]byte("GET\n"))
 	got, err := io.ReadAll(c)
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
+	require.NoError(t, err, "read")
 	want := slicesConcat([]byte("BEGIN\n"), content[off:off+n], []byte("\nEND\n"))
 	if !bytes.Equal(got, want) {
 		t.Fatalf("got %d bytes, want %d: the file region or its order is wrong", len(got), len(want))
 	}
 	f := netlabtest.Await(t, sent, "the session to send the file")
-	if err := f.Close(); !errors.Is(err, os.ErrClosed) {
-		t.Fatalf("the Conn did not close the file once sent: Close returned %v", err)
-	}
+	require.ErrorIs(t, f.Close(), os.ErrClosed, "the Conn must close the file once it is sent")
 }
 
 func slicesConcat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
@@ -288,12 +275,8 @@ func TestSendFileOnAClosedConnClosesTheFile(t *testing.T) {
 	_, addr := start(t, svc, netlab.Config{}, eventloop.Options{Loops: 1}, nil)
 	c := netlabtest.Dial(t, addr)
 	c.Write([]byte("x"))
-	if err := netlabtest.Await(t, results, "SendFile"); !errors.Is(err, netlab.ErrConnClosed) {
-		t.Errorf("SendFile after Close: %v, want ErrConnClosed", err)
-	}
-	if err := netlabtest.Await(t, results, "Close"); !errors.Is(err, os.ErrClosed) {
-		t.Errorf("the file was left open: Close returned %v", err)
-	}
+	assert.ErrorIs(t, netlabtest.Await(t, results, "SendFile"), netlab.ErrConnClosed, "SendFile after Close")
+	assert.ErrorIs(t, netlabtest.Await(t, results, "Close"), os.ErrClosed, "the file must be closed already")
 	netlabtest.WaitClosed(t, c)
 }
 
@@ -456,12 +439,8 @@ func TestOverflowDropsOnlyTheSlowClient(t *testing.T) {
 	if !errors.Is(err, netlab.ErrOverflow) {
 		t.Fatalf("Send to a client that never reads: %v, want ErrOverflow", err)
 	}
-	if err := sc.Send(chunk); !errors.Is(err, netlab.ErrConnClosed) {
-		t.Errorf("Send after the drop: %v, want ErrConnClosed", err)
-	}
-	if err := netlabtest.Await(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
-		t.Errorf("Closed(%v), want ErrOverflow", err)
-	}
+	assert.ErrorIs(t, sc.Send(chunk), netlab.ErrConnClosed, "Send after the drop")
+	assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), netlab.ErrOverflow, "Closed")
 	netlabtest.WaitClosed(t, slow)
 	netlabtest.RoundTrip(t, other, "unaffected\n")
 	if got := srv.Stats().Dropped; got != 1 {

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/eventloop"
@@ -23,9 +25,7 @@ import (
 func serve(t testing.TB, srv netlab.Server) (string, <-chan error) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	return l.Addr().String(), served
@@ -61,9 +61,7 @@ func busyUntilDone(closed chan<- error) *netlabtest.Probe {
 func TestShutdown(t *testing.T) {
 	t.Run("closes idle connections at once and returns nil", func(t *testing.T) {
 		srv, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{Loops: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		addr, served := serve(t, srv)
 		a, b := netlabtest.Dial(t, addr), netlabtest.Dial(t, addr)
 		netlabtest.RoundTrip(t, a, "a\n")
@@ -73,12 +71,8 @@ func TestShutdown(t *testing.T) {
 		netlabtest.WaitClosed(t, b)
 		a.Close() // ends the server's linger: it waits for our FIN
 		b.Close()
-		if err := netlabtest.Await(t, done, "Shutdown"); err != nil {
-			t.Fatalf("Shutdown: %v", err)
-		}
-		if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
-			t.Fatalf("Serve: %v, want ErrServerClosed", err)
-		}
+		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
+		require.ErrorIs(t, <-served, netlab.ErrServerClosed, "Serve")
 		if st := srv.Stats(); st.Active != 0 {
 			t.Fatalf("Stats.Active = %d after Shutdown", st.Active)
 		}
@@ -88,9 +82,7 @@ func TestShutdown(t *testing.T) {
 		closed := make(chan error, 1)
 		onDrain, draining := netlabtest.Signal()
 		srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		eventloop.SetTestHooks(srv, nil, nil, onDrain)
 		addr, served := serve(t, srv)
 		c := netlabtest.Dial(t, addr)
@@ -104,9 +96,7 @@ func TestShutdown(t *testing.T) {
 		if err := netlabtest.Await(t, closed, "Closed"); err != nil {
 			t.Errorf("Closed(%v), want nil: the close was orderly", err)
 		}
-		if err := netlabtest.Await(t, done, "Shutdown"); err != nil {
-			t.Fatalf("Shutdown: %v", err)
-		}
+		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
 		<-served
 	})
 
@@ -116,9 +106,7 @@ func TestShutdown(t *testing.T) {
 		onDrain, draining := netlabtest.Signal()
 		svc := &netlabtest.Probe{IsIdle: func(netlab.Conn) bool { return !busy.Load() }}
 		srv, err := eventloop.New(svc, netlab.Config{}, eventloop.Options{Loops: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		eventloop.SetTestHooks(srv, nil, nil, onDrain)
 		addr, served := serve(t, srv)
 		c := netlabtest.Dial(t, addr)
@@ -128,9 +116,7 @@ func TestShutdown(t *testing.T) {
 		busy.Store(false) // from outside: the loop is not told
 		netlabtest.WaitClosed(t, c)
 		c.Close()
-		if err := netlabtest.Await(t, done, "Shutdown"); err != nil {
-			t.Fatalf("Shutdown: %v", err)
-		}
+		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
 		<-served
 	})
 
@@ -144,9 +130,7 @@ func TestShutdown(t *testing.T) {
 			onOpen()
 		}}
 		srv, err := eventloop.New(svc, netlab.Config{MaxPending: 2 * size}, eventloop.Options{Loops: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		eventloop.SetTestHooks(srv, nil, nil, onDrain)
 		addr, served := serve(t, srv)
 		c := netlabtest.Dial(t, addr)
@@ -158,9 +142,7 @@ func TestShutdown(t *testing.T) {
 			t.Fatalf("read %d of %d bytes (%v) before the close", len(got), size, err)
 		}
 		c.Close()
-		if err := netlabtest.Await(t, done, "Shutdown"); err != nil {
-			t.Fatalf("Shutdown: %v", err)
-		}
+		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
 		<-served
 	})
 
@@ -168,9 +150,7 @@ func TestShutdown(t *testing.T) {
 		closed := make(chan error, 1)
 		onDrain, draining := netlabtest.Signal()
 		srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		eventloop.SetTestHooks(srv, nil, nil, onDrain)
 		addr, served := serve(t, srv)
 		c := netlabtest.Dial(t, addr)
@@ -179,9 +159,7 @@ func TestShutdown(t *testing.T) {
 		done := shutdown(ctx, srv)
 		netlabtest.Await(t, draining, "the loop to begin draining")
 		cancel()
-		if err := netlabtest.Await(t, done, "Shutdown"); !errors.Is(err, context.Canceled) {
-			t.Fatalf("Shutdown: %v, want context.Canceled", err)
-		}
+		require.ErrorIs(t, netlabtest.Await(t, done, "Shutdown"), context.Canceled, "Shutdown")
 		netlabtest.WaitClosed(t, c)
 		if err := netlabtest.Await(t, closed, "Closed"); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "shut down") {
 			t.Errorf("Closed(%v), want the shutdown's cause", err)
@@ -191,31 +169,21 @@ func TestShutdown(t *testing.T) {
 
 	t.Run("then Serve returns ErrServerClosed at once", func(t *testing.T) {
 		srv, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := srv.Shutdown(t.Context()); err != nil {
-			t.Fatalf("Shutdown of a server never served: %v", err)
-		}
+		require.NoError(t, err)
+		require.NoError(t, srv.Shutdown(t.Context()), "Shutdown of a server never served")
 		_, served := serve(t, srv)
-		if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
-			t.Fatalf("Serve after Shutdown: %v, want ErrServerClosed", err)
-		}
+		require.ErrorIs(t, <-served, netlab.ErrServerClosed, "Serve after Shutdown")
 	})
 }
 
 func TestClose(t *testing.T) {
 	closed := make(chan error, 1)
 	srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	addr, served := serve(t, srv)
 	c := netlabtest.Dial(t, addr)
 	netlabtest.RoundTrip(t, c, "busy\n")
-	if err := srv.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	require.NoError(t, srv.Close(), "Close")
 	// Close returned: every loop has stopped, so Closed was called.
 	select {
 	case err := <-closed:
@@ -226,10 +194,6 @@ func TestClose(t *testing.T) {
 		t.Error("Close returned before the session was told")
 	}
 	netlabtest.WaitClosed(t, c)
-	if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
-		t.Fatalf("Serve: %v, want ErrServerClosed", err)
-	}
-	if err := srv.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
+	require.ErrorIs(t, <-served, netlab.ErrServerClosed, "Serve")
+	require.NoError(t, srv.Close(), "second Close")
 }

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/internal/blocking"
 	"github.com/netlab-go/netlab/netlabtest"
@@ -45,9 +48,7 @@ func TestSend(t *testing.T) {
 			}
 			sent <- nil
 		}()
-		if err := netlabtest.Await(t, sent, "16 MiB of sends to return"); err != nil {
-			t.Fatalf("Send: %v", err)
-		}
+		require.NoError(t, netlabtest.Await(t, sent, "16 MiB of sends to return"), "Send")
 		if q := queued(c); q == 0 {
 			t.Fatal("nothing is queued: the kernel took 16 MiB, so this test proves nothing")
 		}
@@ -86,12 +87,8 @@ func TestSend(t *testing.T) {
 		if got := srv.Stats().Dropped; got != 1 {
 			t.Errorf("Stats().Dropped = %d, want 1", got)
 		}
-		if err := netlabtest.Await(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
-			t.Errorf("Closed(%v), want ErrOverflow", err)
-		}
-		if err := c.Send([]byte("more")); !errors.Is(err, netlab.ErrConnClosed) {
-			t.Errorf("Send after the drop: %v, want ErrConnClosed", err)
-		}
+		assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), netlab.ErrOverflow, "Closed")
+		assert.ErrorIs(t, c.Send([]byte("more")), netlab.ErrConnClosed, "Send after the drop")
 		netlabtest.WaitClosed(t, slow)
 
 		netlabtest.RoundTrip(t, other, "the others are still served\n")
@@ -151,13 +148,9 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 	// Now the client reads; the engine resumes reading, and everything
 	// comes back, in order, followed by the end of the stream.
 	got, err := io.ReadAll(client)
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
+	require.NoError(t, err, "read")
 	netlabtest.SameBytes(t, "the echo", got, msg)
-	if err := netlabtest.Await(t, wrote, "the client's write"); err != nil {
-		t.Fatalf("write: %v", err)
-	}
+	require.NoError(t, netlabtest.Await(t, wrote, "the client's write"), "write")
 	if n := violations.Load(); n > 0 {
 		t.Errorf("the session was handed bytes %d times while more than MaxPending/2 was queued", n)
 	}
@@ -195,14 +188,10 @@ func TestSendFile(t *testing.T) {
 				c.Send([]byte(">")),
 				c.Close(),
 			} {
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 			}
 			got, err := io.ReadAll(client)
-			if err != nil {
-				t.Fatalf("read: %v", err)
-			}
+			require.NoError(t, err, "read")
 			want := slices.Concat([]byte("<"), content[tc.off:tc.off+tc.n], []byte(">"))
 			netlabtest.SameBytes(t, "what the client read", got, want)
 
@@ -211,9 +200,7 @@ func TestSendFile(t *testing.T) {
 				t.Errorf("Closed(%v), want nil", err)
 			}
 			// The client read ">", so the writer was done with the file.
-			if err := f.Close(); !errors.Is(err, os.ErrClosed) {
-				t.Errorf("closing the file again: %v, want os.ErrClosed: SendFile left it open", err)
-			}
+			assert.ErrorIs(t, f.Close(), os.ErrClosed, "closing the file again want os.ErrClosed: SendFile left it open")
 		})
 	}
 
@@ -228,16 +215,12 @@ func TestSendFile(t *testing.T) {
 		c.SendFile(f, size-100, 200)
 		c.Send([]byte("never sent"))
 		got, err := io.ReadAll(client)
-		if err != nil {
-			t.Fatalf("read: %v", err)
-		}
+		require.NoError(t, err, "read")
 		netlabtest.SameBytes(t, "what the client read", got, content[size-100:])
 		if err := netlabtest.Await(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "shrank") {
 			t.Errorf("Closed(%v), want an error saying the file shrank", err)
 		}
-		if err := f.Close(); !errors.Is(err, os.ErrClosed) {
-			t.Errorf("closing the file again: %v, want os.ErrClosed", err)
-		}
+		assert.ErrorIs(t, f.Close(), os.ErrClosed, "closing the file again")
 	})
 
 	t.Run("on a closed connection returns ErrConnClosed and closes the file", func(t *testing.T) {
@@ -248,12 +231,8 @@ func TestSendFile(t *testing.T) {
 		c.Close()
 
 		f := openFile(t, path)
-		if err := c.SendFile(f, 0, 10); !errors.Is(err, netlab.ErrConnClosed) {
-			t.Fatalf("SendFile after Close: %v, want ErrConnClosed", err)
-		}
-		if err := f.Close(); !errors.Is(err, os.ErrClosed) {
-			t.Errorf("closing the file again: %v, want os.ErrClosed", err)
-		}
+		require.ErrorIs(t, c.SendFile(f, 0, 10), netlab.ErrConnClosed, "SendFile after Close")
+		assert.ErrorIs(t, f.Close(), os.ErrClosed, "closing the file again")
 	})
 
 	t.Run("past MaxPending drops the connection and closes the file", func(t *testing.T) {
@@ -268,30 +247,18 @@ func TestSendFile(t *testing.T) {
 		c := netlabtest.Await(t, opened, "the session to open")
 
 		big := openFile(t, sparseFile(t, 64<<20))
-		if err := c.SendFile(big, 0, 64<<20); err != nil {
-			t.Fatalf("the first SendFile: %v", err)
-		}
+		require.NoError(t, c.SendFile(big, 0, 64<<20), "the first SendFile")
 		small := openFile(t, path)
-		if err := c.SendFile(small, 0, 10); !errors.Is(err, netlab.ErrOverflow) {
-			t.Fatalf("the second SendFile: %v, want ErrOverflow", err)
-		}
-		if err := small.Close(); !errors.Is(err, os.ErrClosed) {
-			t.Errorf("closing the second file again: %v, want os.ErrClosed", err)
-		}
-		if err := netlabtest.Await(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
-			t.Errorf("Closed(%v), want ErrOverflow", err)
-		}
+		require.ErrorIs(t, c.SendFile(small, 0, 10), netlab.ErrOverflow, "the second SendFile")
+		assert.ErrorIs(t, small.Close(), os.ErrClosed, "closing the second file again")
+		assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), netlab.ErrOverflow, "Closed")
 		if got := srv.Stats().Dropped; got != 1 {
 			t.Errorf("Stats().Dropped = %d, want 1", got)
 		}
 		// The writer owns the first file until its sendfile fails; once
 		// Shutdown has waited for the writer, the file must be closed.
-		if err := srv.Shutdown(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		if err := big.Close(); !errors.Is(err, os.ErrClosed) {
-			t.Errorf("closing the first file again: %v, want os.ErrClosed", err)
-		}
+		require.NoError(t, srv.Shutdown(t.Context()))
+		assert.ErrorIs(t, big.Close(), os.ErrClosed, "closing the first file again")
 	})
 }
 
@@ -304,25 +271,17 @@ func TestClose(t *testing.T) {
 		c := netlabtest.Await(t, opened, "the session to open")
 
 		msg := netlabtest.Pattern(8<<20, 4)
-		if err := c.Send(msg); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, c.Send(msg))
 		if queued(c) == 0 {
 			t.Fatal("nothing is queued: the kernel took 8 MiB, so this test proves nothing")
 		}
 		for i := range 2 {
-			if err := c.Close(); err != nil {
-				t.Fatalf("Close #%d: %v", i+1, err)
-			}
+			require.NoError(t, c.Close(), "Close #%d", i+1)
 		}
-		if err := c.Send([]byte("late")); !errors.Is(err, netlab.ErrConnClosed) {
-			t.Errorf("Send after Close: %v, want ErrConnClosed", err)
-		}
+		assert.ErrorIs(t, c.Send([]byte("late")), netlab.ErrConnClosed, "Send after Close")
 
 		got, err := io.ReadAll(client)
-		if err != nil {
-			t.Fatalf("read: %v", err)
-		}
+		require.NoError(t, err, "read")
 		netlabtest.SameBytes(t, "what the client read", got, msg)
 		client.Close()
 		if err := netlabtest.Await(t, closed, "Closed"); err != nil {
@@ -403,9 +362,7 @@ func TestEOFFlushesAndCloses(t *testing.T) {
 	if _, err := client.Write([]byte("hello\n")); err != nil {
 		t.Fatal(err)
 	}
-	if err := client.CloseWrite(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, client.CloseWrite())
 	got, err := io.ReadAll(client)
 	if err != nil || string(got) != "hello\nthat was all\n" {
 		t.Fatalf("read %q (%v), want the echo, the goodbye and the end of the stream", got, err)
@@ -452,9 +409,7 @@ func TestIdleTimeout(t *testing.T) {
 		srv := startTight(t, &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}, netlab.Config{IdleTimeout: idle})
 		client := dialTight(t, srv.addr)
 		c := netlabtest.Await(t, opened, "the session to open")
-		if err := c.SendFile(openFile(t, path), 0, size); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, c.SendFile(openFile(t, path), 0, size))
 		c.Close()
 
 		tick := time.NewTicker(pace)
@@ -466,9 +421,7 @@ func TestIdleTimeout(t *testing.T) {
 			<-tick.C
 			n, err := io.ReadFull(client, buf[:min(piece, size-len(got))])
 			got = append(got, buf[:n]...)
-			if err != nil {
-				t.Fatalf("after %d of %d bytes and %v: %v", len(got), size, time.Since(began).Round(time.Millisecond), err)
-			}
+			require.NoError(t, err, "after %d of %d bytes and %v", len(got), size, time.Since(began).Round(time.Millisecond))
 		}
 		took := time.Since(began)
 		netlabtest.SameBytes(t, "the download", got, content)
@@ -513,9 +466,7 @@ func TestIdleTimeout(t *testing.T) {
 			t.Fatalf("read the burst back: %v", err)
 		}
 		netlabtest.SameBytes(t, "the burst", got, msg)
-		if err := netlabtest.Await(t, wrote, "the burst to be written"); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, netlabtest.Await(t, wrote, "the burst to be written"))
 
 		// The clock is a connection opened now, which the engine closes
 		// once it has been idle for the timeout: by then the writer's last
@@ -618,9 +569,7 @@ func TestPanicsAreRecoveredPerConnection(t *testing.T) {
 
 			// Shutdown waits for every connection goroutine, so the counters
 			// and the calls below are final.
-			if err := srv.Shutdown(t.Context()); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, srv.Shutdown(t.Context()))
 			st := srv.Stats()
 			if st.Panics != 1 || st.Accepted != 2 || st.Active != 0 {
 				t.Errorf("Stats() = %+v, want 1 panic, 2 accepted, 0 active", st)

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/internal/blocking"
 	"github.com/netlab-go/netlab/netlabtest"
@@ -103,9 +106,7 @@ func TestAccept(t *testing.T) {
 	t.Run("returns ErrServerClosed once the engine shuts down, even while retrying", func(t *testing.T) {
 		e := blocking.NewEngine(&netlabtest.Probe{}, netlab.Config{})
 		l := newFakeListener()
-		if err := e.Listen(l); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, e.Listen(l))
 		l.accepts <- accepted{err: acceptErr(syscall.EMFILE)}
 		done := make(chan error, 1)
 		go func() {
@@ -114,12 +115,8 @@ func TestAccept(t *testing.T) {
 		}()
 		netlabtest.Await(t, l.calls, "the first Accept")
 		netlabtest.Await(t, l.calls, "Accept to retry") // the fd storm goes on
-		if err := e.Shutdown(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		if err := netlabtest.Await(t, done, "Accept to return"); !errors.Is(err, netlab.ErrServerClosed) {
-			t.Fatalf("Accept: %v, want ErrServerClosed", err)
-		}
+		require.NoError(t, e.Shutdown(t.Context()))
+		require.ErrorIs(t, netlabtest.Await(t, done, "Accept to return"), netlab.ErrServerClosed, "Accept")
 	})
 }
 
@@ -204,9 +201,7 @@ func TestShutdown(t *testing.T) {
 		if err := netlabtest.Await(t, done, "Shutdown"); err != nil {
 			t.Fatalf("Shutdown: %v, want nil", err)
 		}
-		if err := srv.served(t); !errors.Is(err, netlab.ErrServerClosed) {
-			t.Fatalf("the accept loop returned %v, want ErrServerClosed", err)
-		}
+		require.ErrorIs(t, srv.served(t), netlab.ErrServerClosed, "the accept loop returned")
 		for range 2 {
 			if err := netlabtest.Await(t, closed, "Closed"); err != nil {
 				t.Errorf("Closed(%v), want nil", err)
@@ -221,9 +216,7 @@ func TestShutdown(t *testing.T) {
 		netlabtest.RoundTrip(t, client, "busy uploading\n")
 
 		done := shutdown(t.Context(), srv)
-		if err := srv.served(t); !errors.Is(err, netlab.ErrServerClosed) {
-			t.Fatalf("the accept loop returned %v, want ErrServerClosed", err)
-		}
+		require.ErrorIs(t, srv.served(t), netlab.ErrServerClosed, "the accept loop returned")
 		// The server no longer accepts, but goes on serving the busy client.
 		if c, err := net.Dial("tcp", srv.addr); err == nil {
 			c.Close()
@@ -272,29 +265,19 @@ func TestShutdown(t *testing.T) {
 
 			ctx, end := tc.ctx(t)
 			done := shutdown(ctx, srv)
-			if err := srv.served(t); !errors.Is(err, netlab.ErrServerClosed) {
-				t.Fatalf("the accept loop returned %v, want ErrServerClosed", err)
-			}
+			require.ErrorIs(t, srv.served(t), netlab.ErrServerClosed, "the accept loop returned")
 			end()
-			if err := netlabtest.Await(t, done, "Shutdown"); !errors.Is(err, tc.want) {
-				t.Fatalf("Shutdown: %v, want %v", err, tc.want)
-			}
+			require.ErrorIs(t, netlabtest.Await(t, done, "Shutdown"), tc.want, "Shutdown want")
 			netlabtest.WaitClosed(t, client)
-			if err := netlabtest.Await(t, closed, "Closed"); !errors.Is(err, tc.want) {
-				t.Errorf("Closed(%v), want an error wrapping %v", err, tc.want)
-			}
+			assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), tc.want, "Closed(), want an error wrapping")
 		})
 	}
 
 	t.Run("after it, Listen refuses a listener and closes it", func(t *testing.T) {
 		srv := start(t, &netlabtest.Probe{}, netlab.Config{})
-		if err := srv.Shutdown(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, srv.Shutdown(t.Context()))
 		l := listen(t, net.ListenConfig{})
-		if err := serve(srv.Engine, l); !errors.Is(err, netlab.ErrServerClosed) {
-			t.Fatalf("serve after Shutdown: %v, want ErrServerClosed", err)
-		}
+		require.ErrorIs(t, serve(srv.Engine, l), netlab.ErrServerClosed, "serve after Shutdown")
 		if _, err := l.Accept(); !errors.Is(err, net.ErrClosed) {
 			t.Fatalf("Accept on the refused listener: %v, want net.ErrClosed", err)
 		}
@@ -309,17 +292,11 @@ func TestCloseClosesEveryConnectionAtOnce(t *testing.T) {
 	working := netlabtest.Dial(t, srv.addr)
 	netlabtest.RoundTrip(t, working, "busy\n")
 
-	if err := srv.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	if err := srv.served(t); !errors.Is(err, netlab.ErrServerClosed) {
-		t.Fatalf("the accept loop returned %v, want ErrServerClosed", err)
-	}
+	require.NoError(t, srv.Close(), "Close")
+	require.ErrorIs(t, srv.served(t), netlab.ErrServerClosed, "the accept loop returned")
 	// Close has returned, so every goroutine is gone: the calls are made.
 	for range 2 {
-		if err := netlabtest.Await(t, closed, "Closed"); !errors.Is(err, netlab.ErrServerClosed) {
-			t.Errorf("Closed(%v), want ErrServerClosed", err)
-		}
+		assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), netlab.ErrServerClosed, "Closed")
 	}
 	netlabtest.WaitClosed(t, idle)
 	netlabtest.WaitClosed(t, working)
