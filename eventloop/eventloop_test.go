@@ -47,9 +47,8 @@ func TestEchoOnOneLoopAndOnMoreLoopsThanCores(t *testing.T) {
 }
 
 func TestNewRejectsANegativeLoopCount(t *testing.T) {
-	if _, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{Loops: -1}); err == nil {
-		t.Fatal("New accepted Loops: -1")
-	}
+	_, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{Loops: -1})
+	assert.Error(t, err, "New accepted Loops: -1")
 }
 
 func TestServeRejectsAListenerWithoutAnFd(t *testing.T) {
@@ -57,9 +56,9 @@ func TestServeRejectsAListenerWithoutAnFd(t *testing.T) {
 	require.NoError(t, err)
 	l, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
 	require.NoError(t, err)
-	if err := srv.Serve(l); err == nil || errors.Is(err, netlab.ErrServerClosed) {
-		t.Fatalf("Serve on a unix listener returned %v, want an explanation", err)
-	}
+	err = srv.Serve(l)
+	require.Error(t, err, "Serve on a unix listener")
+	assert.NotErrorIs(t, err, netlab.ErrServerClosed, "Serve on a unix listener must explain")
 	srv.Close()
 }
 
@@ -72,14 +71,9 @@ func TestConnectionsCostNoGoroutines(t *testing.T) {
 		c := netlabtest.Dial(t, addr)
 		msg := fmt.Appendf(nil, "client %d\n", i)
 		c.Write(msg)
-		got := make([]byte, len(msg))
-		if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, msg) {
-			t.Fatalf("client %d: got %q (%v)", i, got, err)
-		}
+		netlabtest.Expect(t, c, string(msg))
 	}
-	if after := runtime.NumGoroutine(); after > before+10 {
-		t.Fatalf("%d goroutines with %d clients connected, %d before", after, n, before)
-	}
+	assert.LessOrEqual(t, runtime.NumGoroutine(), before+10, "goroutines with %d clients connected, %d before", n, before)
 }
 
 // A client that sends without reading must be stopped by TCP flow control,
@@ -130,9 +124,8 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 	var during runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&during)
-	if grew := int64(during.HeapAlloc) - int64(before.HeapAlloc); grew > 4<<20 {
-		t.Errorf("heap grew by %d bytes while the client did not read; MaxPending is %d", grew, maxPending)
-	}
+	assert.LessOrEqual(t, int64(during.HeapAlloc)-int64(before.HeapAlloc), int64(4<<20),
+		"heap growth while the client did not read; MaxPending is %d", maxPending)
 
 	// Now read it all back and check it.
 	r := rand.New(rand.NewPCG(1, 2))
@@ -141,21 +134,16 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 	br := bufio.NewReaderSize(c, 64<<10)
 	for n := 0; n < total; n += len(got) {
 		fill(r, want)
-		if _, err := io.ReadFull(br, got); err != nil {
-			t.Fatalf("read back at byte %d: %v", n, err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Fatalf("bytes %d..%d came back different", n, n+len(got))
-		}
+		_, err := io.ReadFull(br, got)
+		require.NoError(t, err, "read back at byte %d", n)
+		netlabtest.SameBytes(t, fmt.Sprintf("bytes %d..%d", n, n+len(got)), got, want)
 	}
-	if rest, err := io.ReadAll(br); err != nil || len(rest) > 0 {
-		t.Fatalf("after the echo: %d more bytes, %v; want end of stream", len(rest), err)
-	}
+	rest, err := io.ReadAll(br)
+	require.NoError(t, err, "after the echo")
+	assert.Empty(t, rest, "after the echo: want end of stream")
 	require.NoError(t, <-werr, "write")
 	netlabtest.Await(t, resumed, "the loop to read the client again")
-	if st := srv.Stats(); st.Dropped != 0 {
-		t.Fatalf("Stats.Dropped = %d: the queue passed MaxPending", st.Dropped)
-	}
+	assert.Zero(t, srv.Stats().Dropped, "Stats.Dropped: the queue passed MaxPending")
 }
 
 func fill(r *rand.Rand, b []byte) {
@@ -176,10 +164,7 @@ func TestSendFromAnotherGoroutineWakesTheLoop(t *testing.T) {
 	for i := range 3 {
 		msg := fmt.Sprintf("pushed %d\n", i)
 		require.NoError(t, sc.Send([]byte(msg)), "Send")
-		got, err := bufio.NewReader(io.LimitReader(c, int64(len(msg)))).ReadString('\n')
-		if err != nil || got != msg {
-			t.Fatalf("client got %q (%v), want %q", got, err, msg)
-		}
+		netlabtest.Expect(t, c, msg)
 	}
 }
 
@@ -210,17 +195,11 @@ func TestSendAcrossLoops(t *testing.T) {
 	a := netlabtest.Dial(t, addr)
 	b := netlabtest.Dial(t, addr)
 	ca, cb := netlabtest.Await(t, opened, "a session to open"), netlabtest.Await(t, opened, "a session to open")
-	if eventloop.SameLoop(ca, cb) {
-		t.Fatal("two connections on a two-loop server share a loop: least-connections should have split them")
-	}
+	require.False(t, eventloop.SameLoop(ca, cb), "two connections on a two-loop server share a loop: least-connections should have split them")
 	b.Write([]byte("from b\n"))
-	if got, err := bufio.NewReader(a).ReadString('\n'); err != nil || got != "from b\n" {
-		t.Fatalf("a got %q (%v)", got, err)
-	}
+	assert.Equal(t, "from b", netlabtest.ReceiveLine(t, bufio.NewReader(a)))
 	a.Write([]byte("from a\n"))
-	if got, err := bufio.NewReader(b).ReadString('\n'); err != nil || got != "from a\n" {
-		t.Fatalf("b got %q (%v)", got, err)
-	}
+	assert.Equal(t, "from a", netlabtest.ReceiveLine(t, bufio.NewReader(b)))
 }
 
 // File regions are sent with sendfile(2), in order with the bytes around
@@ -253,9 +232,7 @@ func TestSendFile(t *testing.T) {
 	got, err := io.ReadAll(c)
 	require.NoError(t, err, "read")
 	want := slicesConcat([]byte("BEGIN\n"), content[off:off+n], []byte("\nEND\n"))
-	if !bytes.Equal(got, want) {
-		t.Fatalf("got %d bytes, want %d: the file region or its order is wrong", len(got), len(want))
-	}
+	netlabtest.SameBytes(t, "the file region between the lines", got, want)
 	f := netlabtest.Await(t, sent, "the session to send the file")
 	require.ErrorIs(t, f.Close(), os.ErrClosed, "the Conn must close the file once it is sent")
 }
@@ -329,19 +306,16 @@ func TestPanicsAreRecoveredPerSession(t *testing.T) {
 			tt.provoke(victim)
 			netlabtest.WaitClosed(t, victim)
 			if tt.want != "-" {
-				if err := netlabtest.Await(t, closed, "Closed"); fmt.Sprint(err) != tt.want && !strings.HasSuffix(fmt.Sprint(err), tt.want) {
-					t.Errorf("Closed(%v), want %s", err, tt.want)
-				}
+				err := netlabtest.Await(t, closed, "Closed")
+				assert.True(t, strings.HasSuffix(fmt.Sprint(err), tt.want), "Closed(%v), want %s", err, tt.want)
 			}
 			// The loop serves the bystander only after it is done
 			// with the victim, so the counters are settled by now.
 			netlabtest.RoundTrip(t, bystander, "after\n")
-			if tt.want == "-" && len(closed) > 0 {
-				t.Errorf("Closed(%v) was called for a session that never opened", <-closed)
+			if tt.want == "-" {
+				assert.Empty(t, closed, "Closed was called for a session that never opened")
 			}
-			if got := srv.Stats().Panics; got != 1 {
-				t.Errorf("Stats.Panics = %d, want 1", got)
-			}
+			assert.EqualValues(t, 1, srv.Stats().Panics, "Stats.Panics")
 		})
 	}
 }
@@ -355,9 +329,7 @@ func TestIdleTimeoutClosesASilentConnection(t *testing.T) {
 	c := netlabtest.Dial(t, addr)
 	netlabtest.RoundTrip(t, c, "still here\n")
 	netlabtest.WaitClosed(t, c) // and then silence
-	if err := netlabtest.Await(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle for 50ms") {
-		t.Fatalf("Closed(%v), want the idle timeout", err)
-	}
+	assert.ErrorContains(t, netlabtest.Await(t, closed, "Closed"), "idle for 50ms", "Closed, want the idle timeout")
 }
 
 // Idleness is about what the client sends (PROTOCOLS.md): a connection that
@@ -379,15 +351,12 @@ func TestRepliesAloneDoNotKeepAConnectionAlive(t *testing.T) {
 	// replies wrongly count as activity.
 	for sc.Send([]byte("tick\n")) == nil {
 		if _, err := r.ReadString('\n'); err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				t.Fatal("the server's replies kept the connection open until the client's deadline")
-			}
+			var ne net.Error
+			require.False(t, errors.As(err, &ne) && ne.Timeout(), "the server's replies kept the connection open until the client's deadline")
 			break
 		}
 	}
-	if err := netlabtest.Await(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle for") {
-		t.Fatalf("Closed(%v), want the idle timeout", err)
-	}
+	assert.ErrorContains(t, netlabtest.Await(t, closed, "Closed"), "idle for", "Closed, want the idle timeout")
 }
 
 // Beyond MaxConns a client gets the service's busy reply and is closed;
@@ -401,12 +370,10 @@ func TestMaxConnsTurnsAwayTheNextClientBusy(t *testing.T) {
 
 	b := netlabtest.Dial(t, addr)
 	got, err := io.ReadAll(b)
-	if err != nil || string(got) != "busy\n" {
-		t.Fatalf("the client over the limit got %q (%v), want \"busy\\n\" and end of stream", got, err)
-	}
-	if st := srv.Stats(); st.Refused != 1 || st.Accepted != 1 || st.Active != 1 {
-		t.Errorf("Stats = %+v, want 1 accepted, 1 refused, 1 active", st)
-	}
+	require.NoError(t, err, "the client over the limit")
+	assert.Equal(t, "busy\n", string(got), "the client over the limit gets the busy reply, then end of stream")
+	st := srv.Stats()
+	assert.Equal(t, [3]int64{1, 1, 1}, [3]int64{st.Accepted, st.Refused, st.Active}, "Stats accepted, refused, active")
 
 	a.Close()
 	netlabtest.Await(t, closed, "a's session to close")
@@ -436,16 +403,12 @@ func TestOverflowDropsOnlyTheSlowClient(t *testing.T) {
 			break
 		}
 	}
-	if !errors.Is(err, netlab.ErrOverflow) {
-		t.Fatalf("Send to a client that never reads: %v, want ErrOverflow", err)
-	}
+	require.ErrorIs(t, err, netlab.ErrOverflow, "Send to a client that never reads")
 	assert.ErrorIs(t, sc.Send(chunk), netlab.ErrConnClosed, "Send after the drop")
 	assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), netlab.ErrOverflow, "Closed")
 	netlabtest.WaitClosed(t, slow)
 	netlabtest.RoundTrip(t, other, "unaffected\n")
-	if got := srv.Stats().Dropped; got != 1 {
-		t.Errorf("Stats.Dropped = %d, want 1", got)
-	}
+	assert.EqualValues(t, 1, srv.Stats().Dropped, "Stats.Dropped")
 }
 
 // The chat and files services run unchanged on the event loops: they only

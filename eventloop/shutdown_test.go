@@ -5,13 +5,12 @@ package eventloop_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
-	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab"
@@ -73,9 +72,7 @@ func TestShutdown(t *testing.T) {
 		b.Close()
 		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
 		require.ErrorIs(t, <-served, netlab.ErrServerClosed, "Serve")
-		if st := srv.Stats(); st.Active != 0 {
-			t.Fatalf("Stats.Active = %d after Shutdown", st.Active)
-		}
+		assert.Zero(t, srv.Stats().Active, "Stats.Active after Shutdown")
 	})
 
 	t.Run("lets a busy session finish, then closes it", func(t *testing.T) {
@@ -93,9 +90,7 @@ func TestShutdown(t *testing.T) {
 		netlabtest.RoundTrip(t, c, "done\n")      // now idle: closed
 		netlabtest.WaitClosed(t, c)
 		c.Close()
-		if err := netlabtest.Await(t, closed, "Closed"); err != nil {
-			t.Errorf("Closed(%v), want nil: the close was orderly", err)
-		}
+		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "the close was orderly")
 		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
 		<-served
 	})
@@ -138,9 +133,8 @@ func TestShutdown(t *testing.T) {
 		done := shutdown(t.Context(), srv)
 		netlabtest.Await(t, draining, "the loop to begin draining")
 		got, err := io.ReadAll(c)
-		if err != nil || !bytes.Equal(got, big) {
-			t.Fatalf("read %d of %d bytes (%v) before the close", len(got), size, err)
-		}
+		require.NoError(t, err, "read before the close")
+		netlabtest.SameBytes(t, "what arrived before the close", got, big)
 		c.Close()
 		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
 		<-served
@@ -161,9 +155,9 @@ func TestShutdown(t *testing.T) {
 		cancel()
 		require.ErrorIs(t, netlabtest.Await(t, done, "Shutdown"), context.Canceled, "Shutdown")
 		netlabtest.WaitClosed(t, c)
-		if err := netlabtest.Await(t, closed, "Closed"); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "shut down") {
-			t.Errorf("Closed(%v), want the shutdown's cause", err)
-		}
+		err = netlabtest.Await(t, closed, "Closed")
+		assert.ErrorIs(t, err, context.Canceled, "Closed, want the shutdown's cause")
+		assert.ErrorContains(t, err, "shut down")
 		<-served
 	})
 
@@ -187,11 +181,9 @@ func TestClose(t *testing.T) {
 	// Close returned: every loop has stopped, so Closed was called.
 	select {
 	case err := <-closed:
-		if !errors.Is(err, netlab.ErrServerClosed) {
-			t.Errorf("Closed(%v), want ErrServerClosed", err)
-		}
+		assert.ErrorIs(t, err, netlab.ErrServerClosed, "Closed")
 	default:
-		t.Error("Close returned before the session was told")
+		assert.Fail(t, "Close returned before the session was told")
 	}
 	netlabtest.WaitClosed(t, c)
 	require.ErrorIs(t, <-served, netlab.ErrServerClosed, "Serve")
