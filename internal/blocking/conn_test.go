@@ -1,13 +1,11 @@
 package blocking_test
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -81,12 +79,8 @@ func TestSend(t *testing.T) {
 			}
 			err = c.Send(chunk)
 		}
-		if !errors.Is(err, netlab.ErrOverflow) {
-			t.Fatalf("Send: %v, want ErrOverflow", err)
-		}
-		if got := srv.Stats().Dropped; got != 1 {
-			t.Errorf("Stats().Dropped = %d, want 1", got)
-		}
+		require.ErrorIs(t, err, netlab.ErrOverflow, "Send")
+		assert.EqualValues(t, 1, srv.Stats().Dropped, "Stats().Dropped")
 		assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), netlab.ErrOverflow, "Closed")
 		assert.ErrorIs(t, c.Send([]byte("more")), netlab.ErrConnClosed, "Send after the drop")
 		netlabtest.WaitClosed(t, slow)
@@ -141,9 +135,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 		t.Fatalf("the client wrote all %d bytes (%v) although it read none: nothing held it back", total, err)
 	default:
 	}
-	if got := srv.Stats().Dropped; got != 0 {
-		t.Fatalf("Stats().Dropped = %d: the queue overflowed instead of the reader pausing", got)
-	}
+	require.Zero(t, srv.Stats().Dropped, "Stats().Dropped")
 
 	// Now the client reads; the engine resumes reading, and everything
 	// comes back, in order, followed by the end of the stream.
@@ -151,9 +143,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 	require.NoError(t, err, "read")
 	netlabtest.SameBytes(t, "the echo", got, msg)
 	require.NoError(t, netlabtest.Await(t, wrote, "the client's write"), "write")
-	if n := violations.Load(); n > 0 {
-		t.Errorf("the session was handed bytes %d times while more than MaxPending/2 was queued", n)
-	}
+	assert.Zero(t, violations.Load(), "the session was handed bytes")
 }
 
 func TestSendFile(t *testing.T) {
@@ -196,9 +186,7 @@ func TestSendFile(t *testing.T) {
 			netlabtest.SameBytes(t, "what the client read", got, want)
 
 			client.Close() // ends the server's linger
-			if err := netlabtest.Await(t, closed, "Closed"); err != nil {
-				t.Errorf("Closed(%v), want nil", err)
-			}
+			assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 			// The client read ">", so the writer was done with the file.
 			assert.ErrorIs(t, f.Close(), os.ErrClosed, "closing the file again want os.ErrClosed: SendFile left it open")
 		})
@@ -217,9 +205,7 @@ func TestSendFile(t *testing.T) {
 		got, err := io.ReadAll(client)
 		require.NoError(t, err, "read")
 		netlabtest.SameBytes(t, "what the client read", got, content[size-100:])
-		if err := netlabtest.Await(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "shrank") {
-			t.Errorf("Closed(%v), want an error saying the file shrank", err)
-		}
+		assert.ErrorContains(t, netlabtest.Await(t, closed, "Closed"), "shrank", "Closed")
 		assert.ErrorIs(t, f.Close(), os.ErrClosed, "closing the file again")
 	})
 
@@ -252,9 +238,7 @@ func TestSendFile(t *testing.T) {
 		require.ErrorIs(t, c.SendFile(small, 0, 10), netlab.ErrOverflow, "the second SendFile")
 		assert.ErrorIs(t, small.Close(), os.ErrClosed, "closing the second file again")
 		assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), netlab.ErrOverflow, "Closed")
-		if got := srv.Stats().Dropped; got != 1 {
-			t.Errorf("Stats().Dropped = %d, want 1", got)
-		}
+		assert.EqualValues(t, 1, srv.Stats().Dropped, "Stats().Dropped")
 		// The writer owns the first file until its sendfile fails; once
 		// Shutdown has waited for the writer, the file must be closed.
 		require.NoError(t, srv.Shutdown(t.Context()))
@@ -284,9 +268,7 @@ func TestClose(t *testing.T) {
 		require.NoError(t, err, "read")
 		netlabtest.SameBytes(t, "what the client read", got, msg)
 		client.Close()
-		if err := netlabtest.Await(t, closed, "Closed"); err != nil {
-			t.Errorf("Closed(%v), want nil", err)
-		}
+		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 	})
 
 	t.Run("keeps the last reply for a client that is still sending", func(t *testing.T) {
@@ -321,9 +303,7 @@ func TestClose(t *testing.T) {
 		}
 		client.Close()
 		netlabtest.Await(t, streaming, "the client's writes to stop")
-		if err := netlabtest.Await(t, closed, "Closed"); err != nil {
-			t.Errorf("Closed(%v), want nil", err)
-		}
+		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 	})
 }
 
@@ -386,9 +366,7 @@ func TestIdleTimeout(t *testing.T) {
 		if waited := time.Since(began); waited < idle {
 			t.Errorf("closed after %v, before the idle timeout of %v", waited, idle)
 		}
-		if err := netlabtest.Await(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle") {
-			t.Errorf("Closed(%v), want an error saying the connection was idle", err)
-		}
+		assert.ErrorContains(t, netlabtest.Await(t, closed, "Closed"), "idle", "Closed")
 	})
 
 	t.Run("spares a connection receiving a download that outlasts it", func(t *testing.T) {
@@ -432,9 +410,7 @@ func TestIdleTimeout(t *testing.T) {
 			t.Fatalf("the download took %v, less than the idle timeout: the test proves nothing", took)
 		}
 		client.Close()
-		if err := netlabtest.Await(t, closed, "Closed"); err != nil {
-			t.Errorf("Closed(%v), want nil", err)
-		}
+		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 	})
 
 	t.Run("spares a connection that keeps talking after its writer went quiet", func(t *testing.T) {
@@ -580,9 +556,7 @@ func TestPanicsAreRecoveredPerConnection(t *testing.T) {
 					t.Errorf("Closed(%v), want nil: the client closed in an orderly way", closedErr)
 				}
 			case tc.wantClosed:
-				if err := netlabtest.Await(t, svc.closed, "Closed"); err == nil || !strings.Contains(err.Error(), "panicked") {
-					t.Errorf("Closed(%v), want an error saying the session panicked", err)
-				}
+				assert.ErrorContains(t, netlabtest.Await(t, svc.closed, "Closed"), "panicked", "Closed")
 			default:
 				if len(svc.closed) > 0 {
 					t.Errorf("Closed(%v) was called for a session Open never returned", <-svc.closed)

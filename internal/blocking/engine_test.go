@@ -198,14 +198,10 @@ func TestShutdown(t *testing.T) {
 		netlabtest.WaitClosed(t, b)
 		a.Close() // ends the server's linger
 		b.Close()
-		if err := netlabtest.Await(t, done, "Shutdown"); err != nil {
-			t.Fatalf("Shutdown: %v, want nil", err)
-		}
+		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
 		require.ErrorIs(t, srv.served(t), netlab.ErrServerClosed, "the accept loop returned")
 		for range 2 {
-			if err := netlabtest.Await(t, closed, "Closed"); err != nil {
-				t.Errorf("Closed(%v), want nil", err)
-			}
+			assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 		}
 	})
 
@@ -232,12 +228,8 @@ func TestShutdown(t *testing.T) {
 		netlabtest.RoundTrip(t, client, "done\n")
 		netlabtest.WaitClosed(t, client)
 		client.Close()
-		if err := netlabtest.Await(t, done, "Shutdown"); err != nil {
-			t.Fatalf("Shutdown: %v, want nil", err)
-		}
-		if err := netlabtest.Await(t, closed, "Closed"); err != nil {
-			t.Errorf("Closed(%v), want nil", err)
-		}
+		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
+		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 	})
 
 	// A context that ends cuts the busy session short, and Shutdown says
