@@ -47,15 +47,12 @@ func TestSend(t *testing.T) {
 			sent <- nil
 		}()
 		require.NoError(t, netlabtest.Await(t, sent, "16 MiB of sends to return"), "Send")
-		if q := queued(c); q == 0 {
-			t.Fatal("nothing is queued: the kernel took 16 MiB, so this test proves nothing")
-		}
+		require.NotZero(t, queued(c), "nothing is queued: the kernel took 16 MiB, so this test proves nothing")
 
 		// Only now does the client read: every byte, in the order sent.
 		got := make([]byte, len(msg))
-		if _, err := io.ReadFull(client, got); err != nil {
-			t.Fatalf("read: %v", err)
-		}
+		_, err := io.ReadFull(client, got)
+		require.NoError(t, err, "read")
 		netlabtest.SameBytes(t, "what the client read", got, msg)
 	})
 
@@ -74,9 +71,7 @@ func TestSend(t *testing.T) {
 		chunk := make([]byte, 8<<10)
 		var err error
 		for sent := 0; err == nil; sent += len(chunk) {
-			if sent > 64<<20 {
-				t.Fatalf("sent %d bytes to a client that reads nothing, and Send never overflowed", sent)
-			}
+			require.LessOrEqual(t, sent, 64<<20, "bytes sent to a client that reads nothing, and Send never overflowed")
 			err = c.Send(chunk)
 		}
 		require.ErrorIs(t, err, netlab.ErrOverflow, "Send")
@@ -132,7 +127,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 	// client cannot have written all 16 MiB, and nobody was dropped.
 	select {
 	case err := <-wrote:
-		t.Fatalf("the client wrote all %d bytes (%v) although it read none: nothing held it back", total, err)
+		require.Fail(t, "nothing held the client back", "it wrote all %d bytes (%v) although it read none", total, err)
 	default:
 	}
 	require.Zero(t, srv.Stats().Dropped, "Stats().Dropped")
@@ -188,7 +183,7 @@ func TestSendFile(t *testing.T) {
 			client.Close() // ends the server's linger
 			assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 			// The client read ">", so the writer was done with the file.
-			assert.ErrorIs(t, f.Close(), os.ErrClosed, "closing the file again want os.ErrClosed: SendFile left it open")
+			assert.ErrorIs(t, f.Close(), os.ErrClosed, "SendFile must close the file once it is sent")
 		})
 	}
 
@@ -256,9 +251,7 @@ func TestClose(t *testing.T) {
 
 		msg := netlabtest.Pattern(8<<20, 4)
 		require.NoError(t, c.Send(msg))
-		if queued(c) == 0 {
-			t.Fatal("nothing is queued: the kernel took 8 MiB, so this test proves nothing")
-		}
+		require.NotZero(t, queued(c), "nothing is queued: the kernel took 8 MiB, so this test proves nothing")
 		for i := range 2 {
 			require.NoError(t, c.Close(), "Close #%d", i+1)
 		}
@@ -298,9 +291,8 @@ func TestClose(t *testing.T) {
 		}()
 
 		got, err := io.ReadAll(client)
-		if err != nil || string(got) != "bye\n" {
-			t.Fatalf("read %q (%v), want \"bye\\n\" and the end of the stream", got, err)
-		}
+		require.NoError(t, err, "read")
+		assert.Equal(t, "bye\n", string(got), "the goodbye, then the end of the stream")
 		client.Close()
 		netlabtest.Await(t, streaming, "the client's writes to stop")
 		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
@@ -339,20 +331,16 @@ func TestEOFFlushesAndCloses(t *testing.T) {
 	}
 	srv := start(t, svc, netlab.Config{})
 	client := netlabtest.Dial(t, srv.addr)
-	if _, err := client.Write([]byte("hello\n")); err != nil {
-		t.Fatal(err)
-	}
+	_, err := client.Write([]byte("hello\n"))
+	require.NoError(t, err)
 	require.NoError(t, client.CloseWrite())
 	got, err := io.ReadAll(client)
-	if err != nil || string(got) != "hello\nthat was all\n" {
-		t.Fatalf("read %q (%v), want the echo, the goodbye and the end of the stream", got, err)
-	}
+	require.NoError(t, err, "read")
+	assert.Equal(t, "hello\nthat was all\n", string(got), "the echo, the goodbye and the end of the stream")
 	netlabtest.Await(t, done, "Closed")
 	mu.Lock()
 	defer mu.Unlock()
-	if want := []string{"open", "data", "eof", "closed <nil>"}; !slices.Equal(events, want) {
-		t.Fatalf("the session saw %q, want %q", events, want)
-	}
+	assert.Equal(t, []string{"open", "data", "eof", "closed <nil>"}, events, "what the session saw")
 }
 
 func TestIdleTimeout(t *testing.T) {
@@ -363,9 +351,7 @@ func TestIdleTimeout(t *testing.T) {
 		began := time.Now()
 		client := netlabtest.Dial(t, srv.addr)
 		netlabtest.WaitClosed(t, client)
-		if waited := time.Since(began); waited < idle {
-			t.Errorf("closed after %v, before the idle timeout of %v", waited, idle)
-		}
+		assert.GreaterOrEqual(t, time.Since(began), idle, "closed before the idle timeout")
 		assert.ErrorContains(t, netlabtest.Await(t, closed, "Closed"), "idle", "Closed")
 	})
 
@@ -403,12 +389,10 @@ func TestIdleTimeout(t *testing.T) {
 		}
 		took := time.Since(began)
 		netlabtest.SameBytes(t, "the download", got, content)
-		if rest, err := io.ReadAll(client); err != nil || len(rest) > 0 {
-			t.Fatalf("after the download: %d more bytes (%v), want the end of the stream", len(rest), err)
-		}
-		if took < idle {
-			t.Fatalf("the download took %v, less than the idle timeout: the test proves nothing", took)
-		}
+		rest, err := io.ReadAll(client)
+		require.NoError(t, err, "after the download")
+		require.Empty(t, rest, "after the download, want the end of the stream")
+		require.GreaterOrEqual(t, took, idle, "the download took less than the idle timeout: the test proves nothing")
 		client.Close()
 		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 	})
@@ -438,9 +422,8 @@ func TestIdleTimeout(t *testing.T) {
 		}()
 		netlabtest.Await(t, engaged, "the echo to be queued for the writer")
 		got := make([]byte, len(msg))
-		if _, err := io.ReadFull(client, got); err != nil {
-			t.Fatalf("read the burst back: %v", err)
-		}
+		_, err := io.ReadFull(client, got)
+		require.NoError(t, err, "read the burst back")
 		netlabtest.SameBytes(t, "the burst", got, msg)
 		require.NoError(t, netlabtest.Await(t, wrote, "the burst to be written"))
 
@@ -547,20 +530,14 @@ func TestPanicsAreRecoveredPerConnection(t *testing.T) {
 			// and the calls below are final.
 			require.NoError(t, srv.Shutdown(t.Context()))
 			st := srv.Stats()
-			if st.Panics != 1 || st.Accepted != 2 || st.Active != 0 {
-				t.Errorf("Stats() = %+v, want 1 panic, 2 accepted, 0 active", st)
-			}
+			assert.Equal(t, [3]int64{1, 2, 0}, [3]int64{st.Panics, st.Accepted, st.Active}, "Stats panics, accepted, active")
 			switch {
 			case tc.in == "Closed":
-				if closedErr != nil {
-					t.Errorf("Closed(%v), want nil: the client closed in an orderly way", closedErr)
-				}
+				assert.NoError(t, closedErr, "Closed: the client closed in an orderly way")
 			case tc.wantClosed:
 				assert.ErrorContains(t, netlabtest.Await(t, svc.closed, "Closed"), "panicked", "Closed")
 			default:
-				if len(svc.closed) > 0 {
-					t.Errorf("Closed(%v) was called for a session Open never returned", <-svc.closed)
-				}
+				assert.Empty(t, svc.closed, "Closed was called for a session Open never returned")
 			}
 		})
 	}

@@ -86,9 +86,8 @@ func TestAccept(t *testing.T) {
 			l.accepts <- accepted{err: tc.err}
 			l.accepts <- accepted{nc: server}
 			nc, err := e.Accept(l)
-			if err != nil || nc != server {
-				t.Fatalf("Accept = %v, %v; want the connection after the error", nc, err)
-			}
+			require.NoError(t, err, "Accept")
+			require.Equal(t, server, nc, "Accept returns the connection after the error")
 			nc.Close()
 		})
 	}
@@ -98,9 +97,9 @@ func TestAccept(t *testing.T) {
 		l := newFakeListener()
 		boom := errors.New("boom")
 		l.accepts <- accepted{err: boom}
-		if _, err := e.Accept(l); !errors.Is(err, boom) || !strings.Contains(err.Error(), "accept") {
-			t.Fatalf("Accept: %v, want boom, wrapped", err)
-		}
+		_, err := e.Accept(l)
+		require.ErrorIs(t, err, boom, "Accept")
+		assert.ErrorContains(t, err, "accept", "the error says where it came from")
 	})
 
 	t.Run("returns ErrServerClosed once the engine shuts down, even while retrying", func(t *testing.T) {
@@ -136,12 +135,10 @@ func TestMaxConns(t *testing.T) {
 
 			second := netlabtest.Dial(t, srv.addr)
 			got, err := io.ReadAll(second)
-			if err != nil || string(got) != string(tc.busy) {
-				t.Fatalf("the second client read %q (%v), want %q and the end of the stream", got, err, tc.busy)
-			}
-			if st := srv.Stats(); st.Accepted != 1 || st.Refused != 1 || st.Active != 1 {
-				t.Errorf("Stats() = %+v, want 1 accepted, 1 refused, 1 active", st)
-			}
+			require.NoError(t, err, "the second client's read")
+			assert.Equal(t, string(tc.busy), string(got), "the second client reads the busy reply, then the end of the stream")
+			st := srv.Stats()
+			assert.Equal(t, [3]int64{1, 1, 1}, [3]int64{st.Accepted, st.Refused, st.Active}, "Stats accepted, refused, active")
 			netlabtest.RoundTrip(t, first, "first, still served\n")
 
 			// Once the first leaves, there is room again.
@@ -216,12 +213,12 @@ func TestShutdown(t *testing.T) {
 		// The server no longer accepts, but goes on serving the busy client.
 		if c, err := net.Dial("tcp", srv.addr); err == nil {
 			c.Close()
-			t.Fatal("a new client could connect after Shutdown began")
+			require.Fail(t, "a new client could connect after Shutdown began")
 		}
 		netlabtest.RoundTrip(t, client, "still uploading\n")
 		select {
 		case err := <-done:
-			t.Fatalf("Shutdown returned %v while a session was busy", err)
+			require.Fail(t, "Shutdown returned while a session was busy", "it returned %v", err)
 		default:
 		}
 
@@ -259,9 +256,9 @@ func TestShutdown(t *testing.T) {
 			done := shutdown(ctx, srv)
 			require.ErrorIs(t, srv.served(t), netlab.ErrServerClosed, "the accept loop returned")
 			end()
-			require.ErrorIs(t, netlabtest.Await(t, done, "Shutdown"), tc.want, "Shutdown want")
+			require.ErrorIs(t, netlabtest.Await(t, done, "Shutdown"), tc.want, "Shutdown")
 			netlabtest.WaitClosed(t, client)
-			assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), tc.want, "Closed(), want an error wrapping")
+			assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), tc.want, "Closed")
 		})
 	}
 
@@ -270,9 +267,8 @@ func TestShutdown(t *testing.T) {
 		require.NoError(t, srv.Shutdown(t.Context()))
 		l := listen(t, net.ListenConfig{})
 		require.ErrorIs(t, serve(srv.Engine, l), netlab.ErrServerClosed, "serve after Shutdown")
-		if _, err := l.Accept(); !errors.Is(err, net.ErrClosed) {
-			t.Fatalf("Accept on the refused listener: %v, want net.ErrClosed", err)
-		}
+		_, err := l.Accept()
+		assert.ErrorIs(t, err, net.ErrClosed, "Accept on the refused listener")
 	})
 }
 
@@ -293,6 +289,6 @@ func TestCloseClosesEveryConnectionAtOnce(t *testing.T) {
 	netlabtest.WaitClosed(t, idle)
 	netlabtest.WaitClosed(t, working)
 	if st := srv.Stats(); st.Active != 0 || st.Accepted != 2 {
-		t.Errorf("Stats() = %+v, want 2 accepted, 0 active", st)
+		assert.Fail(t, "Stats after Close", "%+v, want 2 accepted, 0 active", st)
 	}
 }
