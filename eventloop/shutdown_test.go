@@ -30,6 +30,18 @@ func serve(t testing.TB, srv netlab.Server) (string, <-chan error) {
 	return l.Addr().String(), served
 }
 
+// serveDraining serves svc with cfg on one loop, like serve, and returns a
+// channel that hears when the loop begins draining.
+func serveDraining(t testing.TB, svc netlab.Service, cfg netlab.Config) (srv *eventloop.Server, addr string, served <-chan error, draining <-chan struct{}) {
+	t.Helper()
+	srv, err := eventloop.New(svc, cfg, eventloop.Options{Loops: 1})
+	require.NoError(t, err)
+	onDrain, draining := netlabtest.Signal()
+	eventloop.SetTestHooks(srv, nil, nil, onDrain)
+	addr, served = serve(t, srv)
+	return srv, addr, served, draining
+}
+
 // shutdown runs srv.Shutdown(ctx) on another goroutine and returns a
 // channel that receives its result.
 func shutdown(ctx context.Context, srv netlab.Server) <-chan error {
@@ -77,11 +89,7 @@ func TestShutdown(t *testing.T) {
 
 	t.Run("lets a busy session finish, then closes it", func(t *testing.T) {
 		closed := make(chan error, 1)
-		onDrain, draining := netlabtest.Signal()
-		srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 1})
-		require.NoError(t, err)
-		eventloop.SetTestHooks(srv, nil, nil, onDrain)
-		addr, served := serve(t, srv)
+		srv, addr, served, draining := serveDraining(t, busyUntilDone(closed), netlab.Config{})
 		c := netlabtest.Dial(t, addr)
 		netlabtest.RoundTrip(t, c, "busy\n")
 		done := shutdown(t.Context(), srv)
@@ -98,12 +106,8 @@ func TestShutdown(t *testing.T) {
 	t.Run("closes a session that becomes idle with no event on its connection", func(t *testing.T) {
 		var busy atomic.Bool
 		busy.Store(true)
-		onDrain, draining := netlabtest.Signal()
 		svc := &netlabtest.Probe{IsIdle: func(netlab.Conn) bool { return !busy.Load() }}
-		srv, err := eventloop.New(svc, netlab.Config{}, eventloop.Options{Loops: 1})
-		require.NoError(t, err)
-		eventloop.SetTestHooks(srv, nil, nil, onDrain)
-		addr, served := serve(t, srv)
+		srv, addr, served, draining := serveDraining(t, svc, netlab.Config{})
 		c := netlabtest.Dial(t, addr)
 		netlabtest.RoundTrip(t, c, "open\n")
 		done := shutdown(t.Context(), srv)
@@ -118,16 +122,12 @@ func TestShutdown(t *testing.T) {
 	t.Run("flushes queued output before closing", func(t *testing.T) {
 		const size = 8 << 20 // far more than the socket buffers hold
 		big := bytes.Repeat([]byte("0123456789abcdef"), size/16)
-		onDrain, draining := netlabtest.Signal()
 		onOpen, opened := netlabtest.Signal()
 		svc := &netlabtest.Probe{OnOpen: func(c netlab.Conn) {
 			c.Send(big)
 			onOpen()
 		}}
-		srv, err := eventloop.New(svc, netlab.Config{MaxPending: 2 * size}, eventloop.Options{Loops: 1})
-		require.NoError(t, err)
-		eventloop.SetTestHooks(srv, nil, nil, onDrain)
-		addr, served := serve(t, srv)
+		srv, addr, served, draining := serveDraining(t, svc, netlab.Config{MaxPending: 2 * size})
 		c := netlabtest.Dial(t, addr)
 		netlabtest.Await(t, opened, "the session to open") // else Shutdown may find it still in the backlog
 		done := shutdown(t.Context(), srv)
@@ -142,11 +142,7 @@ func TestShutdown(t *testing.T) {
 
 	t.Run("cuts sessions short when the context ends", func(t *testing.T) {
 		closed := make(chan error, 1)
-		onDrain, draining := netlabtest.Signal()
-		srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 1})
-		require.NoError(t, err)
-		eventloop.SetTestHooks(srv, nil, nil, onDrain)
-		addr, served := serve(t, srv)
+		srv, addr, served, draining := serveDraining(t, busyUntilDone(closed), netlab.Config{})
 		c := netlabtest.Dial(t, addr)
 		netlabtest.RoundTrip(t, c, "busy\n")
 		ctx, cancel := context.WithCancel(t.Context())
@@ -155,7 +151,7 @@ func TestShutdown(t *testing.T) {
 		cancel()
 		require.ErrorIs(t, netlabtest.Await(t, done, "Shutdown"), context.Canceled, "Shutdown")
 		netlabtest.WaitClosed(t, c)
-		err = netlabtest.Await(t, closed, "Closed")
+		err := netlabtest.Await(t, closed, "Closed")
 		assert.ErrorIs(t, err, context.Canceled, "Closed, want the shutdown's cause")
 		assert.ErrorContains(t, err, "shut down")
 		<-served

@@ -26,10 +26,9 @@ func TestSend(t *testing.T) {
 	t.Run("returns at once while the client reads nothing", func(t *testing.T) {
 		// The sends come from the test's goroutine, not the connection's:
 		// a chat broadcast, which must never wait on a slow member.
-		onOpen, opened := netlabtest.Opens()
-		srv := startTight(t, &netlabtest.Probe{OnOpen: onOpen}, netlab.Config{MaxPending: 64 << 20})
-		client := dialTight(t, srv.addr)
-		c := netlabtest.Await(t, opened, "the session to open")
+		s := connect(t, netlab.Config{MaxPending: 64 << 20}, true)
+		c := s.conn
+		client := s.client
 
 		// 16 MiB is hundreds of times what the two sockets buffer. A Send
 		// that waited for room would wait for a client that never reads.
@@ -160,11 +159,9 @@ func TestSendFile(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("sends %s in order and closes the file", tc.name), func(t *testing.T) {
-			onOpen, opened := netlabtest.Opens()
-			onClose, closed := netlabtest.Closes()
-			srv := start(t, &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}, netlab.Config{})
-			client := netlabtest.Dial(t, srv.addr)
-			c := netlabtest.Await(t, opened, "the session to open")
+			s := connect(t, netlab.Config{}, false)
+			c, closed := s.conn, s.closed
+			client := s.client
 
 			f := openFile(t, path)
 			for _, err := range []error{
@@ -188,11 +185,9 @@ func TestSendFile(t *testing.T) {
 	}
 
 	t.Run("cuts the connection when the file is shorter than the region", func(t *testing.T) {
-		onOpen, opened := netlabtest.Opens()
-		onClose, closed := netlabtest.Closes()
-		srv := start(t, &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}, netlab.Config{})
-		client := netlabtest.Dial(t, srv.addr)
-		c := netlabtest.Await(t, opened, "the session to open")
+		s := connect(t, netlab.Config{}, false)
+		c, closed := s.conn, s.closed
+		client := s.client
 
 		f := openFile(t, path)
 		c.SendFile(f, size-100, 200)
@@ -205,10 +200,8 @@ func TestSendFile(t *testing.T) {
 	})
 
 	t.Run("on a closed connection returns ErrConnClosed and closes the file", func(t *testing.T) {
-		onOpen, opened := netlabtest.Opens()
-		srv := start(t, &netlabtest.Probe{OnOpen: onOpen}, netlab.Config{})
-		netlabtest.Dial(t, srv.addr)
-		c := netlabtest.Await(t, opened, "the session to open")
+		s := connect(t, netlab.Config{}, false)
+		c := s.conn
 		c.Close()
 
 		f := openFile(t, path)
@@ -221,11 +214,8 @@ func TestSendFile(t *testing.T) {
 		// than the sockets hold, and the client reads nothing, so it stays
 		// in flight (and counted) while the second is queued.
 		const maxPending = netlab.FileRegionCost + netlab.FileRegionCost/2
-		onOpen, opened := netlabtest.Opens()
-		onClose, closed := netlabtest.Closes()
-		srv := startTight(t, &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}, netlab.Config{MaxPending: maxPending})
-		dialTight(t, srv.addr)
-		c := netlabtest.Await(t, opened, "the session to open")
+		s := connect(t, netlab.Config{MaxPending: maxPending}, true)
+		srv, c, closed := s.srv, s.conn, s.closed
 
 		big := openFile(t, sparseFile(t, 64<<20))
 		require.NoError(t, c.SendFile(big, 0, 64<<20), "the first SendFile")
@@ -243,11 +233,9 @@ func TestSendFile(t *testing.T) {
 
 func TestClose(t *testing.T) {
 	t.Run("sends everything queued, then closes", func(t *testing.T) {
-		onOpen, opened := netlabtest.Opens()
-		onClose, closed := netlabtest.Closes()
-		srv := startTight(t, &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}, netlab.Config{MaxPending: 64 << 20})
-		client := dialTight(t, srv.addr)
-		c := netlabtest.Await(t, opened, "the session to open")
+		s := connect(t, netlab.Config{MaxPending: 64 << 20}, true)
+		c, closed := s.conn, s.closed
+		client := s.client
 
 		msg := netlabtest.Pattern(8<<20, 4)
 		require.NoError(t, c.Send(msg))
@@ -368,11 +356,9 @@ func TestIdleTimeout(t *testing.T) {
 		)
 		content := netlabtest.Pattern(size, 6)
 		path := writeFile(t, content)
-		onOpen, opened := netlabtest.Opens()
-		onClose, closed := netlabtest.Closes()
-		srv := startTight(t, &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}, netlab.Config{IdleTimeout: idle})
-		client := dialTight(t, srv.addr)
-		c := netlabtest.Await(t, opened, "the session to open")
+		s := connect(t, netlab.Config{IdleTimeout: idle}, true)
+		c, closed := s.conn, s.closed
+		client := s.client
 		require.NoError(t, c.SendFile(openFile(t, path), 0, size))
 		c.Close()
 

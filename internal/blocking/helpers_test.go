@@ -95,6 +95,37 @@ func startOn(t testing.TB, l net.Listener, svc netlab.Service, cfg netlab.Config
 	return s
 }
 
+// A session is one connection to an engine serving a probe that reports its
+// sessions' opening and end: the server, the client's end of the
+// connection, the session's Conn, and the channel Closed reports on.
+type session struct {
+	srv    *server
+	client *net.TCPConn
+	conn   netlab.Conn
+	closed <-chan error
+}
+
+// connect serves a reporting probe with cfg, connects to it and waits for
+// the session to open. With tight set, both ends have small socket buffers
+// (see startTight).
+func connect(t testing.TB, cfg netlab.Config, tight bool) session {
+	t.Helper()
+	onOpen, opened := netlabtest.Opens()
+	onClose, closed := netlabtest.Closes()
+	svc := &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}
+	var s session
+	if tight {
+		s.srv = startTight(t, svc, cfg)
+		s.client = dialTight(t, s.srv.addr)
+	} else {
+		s.srv = start(t, svc, cfg)
+		s.client = netlabtest.Dial(t, s.srv.addr)
+	}
+	s.conn = netlabtest.Await(t, opened, "the session to open")
+	s.closed = closed
+	return s
+}
+
 // sockBuf is the socket buffer size tight sockets ask for. Linux doubles it
 // for its bookkeeping and stops growing it on its own.
 const sockBuf = 32 << 10
