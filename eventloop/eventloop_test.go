@@ -332,7 +332,7 @@ func TestIdleTimeoutClosesASilentConnection(t *testing.T) {
 	assert.ErrorContains(t, netlabtest.Await(t, closed, "Closed"), "idle for 50ms", "Closed, want the idle timeout")
 }
 
-// Idleness is about what the client sends (PROTOCOLS.md): a connection that
+// Idleness is about what the client sends (docs/protocols.md): a connection that
 // only receives — a chat member who listens — idles out however much it is
 // sent.
 func TestRepliesAloneDoNotKeepAConnectionAlive(t *testing.T) {
