@@ -1,8 +1,9 @@
 package eventloop
 
 import (
-	"golang.org/x/sys/unix"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // lingerTime bounds how long a closing connection keeps reading (and
