@@ -294,8 +294,8 @@ func TestPanicsAreRecoveredPerSession(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			closed := make(chan error, 4)
-			svc := &netlabtest.Probe{OnClosed: func(_ netlab.Conn, err error) { closed <- err }}
+			onClose, closed := netlabtest.Closes()
+			svc := &netlabtest.Probe{OnClosed: onClose}
 			var opened atomic.Int64
 			tt.arm(svc, &opened)
 			srv, addr := start(t, svc, netlab.Config{}, eventloop.Options{Loops: 1}, nil)
@@ -323,8 +323,8 @@ func TestPanicsAreRecoveredPerSession(t *testing.T) {
 // A connection that sends nothing for the idle timeout is closed by the
 // server, and its session is told why.
 func TestIdleTimeoutClosesASilentConnection(t *testing.T) {
-	closed := make(chan error, 1)
-	svc := &netlabtest.Probe{OnClosed: func(_ netlab.Conn, err error) { closed <- err }}
+	onClose, closed := netlabtest.Closes()
+	svc := &netlabtest.Probe{OnClosed: onClose}
 	_, addr := start(t, svc, netlab.Config{IdleTimeout: 50 * time.Millisecond}, eventloop.Options{Loops: 1}, nil)
 	c := netlabtest.Dial(t, addr)
 	netlabtest.RoundTrip(t, c, "still here\n")
@@ -336,12 +336,9 @@ func TestIdleTimeoutClosesASilentConnection(t *testing.T) {
 // only receives — a chat member who listens — idles out however much it is
 // sent.
 func TestRepliesAloneDoNotKeepAConnectionAlive(t *testing.T) {
-	conns := make(chan netlab.Conn, 1)
-	closed := make(chan error, 1)
-	svc := &netlabtest.Probe{
-		OnOpen:   func(c netlab.Conn) { conns <- c },
-		OnClosed: func(_ netlab.Conn, err error) { closed <- err },
-	}
+	onOpen, conns := netlabtest.Opens()
+	onClose, closed := netlabtest.Closes()
+	svc := &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}
 	_, addr := start(t, svc, netlab.Config{IdleTimeout: 100 * time.Millisecond}, eventloop.Options{Loops: 1}, nil)
 	c := netlabtest.Dial(t, addr)
 	sc := netlabtest.Await(t, conns, "the session to open")
@@ -384,12 +381,9 @@ func TestMaxConnsTurnsAwayTheNextClientBusy(t *testing.T) {
 // Send beyond MaxPending drops that client alone, counted in Stats.Dropped,
 // and its session is told ErrOverflow.
 func TestOverflowDropsOnlyTheSlowClient(t *testing.T) {
-	conns := make(chan netlab.Conn, 2)
-	closed := make(chan error, 2)
-	svc := &netlabtest.Probe{
-		OnOpen:   func(c netlab.Conn) { conns <- c },
-		OnClosed: func(_ netlab.Conn, err error) { closed <- err },
-	}
+	onOpen, conns := netlabtest.Opens()
+	onClose, closed := netlabtest.Closes()
+	svc := &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}
 	srv, addr := start(t, svc, netlab.Config{MaxPending: 16 << 10}, eventloop.Options{Loops: 1}, nil)
 	slow := netlabtest.Dial(t, addr)
 	sc := netlabtest.Await(t, conns, "the slow client's session")
