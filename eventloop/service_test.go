@@ -3,6 +3,8 @@
 package eventloop_test
 
 import (
+	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/netlab-go/netlab"
@@ -41,4 +43,30 @@ func start(t testing.TB, svc netlab.Service, cfg netlab.Config, opts eventloop.O
 		return newServer(svc, cfg, opts, setup)
 	}, svc, cfg)
 	return srv.(*eventloop.Server), addr
+}
+
+func TestEcho(t *testing.T) {
+	conformance.Echo(t, model)
+}
+
+func TestEchoOnOneLoopAndOnMoreLoopsThanCores(t *testing.T) {
+	for _, loops := range []int{1, 2*runtime.GOMAXPROCS(0) + 1} {
+		t.Run(fmt.Sprintf("loops=%d", loops), func(t *testing.T) {
+			m := model
+			m.New = func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+				return eventloop.New(svc, cfg, eventloop.Options{Loops: loops})
+			}
+			conformance.Echo(t, m)
+		})
+	}
+}
+
+// The chat and files services run unchanged on the event loops: they only
+// ever use the netlab.Conn contract.
+func TestChat(t *testing.T) {
+	conformance.Chat(t, model)
+}
+
+func TestFiles(t *testing.T) {
+	conformance.Files(t, model)
 }
