@@ -42,7 +42,9 @@ func TestMaxConnsTurnsAwayTheNextClientBusy(t *testing.T) {
 	require.NoError(t, err, "the client over the limit")
 	assert.Equal(t, "busy\n", string(got), "the client over the limit gets the busy reply, then end of stream")
 	st := srv.Stats()
-	assert.Equal(t, [3]int64{1, 1, 1}, [3]int64{st.Accepted, st.Refused, st.Active}, "Stats accepted, refused, active")
+	assert.EqualValues(t, 1, st.Accepted, "Stats.Accepted")
+	assert.EqualValues(t, 1, st.Refused, "Stats.Refused")
+	assert.EqualValues(t, 1, st.Active, "Stats.Active")
 
 	a.Close()
 	netlabtest.Await(t, closed, "a's session to close")

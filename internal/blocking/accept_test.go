@@ -134,7 +134,9 @@ func TestMaxConns(t *testing.T) {
 			require.NoError(t, err, "the second client's read")
 			assert.Equal(t, string(tc.busy), string(got), "the second client reads the busy reply, then the end of the stream")
 			st := srv.Stats()
-			assert.Equal(t, [3]int64{1, 1, 1}, [3]int64{st.Accepted, st.Refused, st.Active}, "Stats accepted, refused, active")
+			assert.EqualValues(t, 1, st.Accepted, "Stats.Accepted")
+			assert.EqualValues(t, 1, st.Refused, "Stats.Refused")
+			assert.EqualValues(t, 1, st.Active, "Stats.Active")
 			netlabtest.RoundTrip(t, first, "first, still served\n")
 
 			// Once the first leaves, there is room again.

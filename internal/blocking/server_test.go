@@ -153,7 +153,7 @@ func TestCloseClosesEveryConnectionAtOnce(t *testing.T) {
 	}
 	netlabtest.WaitClosed(t, idle)
 	netlabtest.WaitClosed(t, working)
-	if st := srv.Stats(); st.Active != 0 || st.Accepted != 2 {
-		assert.Fail(t, "Stats after Close", "%+v, want 2 accepted, 0 active", st)
-	}
+	st := srv.Stats()
+	assert.EqualValues(t, 2, st.Accepted, "Stats.Accepted")
+	assert.Zero(t, st.Active, "Stats.Active after Close")
 }

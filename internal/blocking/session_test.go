@@ -54,7 +54,9 @@ func TestPanicsAreRecoveredPerConnection(t *testing.T) {
 			// and the calls below are final.
 			require.NoError(t, srv.Shutdown(t.Context()))
 			st := srv.Stats()
-			assert.Equal(t, [3]int64{1, 2, 0}, [3]int64{st.Panics, st.Accepted, st.Active}, "Stats panics, accepted, active")
+			assert.EqualValues(t, 1, st.Panics, "Stats.Panics")
+			assert.EqualValues(t, 2, st.Accepted, "Stats.Accepted")
+			assert.Zero(t, st.Active, "Stats.Active")
 			switch {
 			case tc.in == "Closed":
 				assert.NoError(t, closedErr, "Closed: the client closed in an orderly way")
