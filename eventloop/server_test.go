@@ -185,8 +185,3 @@ func TestClose(t *testing.T) {
 	require.ErrorIs(t, <-served, netlab.ErrServerClosed, "Serve")
 	require.NoError(t, srv.Close(), "second Close")
 }
-
-func TestNewRejectsANegativeLoopCount(t *testing.T) {
-	_, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{Loops: -1})
-	assert.Error(t, err, "New accepted Loops: -1")
-}

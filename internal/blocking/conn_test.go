@@ -3,9 +3,13 @@ package blocking_test
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -224,4 +228,307 @@ func TestClose(t *testing.T) {
 		netlabtest.Await(t, streaming, "the client's writes to stop")
 		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 	})
+}
+
+// A client that sends but never reads must be stopped by TCP flow control,
+// not buffered by the server: once the echo queued for it passes
+// MaxPending/2, the engine stops reading from it. The probe checks that
+// rule on every Data call, and tells the test when the queue first passes
+// the mark, so the test knows the client is at that point being held back.
+func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
+	const (
+		maxPending = 64 << 10
+		highWater  = maxPending / 2
+		total      = 16 << 20
+	)
+	var (
+		over       = make(chan struct{})
+		overOnce   sync.Once
+		violations atomic.Int64 // Data calls made while the queue was above the mark
+	)
+	svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
+		if queued(c) > highWater {
+			violations.Add(1)
+		}
+		c.Send(p)
+		if queued(c) > highWater {
+			overOnce.Do(func() { close(over) })
+		}
+	}}
+	srv := startTight(t, svc, netlab.Config{MaxPending: maxPending})
+	client := dialTight(t, srv.addr)
+
+	msg := netlabtest.Pattern(total, 2)
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := client.Write(msg)
+		if err == nil {
+			err = client.CloseWrite()
+		}
+		wrote <- err
+	}()
+
+	netlabtest.Await(t, over, "the queue to pass MaxPending/2")
+	// The engine has taken at most a few socket buffers and MaxPending: the
+	// client cannot have written all 16 MiB, and nobody was dropped.
+	select {
+	case err := <-wrote:
+		require.Fail(t, "nothing held the client back", "it wrote all %d bytes (%v) although it read none", total, err)
+	default:
+	}
+	require.Zero(t, srv.Stats().Dropped, "Stats().Dropped")
+
+	// Now the client reads; the engine resumes reading, and everything
+	// comes back, in order, followed by the end of the stream.
+	got, err := io.ReadAll(client)
+	require.NoError(t, err, "read")
+	netlabtest.SameBytes(t, "the echo", got, msg)
+	require.NoError(t, netlabtest.Await(t, wrote, "the client's write"), "write")
+	assert.Zero(t, violations.Load(), "the session was handed bytes")
+}
+
+// A client that half-closes gets Session.EOF, then everything queued, then
+// the end of the stream; the session hears nothing more but Closed(nil).
+func TestEOFFlushesAndCloses(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		events []string // the session's calls, a run of Data calls as one "data"
+	)
+	record := func(e string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if e != "data" || len(events) == 0 || events[len(events)-1] != "data" {
+			events = append(events, e)
+		}
+	}
+	done := make(chan struct{})
+	svc := &netlabtest.Probe{
+		OnOpen: func(netlab.Conn) { record("open") },
+		OnData: func(c netlab.Conn, p []byte) {
+			record("data")
+			c.Send(p)
+		},
+		OnEOF: func(c netlab.Conn) {
+			record("eof")
+			c.Send([]byte("that was all\n"))
+		},
+		OnClosed: func(_ netlab.Conn, err error) {
+			record(fmt.Sprintf("closed %v", err))
+			close(done)
+		},
+	}
+	srv := start(t, svc, netlab.Config{})
+	client := netlabtest.Dial(t, srv.addr)
+	_, err := client.Write([]byte("hello\n"))
+	require.NoError(t, err)
+	require.NoError(t, client.CloseWrite())
+	got, err := io.ReadAll(client)
+	require.NoError(t, err, "read")
+	assert.Equal(t, "hello\nthat was all\n", string(got), "the echo, the goodbye and the end of the stream")
+	netlabtest.Await(t, done, "Closed")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"open", "data", "eof", "closed <nil>"}, events, "what the session saw")
+}
+
+func TestIdleTimeout(t *testing.T) {
+	t.Run("closes a connection that sends nothing", func(t *testing.T) {
+		const idle = 50 * time.Millisecond
+		onClose, closed := netlabtest.Closes()
+		srv := start(t, &netlabtest.Probe{OnClosed: onClose}, netlab.Config{IdleTimeout: idle})
+		began := time.Now()
+		client := netlabtest.Dial(t, srv.addr)
+		netlabtest.WaitClosed(t, client)
+		assert.GreaterOrEqual(t, time.Since(began), idle, "closed before the idle timeout")
+		assert.ErrorContains(t, netlabtest.Await(t, closed, "Closed"), "idle", "Closed")
+	})
+
+	t.Run("spares a connection receiving a download that outlasts it", func(t *testing.T) {
+		// The client reads 32 KiB every 20 ms — about 1.6 MB/s, steadily —
+		// through small socket buffers, so a 3 MiB download takes about
+		// twice the idle timeout. The ticker only plays the slow client;
+		// nothing in the test waits on it to let the server settle.
+		const (
+			idle  = time.Second
+			size  = 3 << 20
+			piece = 32 << 10
+			pace  = 20 * time.Millisecond
+		)
+		content := netlabtest.Pattern(size, 6)
+		path := writeFile(t, content)
+		s := connect(t, netlab.Config{IdleTimeout: idle}, true)
+		c, closed := s.conn, s.closed
+		client := s.client
+		require.NoError(t, c.SendFile(openFile(t, path), 0, size))
+		c.Close()
+
+		tick := time.NewTicker(pace)
+		defer tick.Stop()
+		began := time.Now()
+		got := make([]byte, 0, size)
+		buf := make([]byte, piece)
+		for len(got) < size {
+			<-tick.C
+			n, err := io.ReadFull(client, buf[:min(piece, size-len(got))])
+			got = append(got, buf[:n]...)
+			require.NoError(t, err, "after %d of %d bytes and %v", len(got), size, time.Since(began).Round(time.Millisecond))
+		}
+		took := time.Since(began)
+		netlabtest.SameBytes(t, "the download", got, content)
+		rest, err := io.ReadAll(client)
+		require.NoError(t, err, "after the download")
+		require.Empty(t, rest, "after the download, want the end of the stream")
+		require.GreaterOrEqual(t, took, idle, "the download took less than the idle timeout: the test proves nothing")
+		client.Close()
+		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
+	})
+
+	t.Run("spares a connection that keeps talking after its writer went quiet", func(t *testing.T) {
+		// A burst the socket cannot take hands the echo to the writer
+		// goroutine, whose writes are bounded by the idle timeout. After
+		// the burst, small echoes go straight to the socket again, and
+		// they must go on working long after the writer's last deadline.
+		const idle = time.Second
+		engaged := make(chan struct{})
+		var once sync.Once
+		svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
+			c.Send(p)
+			if queued(c) > 0 {
+				once.Do(func() { close(engaged) })
+			}
+		}}
+		srv := startTight(t, svc, netlab.Config{IdleTimeout: idle})
+		client := dialTight(t, srv.addr)
+
+		msg := netlabtest.Pattern(1<<20, 7)
+		wrote := make(chan error, 1)
+		go func() {
+			_, err := client.Write(msg)
+			wrote <- err
+		}()
+		netlabtest.Await(t, engaged, "the echo to be queued for the writer")
+		got := make([]byte, len(msg))
+		_, err := io.ReadFull(client, got)
+		require.NoError(t, err, "read the burst back")
+		netlabtest.SameBytes(t, "the burst", got, msg)
+		require.NoError(t, netlabtest.Await(t, wrote, "the burst to be written"))
+
+		// The clock is a connection opened now, which the engine closes
+		// once it has been idle for the timeout: by then the writer's last
+		// deadline has passed. Until then, and once more after, the client
+		// talks as fast as it can, which keeps its own connection busy.
+		clock := netlabtest.Dial(t, srv.addr)
+		expired := make(chan struct{})
+		go func() {
+			io.Copy(io.Discard, clock)
+			close(expired)
+		}()
+		for i := 0; ; i++ {
+			select {
+			case <-expired:
+				netlabtest.RoundTrip(t, client, "still here\n")
+				return
+			default:
+				netlabtest.RoundTrip(t, client, fmt.Sprintf("ping %d\n", i))
+			}
+		}
+	})
+}
+
+// A panic in any session method closes that session's connection, is
+// counted, and leaves the server serving everyone else. Closed still
+// follows a panic in Data, EOF or Idle: the session may hold something to
+// release. (After a panic in Open there is no session to tell.)
+func TestPanicsAreRecoveredPerConnection(t *testing.T) {
+	cases := []struct {
+		in         string
+		trigger    func(t *testing.T, victim net.Conn)
+		wantClosed bool
+	}{
+		{"Open", nil, false},
+		{"Data", func(t *testing.T, victim net.Conn) { victim.Write([]byte("boom\n")) }, true},
+		{"EOF", func(t *testing.T, victim net.Conn) { victim.(*net.TCPConn).CloseWrite() }, true},
+		{"Idle", nil, true}, // the engine asks right after Open
+		{"Closed", func(t *testing.T, victim net.Conn) {
+			netlabtest.RoundTrip(t, victim, "hello\n")
+			victim.Close()
+		}, true},
+	}
+	for _, tc := range cases {
+		t.Run("in "+tc.in, func(t *testing.T) {
+			svc := &panicky{in: tc.in, closed: make(chan error, 1)}
+			srv := start(t, svc, netlab.Config{})
+			victim := netlabtest.Dial(t, srv.addr)
+			if tc.trigger != nil {
+				tc.trigger(t, victim)
+			}
+			var closedErr error
+			if tc.in == "Closed" {
+				closedErr = netlabtest.Await(t, svc.closed, "Closed")
+			} else {
+				netlabtest.WaitClosed(t, victim)
+			}
+
+			other := netlabtest.Dial(t, srv.addr)
+			netlabtest.RoundTrip(t, other, "still served\n")
+			other.Close()
+
+			// Shutdown waits for every connection goroutine, so the counters
+			// and the calls below are final.
+			require.NoError(t, srv.Shutdown(t.Context()))
+			st := srv.Stats()
+			assert.EqualValues(t, 1, st.Panics, "Stats.Panics")
+			assert.EqualValues(t, 2, st.Accepted, "Stats.Accepted")
+			assert.Zero(t, st.Active, "Stats.Active")
+			switch {
+			case tc.in == "Closed":
+				assert.NoError(t, closedErr, "Closed: the client closed in an orderly way")
+			case tc.wantClosed:
+				assert.ErrorContains(t, netlabtest.Await(t, svc.closed, "Closed"), "panicked", "Closed")
+			default:
+				assert.Empty(t, svc.closed, "Closed was called for a session Open never returned")
+			}
+		})
+	}
+}
+
+// panicky is an echo service whose first session panics in the method
+// named by in. The sessions after it behave.
+type panicky struct {
+	in     string     // Open, Data, EOF, Idle or Closed
+	closed chan error // the first session's Closed calls
+	opened atomic.Int64
+}
+
+func (s *panicky) Open(c netlab.Conn) netlab.Session {
+	first := s.opened.Add(1) == 1
+	if first && s.in == "Open" {
+		panic("in Open")
+	}
+	return &panickySession{s: s, c: c, victim: first}
+}
+
+type panickySession struct {
+	s      *panicky
+	c      netlab.Conn
+	victim bool
+}
+
+func (ps *panickySession) boom(method string) {
+	if ps.victim && ps.s.in == method {
+		panic("in " + method)
+	}
+}
+
+func (ps *panickySession) Data(p []byte) { ps.boom("Data"); ps.c.Send(p) }
+
+func (ps *panickySession) EOF() { ps.boom("EOF") }
+
+func (ps *panickySession) Idle() bool { ps.boom("Idle"); return true }
+
+func (ps *panickySession) Closed(err error) {
+	if ps.victim {
+		ps.s.closed <- err
+	}
+	ps.boom("Closed")
 }
