@@ -17,25 +17,6 @@ import (
 	"github.com/netlab-go/netlab/netlabtest"
 )
 
-// serve is the smallest model there is — perconn's accept loop — written
-// against the engine directly, so that these tests depend on no model
-// package and show the engine's API being used the way the models use it.
-func serve(e *blocking.Engine, l net.Listener) error {
-	if err := e.Listen(l); err != nil {
-		return err
-	}
-	defer e.Unlisten(l)
-	for {
-		nc, err := e.Accept(l)
-		if err != nil {
-			return err
-		}
-		if c := e.Admit(nc); c != nil {
-			go c.Serve()
-		}
-	}
-}
-
 // server is an engine serving on a loopback port.
 type server struct {
 	*blocking.Engine
