@@ -3,19 +3,24 @@
 package eventloop_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"log"
 	"net"
 
 	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/eventloop"
 )
 
-// Serve echo on two event loops, talk to it, and shut it down.
+// Serve chat on two event loops. The acceptor hands each new connection to
+// the loop with the fewest, so the two members land on different loops: a
+// line from one is queued on the other's connection by the first loop, and
+// the second loop, woken through its eventfd, writes it. Neither connection
+// has a goroutine of its own.
 func Example() {
-	srv, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{Loops: 2})
+	srv, err := eventloop.New(chat.New(chat.Options{}), netlab.Config{}, eventloop.Options{Loops: 2})
 	if err != nil {
 		log.Fatal(err) // not Linux: errors.Is(err, netlab.ErrUnsupported)
 	}
@@ -26,25 +31,39 @@ func Example() {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 
-	ctx := context.Background()
-	c, err := echo.Dial(ctx, l.Addr().String())
-	if err != nil {
-		log.Fatal(err)
+	join := func() (net.Conn, *bufio.Reader) {
+		c, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			log.Fatal(err)
+		}
+		r := bufio.NewReader(c)
+		line, _ := r.ReadString('\n')
+		fmt.Print(line) // the welcome
+		return c, r
 	}
-	reply, err := c.Echo([]byte("hello, epoll"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Printf("%s\n", reply)
-	c.Close()
+	ann, annIn := join()
+	bob, bobIn := join()
+	line, _ := annIn.ReadString('\n')
+	fmt.Print("ann reads ", line)
 
-	if err := srv.Shutdown(ctx); err != nil {
+	fmt.Fprintf(bob, "hello from the other loop\n")
+	line, _ = annIn.ReadString('\n')
+	fmt.Print("ann reads ", line)
+	fmt.Fprintf(ann, "/quit\n")
+	line, _ = bobIn.ReadString('\n')
+	fmt.Print("bob reads ", line)
+	ann.Close()
+	bob.Close()
+
+	if err := srv.Shutdown(context.Background()); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(<-served)
-	fmt.Printf("%+v\n", srv.Stats())
 	// Output:
-	// hello, epoll
+	// * welcome guest-1
+	// * welcome guest-2
+	// ann reads * guest-2 joined
+	// ann reads guest-2: hello from the other loop
+	// bob reads * guest-1 left
 	// netlab: server closed
-	// {Accepted:1 Refused:0 Active:0 Panics:0 Dropped:0}
 }

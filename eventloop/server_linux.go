@@ -5,18 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/netip"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/internal/accept"
+)
+
+var (
+	_ netlab.Server        = (*Server)(nil)
+	_ netlab.StatsReporter = (*Server)(nil)
 )
 
 // Server serves a [netlab.Service] on a few epoll event loops, each on its
@@ -37,21 +37,15 @@ type Server struct {
 	epoch     time.Time  // the loops' clock counts from here (monotonic)
 	hooks     *testHooks // nil, except in this package's tests
 
-	mu        sync.Mutex
-	loops     []*loop               // started by the first Serve; guarded by mu
-	listeners map[*os.File]struct{} // duplicates of the listeners being served; guarded by mu
-	closing   bool                  // Shutdown or Close was called; guarded by mu
-	quit      chan struct{}         // closed when closing is set
+	listeners accept.Listeners // duplicates of the listeners being served; closing once Shutdown or Close was called
+
+	mu    sync.Mutex
+	loops []*loop // started by the first Serve; guarded by mu
 
 	wg sync.WaitGroup // the loop goroutines
 
 	accepted, refused, active, panics, dropped atomic.Int64
 }
-
-var (
-	_ netlab.Server        = (*Server)(nil)
-	_ netlab.StatsReporter = (*Server)(nil)
-)
 
 // testHooks lets this package's tests wait for events that no client can
 // see. The loops call them on their own goroutines.
@@ -85,158 +79,19 @@ func New(svc netlab.Service, cfg netlab.Config, opts Options) (*Server, error) {
 		highWater: high,
 		lowWater:  high / 2,
 		epoch:     time.Now(),
-		listeners: make(map[*os.File]struct{}),
-		quit:      make(chan struct{}),
 	}, nil
 }
 
-// Serve accepts connections on l, which must be a *net.TCPListener, and
-// hands them to the event loops, starting the loops the first time. It
-// returns [netlab.ErrServerClosed] after Shutdown or Close, and closes l.
+// startLoops starts the loops if this is the first Serve, and returns them.
 //
-// Serve does not use l.Accept, which would wrap every socket in a
-// *net.TCPConn registered with the Go runtime's own poller, only for a loop
-// to take its descriptor away (a dup: an fd per connection) and throw the
-// wrapper out. Instead it calls accept4(2) on the listener's descriptor, so
-// that the accepted socket is born non-blocking and owned by nobody but the
-// loop that gets it, and leaves only the waiting (while the backlog is
-// empty) to the runtime's poller.
-//
-// A *net.TCPListener lends its descriptor only for the length of a call
-// (SyscallConn's Control; its Read is not supported), so Serve takes a
-// duplicate with File, once per listener, and closes l: the socket goes on
-// listening through the duplicate. An *os.File's RawConn does wait for
-// readiness, and closing the file (Shutdown does) wakes it.
-func (s *Server) Serve(l net.Listener) error {
-	tl, ok := l.(*net.TCPListener)
-	if !ok {
-		l.Close()
-		return fmt.Errorf("eventloop: Serve needs a *net.TCPListener, not %T: the loops accept from its file descriptor", l)
-	}
-	lf, err := tl.File()
-	tl.Close()
-	if err != nil {
-		return fmt.Errorf("eventloop: listener: %w", err)
-	}
-	rc, err := lf.SyscallConn()
-	if err != nil {
-		lf.Close()
-		return fmt.Errorf("eventloop: listener: %w", err)
-	}
-	loops, err := s.listen(lf)
-	if err != nil {
-		return err
-	}
-	defer s.unlisten(lf)
-
-	var pause time.Duration
-	for {
-		fd, sa, err := accept(rc)
-		switch {
-		case err == nil:
-			pause = 0
-			s.dispatch(loops, fd, sa)
-		case s.isClosing():
-			return netlab.ErrServerClosed
-		case skippable(err):
-			s.log.Debug("accept: connection lost in the backlog", "err", err)
-		case exhausted(err):
-			// Out of descriptors or memory. The connection stays in
-			// the backlog and the listener stays readable, so
-			// retrying at once would spin; wait, doubling up to a
-			// second, for connections to close.
-			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
-			s.log.Error("eventloop: accept failed; retrying", "err", err, "pause", pause)
-			if !s.sleep(pause) {
-				return netlab.ErrServerClosed
-			}
-		default:
-			return fmt.Errorf("eventloop: accept: %w", err)
-		}
-	}
-}
-
-// accept takes the next connection from the listener behind rc. While the
-// backlog is empty accept4 fails with EAGAIN, and the function returns
-// false: RawConn.Read then parks the goroutine in Go's netpoller until the
-// listener is readable, or closed. The file's descriptor stays open until
-// Read returns, even if another goroutine closes the file meanwhile: no
-// accept4 can ever run on a number that was reused.
-func accept(rc syscall.RawConn) (int, unix.Sockaddr, error) {
-	var fd int
-	var sa unix.Sockaddr
-	var aerr error
-	err := rc.Read(func(lfd uintptr) bool {
-		for {
-			// SOCK_NONBLOCK: the loops never block on a socket.
-			// SOCK_CLOEXEC: child processes must not inherit it.
-			fd, sa, aerr = unix.Accept4(int(lfd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-			if aerr != unix.EINTR {
-				return aerr != unix.EAGAIN
-			}
-		}
-	})
-	if err != nil {
-		return -1, nil, err // the listener was closed
-	}
-	if aerr != nil {
-		return -1, nil, os.NewSyscallError("accept4", aerr)
-	}
-	return fd, sa, nil
-}
-
-// dispatch hands a freshly accepted socket to a loop, or turns it away busy
-// if the server is at its connection limit.
-func (s *Server) dispatch(loops []*loop, fd int, sa unix.Sockaddr) {
-	// Go's net package turns Nagle's algorithm off on every TCP
-	// connection; do the same, or small replies written while an earlier
-	// one is unacknowledged would wait for the client's delayed ACK.
-	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
-		s.log.Debug("accept: set TCP_NODELAY", "err", os.NewSyscallError("setsockopt", err))
-	}
-	refused := s.active.Add(1) > int64(s.cfg.MaxConns)
-	if refused {
-		s.active.Add(-1)
-	}
-	if !pick(loops).handoff(handoff{fd: fd, peer: addrPort(sa), refused: refused}) {
-		if !refused {
-			s.active.Add(-1)
-		}
-		unix.Close(fd) // shutting down
-		return
-	}
-	if refused {
-		s.refused.Add(1)
-	} else {
-		s.accepted.Add(1)
-	}
-}
-
-// pick returns the loop with the fewest connections.
-//
-// Least connections rather than round robin, because connections do not
-// all live equally long: after a burst of short ones closes, round robin
-// would keep dealing every loop the same share of new connections however
-// many long-lived ones (idle chat members) each already holds. Reading one
-// atomic counter per loop, a handful, costs less than a system call.
-func pick(loops []*loop) *loop {
-	best := loops[0]
-	least := best.load.Load()
-	for _, l := range loops[1:] {
-		if n := l.load.Load(); n < least {
-			best, least = l, n
-		}
-	}
-	return best
-}
-
-// listen registers lf so that Shutdown and Close close it, and starts the
-// loops if this is the first Serve. It returns the loops.
-func (s *Server) listen(lf *os.File) ([]*loop, error) {
+// It looks at closing under mu, and Shutdown marks the listeners closing
+// before it takes mu to find the loops: so either Shutdown finds the loops
+// started here, or no loop is started at all. Started after it looked, they
+// would never be told to stop.
+func (s *Server) startLoops() ([]*loop, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing {
-		lf.Close()
+	if s.listeners.Closing() {
 		return nil, netlab.ErrServerClosed
 	}
 	if s.loops == nil {
@@ -247,7 +102,6 @@ func (s *Server) listen(lf *os.File) ([]*loop, error) {
 				for _, l := range loops {
 					l.poller.close()
 				}
-				lf.Close()
 				return nil, fmt.Errorf("eventloop: start loops: %w", err)
 			}
 			loops = append(loops, l)
@@ -257,51 +111,16 @@ func (s *Server) listen(lf *os.File) ([]*loop, error) {
 			s.wg.Go(l.run)
 		}
 	}
-	s.listeners[lf] = struct{}{}
 	return s.loops, nil
-}
-
-// unlisten closes lf and forgets it. Serve defers it.
-func (s *Server) unlisten(lf *os.File) {
-	s.mu.Lock()
-	delete(s.listeners, lf)
-	s.mu.Unlock()
-	lf.Close()
 }
 
 // beginClose marks the server closing and closes its listeners, so that
 // every Serve returns ErrServerClosed. It returns the loops, if any started.
 func (s *Server) beginClose() []*loop {
+	s.listeners.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.closing {
-		s.closing = true
-		close(s.quit)
-	}
-	for lf := range s.listeners {
-		lf.Close()
-		delete(s.listeners, lf)
-	}
 	return s.loops
-}
-
-func (s *Server) isClosing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing
-}
-
-// sleep waits for d, or until the server starts closing; it reports whether
-// d passed.
-func (s *Server) sleep(d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-s.quit:
-		return false
-	}
 }
 
 // Shutdown stops accepting, then lets each loop close its connections as
@@ -359,39 +178,3 @@ func (s *Server) Stats() netlab.Stats {
 // monotonic clock, so that a change of the wall clock cannot fire (or
 // postpone) every idle timeout at once.
 func (s *Server) clock() int64 { return int64(time.Since(s.epoch)) }
-
-// addrPort turns a socket address from accept4 into a compact value.
-// (An IPv6 zone is dropped: it is only needed to route link-local addresses.)
-func addrPort(sa unix.Sockaddr) netip.AddrPort {
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
-	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), uint16(sa.Port))
-	}
-	return netip.AddrPort{}
-}
-
-// skippable reports whether an accept error concerns only the connection
-// being accepted: it was reset while it waited in the backlog, or (accept(2)
-// says Linux passes these on) a network error was already pending on it.
-func skippable(err error) bool {
-	for _, errno := range []unix.Errno{unix.ECONNABORTED, unix.EPROTO, unix.ENETDOWN, unix.ENOPROTOOPT,
-		unix.EHOSTDOWN, unix.ENONET, unix.EHOSTUNREACH, unix.EOPNOTSUPP, unix.ENETUNREACH, unix.EPERM} {
-		if errors.Is(err, errno) {
-			return true
-		}
-	}
-	return false
-}
-
-// exhausted reports whether an accept error says the process or the system
-// ran out of something that closing connections gives back.
-func exhausted(err error) bool {
-	for _, errno := range []unix.Errno{unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM} {
-		if errors.Is(err, errno) {
-			return true
-		}
-	}
-	return false
-}

@@ -11,9 +11,27 @@ import (
 	"github.com/netlab-go/netlab/internal/blocking"
 )
 
-// A model is an accept loop around an Engine, and the loop is where the
-// models differ. This one is perconn's, whole: a goroutine per connection.
-// iterative's is the same without the "go".
+// serve is perconn's accept loop, whole, written against the engine: a model
+// is an accept loop around an Engine, and the loop is where the models
+// differ. iterative's is the same without the "go". The package's tests
+// serve with it too, so that they depend on no model package.
+func serve(e *blocking.Engine, l net.Listener) error {
+	if err := e.Listen(l); err != nil {
+		return err
+	}
+	defer e.Unlisten(l)
+	for {
+		nc, err := e.Accept(l)
+		if err != nil {
+			return err // ErrServerClosed after Shutdown
+		}
+		if c := e.Admit(nc); c != nil {
+			go c.Serve()
+		}
+	}
+}
+
+// Serve echo with the loop above, talk to it, and shut it down.
 func Example() {
 	e := blocking.NewEngine(echo.New(), netlab.Config{})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -21,23 +39,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	served := make(chan error, 1)
-	go func() {
-		served <- func() error {
-			if err := e.Listen(l); err != nil {
-				return err
-			}
-			defer e.Unlisten(l)
-			for {
-				nc, err := e.Accept(l)
-				if err != nil {
-					return err // ErrServerClosed after Shutdown
-				}
-				if c := e.Admit(nc); c != nil {
-					go c.Serve()
-				}
-			}
-		}()
-	}()
+	go func() { served <- serve(e, l) }()
 
 	ctx := context.Background()
 	c, err := echo.Dial(ctx, l.Addr().String())

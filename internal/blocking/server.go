@@ -1,0 +1,142 @@
+package blocking
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/internal/accept"
+)
+
+// Engine is the shared state of one server: its service, configuration, open
+// listeners and connections. Its methods are safe for concurrent use.
+type Engine struct {
+	svc  netlab.Service
+	cfg  netlab.Config
+	busy []byte
+	log  *slog.Logger
+
+	listeners accept.Listeners // closing once Shutdown or Close was called
+
+	mu    sync.Mutex
+	conns map[*Conn]struct{} // guarded by mu
+
+	wg sync.WaitGroup // every goroutine the engine or a model started for a connection
+
+	accepted, refused, panics, dropped atomic.Int64
+	lingering                          atomic.Int32 // refused connections being lingered
+}
+
+// NewEngine returns an engine serving svc with cfg (zero fields take their
+// defaults).
+func NewEngine(svc netlab.Service, cfg netlab.Config) *Engine {
+	cfg = cfg.WithDefaults(svc)
+	return &Engine{
+		svc:   svc,
+		cfg:   cfg,
+		busy:  netlab.BusyReplyOf(svc),
+		log:   cfg.Logger,
+		conns: make(map[*Conn]struct{}),
+	}
+}
+
+// Logger returns the engine's logger (never nil).
+func (e *Engine) Logger() *slog.Logger { return e.log }
+
+// Listen registers l so that Shutdown and Close close it. It returns
+// [netlab.ErrServerClosed] (and closes l) if the engine is already closing.
+func (e *Engine) Listen(l net.Listener) error { return e.listeners.Add(l) }
+
+// Unlisten closes l and forgets it. Serve defers it.
+func (e *Engine) Unlisten(l net.Listener) { e.listeners.Remove(l) }
+
+// closing reports whether Shutdown or Close has been called.
+func (e *Engine) closing() bool { return e.listeners.Closing() }
+
+// release removes a finished connection from the set, freeing its place
+// under MaxConns.
+func (e *Engine) release(c *Conn) {
+	e.mu.Lock()
+	delete(e.conns, c)
+	e.mu.Unlock()
+}
+
+// served marks a connection's Serve as returned; it is the last thing Serve
+// does.
+func (e *Engine) served() { e.wg.Done() }
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() netlab.Stats {
+	e.mu.Lock()
+	active := len(e.conns)
+	e.mu.Unlock()
+	return netlab.Stats{
+		Accepted: e.accepted.Load(),
+		Refused:  e.refused.Load(),
+		Active:   int64(active),
+		Panics:   e.panics.Load(),
+		Dropped:  e.dropped.Load(),
+	}
+}
+
+func (e *Engine) snapshot() []*Conn {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cs := make([]*Conn, 0, len(e.conns))
+	for c := range e.conns {
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// Shutdown stops accepting, then closes each connection as soon as it is
+// quiescent (its output flushed and its session idle) until ctx ends, when it
+// drops the rest. It returns once every connection goroutine has exited.
+//
+// Like net/http, it polls: a connection's quiescence is a property of its own
+// goroutines, and asking them now and then is simpler and cheaper than having
+// every send report to a central place.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	e.listeners.Close()
+	pause := time.Millisecond
+	timer := time.NewTimer(pause)
+	defer timer.Stop()
+	for {
+		cs := e.snapshot()
+		if len(cs) == 0 {
+			break
+		}
+		for _, c := range cs {
+			c.requestClose()
+		}
+		select {
+		case <-ctx.Done():
+			for _, c := range e.snapshot() {
+				c.fail(fmt.Errorf("server shut down: %w", context.Cause(ctx)))
+			}
+			e.wg.Wait()
+			return ctx.Err()
+		case <-timer.C:
+			pause = min(2*pause, 100*time.Millisecond)
+			timer.Reset(pause)
+		}
+	}
+	e.wg.Wait()
+	return nil
+}
+
+// Close closes every listener and connection at once and waits for their
+// goroutines.
+func (e *Engine) Close() error {
+	e.listeners.Close()
+	for _, c := range e.snapshot() {
+		c.fail(netlab.ErrServerClosed)
+	}
+	e.wg.Wait()
+	return nil
+}
