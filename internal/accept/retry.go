@@ -36,8 +36,9 @@ var exhausted = []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS,
 // network error already pending on the new socket. Go's own Accept retries
 // ECONNABORTED (and EINTR) itself; accept4(2) called directly, as the event
 // loop does, reports them.
-var lost = []syscall.Errno{syscall.ECONNABORTED, syscall.EPROTO, syscall.ENETDOWN, syscall.ENOPROTOOPT,
-	syscall.EHOSTDOWN, syscall.ENONET, syscall.EHOSTUNREACH, syscall.EOPNOTSUPP, syscall.ENETUNREACH, syscall.EPERM}
+// Linux adds ENONET, which other systems do not define (lostOnThisOS).
+var lost = append([]syscall.Errno{syscall.ECONNABORTED, syscall.EPROTO, syscall.ENETDOWN, syscall.ENOPROTOOPT,
+	syscall.EHOSTDOWN, syscall.EHOSTUNREACH, syscall.EOPNOTSUPP, syscall.ENETUNREACH, syscall.EPERM}, lostOnThisOS...)
 
 // Classify says what an accept loop should do after an accept returned err,
 // which must not be nil. Errors it does not know, a closed listener's among
