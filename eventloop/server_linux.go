@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/internal/accept"
 )
 
 // Server serves a [netlab.Service] on a few epoll event loops, each on its
@@ -37,11 +38,10 @@ type Server struct {
 	epoch     time.Time  // the loops' clock counts from here (monotonic)
 	hooks     *testHooks // nil, except in this package's tests
 
-	mu        sync.Mutex
-	loops     []*loop               // started by the first Serve; guarded by mu
-	listeners map[*os.File]struct{} // duplicates of the listeners being served; guarded by mu
-	closing   bool                  // Shutdown or Close was called; guarded by mu
-	quit      chan struct{}         // closed when closing is set
+	listeners accept.Listeners // duplicates of the listeners being served; closing once Shutdown or Close was called
+
+	mu    sync.Mutex
+	loops []*loop // started by the first Serve; guarded by mu
 
 	wg sync.WaitGroup // the loop goroutines
 
@@ -85,8 +85,6 @@ func New(svc netlab.Service, cfg netlab.Config, opts Options) (*Server, error) {
 		highWater: high,
 		lowWater:  high / 2,
 		epoch:     time.Now(),
-		listeners: make(map[*os.File]struct{}),
-		quit:      make(chan struct{}),
 	}, nil
 }
 
@@ -123,71 +121,62 @@ func (s *Server) Serve(l net.Listener) error {
 		lf.Close()
 		return fmt.Errorf("eventloop: listener: %w", err)
 	}
-	loops, err := s.listen(lf)
+	if err := s.listeners.Add(lf); err != nil {
+		return err
+	}
+	defer s.listeners.Remove(lf)
+	loops, err := s.startLoops()
 	if err != nil {
 		return err
 	}
-	defer s.unlisten(lf)
-
-	var pause time.Duration
+	next := func() (accepted, error) { return acceptFrom(rc) }
 	for {
-		fd, sa, err := accept(rc)
-		switch {
-		case err == nil:
-			pause = 0
-			s.dispatch(loops, fd, sa)
-		case s.isClosing():
-			return netlab.ErrServerClosed
-		case skippable(err):
-			s.log.Debug("accept: connection lost in the backlog", "err", err)
-		case exhausted(err):
-			// Out of descriptors or memory. The connection stays in
-			// the backlog and the listener stays readable, so
-			// retrying at once would spin; wait, doubling up to a
-			// second, for connections to close.
-			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
-			s.log.Error("eventloop: accept failed; retrying", "err", err, "pause", pause)
-			if !s.sleep(pause) {
-				return netlab.ErrServerClosed
-			}
-		default:
-			return fmt.Errorf("eventloop: accept: %w", err)
+		a, err := accept.Next(&s.listeners, s.log, "eventloop", next)
+		if err != nil {
+			return err
 		}
+		s.dispatch(loops, a)
 	}
 }
 
-// accept takes the next connection from the listener behind rc. While the
+// accepted is a socket accept4 returned, with the client's address.
+type accepted struct {
+	fd int
+	sa unix.Sockaddr
+}
+
+// acceptFrom takes the next connection from the listener behind rc. While the
 // backlog is empty accept4 fails with EAGAIN, and the function returns
 // false: RawConn.Read then parks the goroutine in Go's netpoller until the
 // listener is readable, or closed. The file's descriptor stays open until
 // Read returns, even if another goroutine closes the file meanwhile: no
 // accept4 can ever run on a number that was reused.
-func accept(rc syscall.RawConn) (int, unix.Sockaddr, error) {
-	var fd int
-	var sa unix.Sockaddr
+func acceptFrom(rc syscall.RawConn) (accepted, error) {
+	var a accepted
 	var aerr error
 	err := rc.Read(func(lfd uintptr) bool {
 		for {
 			// SOCK_NONBLOCK: the loops never block on a socket.
 			// SOCK_CLOEXEC: child processes must not inherit it.
-			fd, sa, aerr = unix.Accept4(int(lfd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+			a.fd, a.sa, aerr = unix.Accept4(int(lfd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 			if aerr != unix.EINTR {
 				return aerr != unix.EAGAIN
 			}
 		}
 	})
 	if err != nil {
-		return -1, nil, err // the listener was closed
+		return accepted{fd: -1}, err // the listener was closed
 	}
 	if aerr != nil {
-		return -1, nil, os.NewSyscallError("accept4", aerr)
+		return accepted{fd: -1}, os.NewSyscallError("accept4", aerr)
 	}
-	return fd, sa, nil
+	return a, nil
 }
 
 // dispatch hands a freshly accepted socket to a loop, or turns it away busy
 // if the server is at its connection limit.
-func (s *Server) dispatch(loops []*loop, fd int, sa unix.Sockaddr) {
+func (s *Server) dispatch(loops []*loop, a accepted) {
+	fd := a.fd
 	// Go's net package turns Nagle's algorithm off on every TCP
 	// connection; do the same, or small replies written while an earlier
 	// one is unacknowledged would wait for the client's delayed ACK.
@@ -198,7 +187,7 @@ func (s *Server) dispatch(loops []*loop, fd int, sa unix.Sockaddr) {
 	if refused {
 		s.active.Add(-1)
 	}
-	if !pick(loops).handoff(handoff{fd: fd, peer: addrPort(sa), refused: refused}) {
+	if !pick(loops).handoff(handoff{fd: fd, peer: addrPort(a.sa), refused: refused}) {
 		if !refused {
 			s.active.Add(-1)
 		}
@@ -230,13 +219,16 @@ func pick(loops []*loop) *loop {
 	return best
 }
 
-// listen registers lf so that Shutdown and Close close it, and starts the
-// loops if this is the first Serve. It returns the loops.
-func (s *Server) listen(lf *os.File) ([]*loop, error) {
+// startLoops starts the loops if this is the first Serve, and returns them.
+//
+// It looks at closing under mu, and Shutdown marks the listeners closing
+// before it takes mu to find the loops: so either Shutdown finds the loops
+// started here, or no loop is started at all. Started after it looked, they
+// would never be told to stop.
+func (s *Server) startLoops() ([]*loop, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing {
-		lf.Close()
+	if s.listeners.Closing() {
 		return nil, netlab.ErrServerClosed
 	}
 	if s.loops == nil {
@@ -247,7 +239,6 @@ func (s *Server) listen(lf *os.File) ([]*loop, error) {
 				for _, l := range loops {
 					l.poller.close()
 				}
-				lf.Close()
 				return nil, fmt.Errorf("eventloop: start loops: %w", err)
 			}
 			loops = append(loops, l)
@@ -257,51 +248,16 @@ func (s *Server) listen(lf *os.File) ([]*loop, error) {
 			s.wg.Go(l.run)
 		}
 	}
-	s.listeners[lf] = struct{}{}
 	return s.loops, nil
-}
-
-// unlisten closes lf and forgets it. Serve defers it.
-func (s *Server) unlisten(lf *os.File) {
-	s.mu.Lock()
-	delete(s.listeners, lf)
-	s.mu.Unlock()
-	lf.Close()
 }
 
 // beginClose marks the server closing and closes its listeners, so that
 // every Serve returns ErrServerClosed. It returns the loops, if any started.
 func (s *Server) beginClose() []*loop {
+	s.listeners.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.closing {
-		s.closing = true
-		close(s.quit)
-	}
-	for lf := range s.listeners {
-		lf.Close()
-		delete(s.listeners, lf)
-	}
 	return s.loops
-}
-
-func (s *Server) isClosing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing
-}
-
-// sleep waits for d, or until the server starts closing; it reports whether
-// d passed.
-func (s *Server) sleep(d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-s.quit:
-		return false
-	}
 }
 
 // Shutdown stops accepting, then lets each loop close its connections as
@@ -370,28 +326,4 @@ func addrPort(sa unix.Sockaddr) netip.AddrPort {
 		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), uint16(sa.Port))
 	}
 	return netip.AddrPort{}
-}
-
-// skippable reports whether an accept error concerns only the connection
-// being accepted: it was reset while it waited in the backlog, or (accept(2)
-// says Linux passes these on) a network error was already pending on it.
-func skippable(err error) bool {
-	for _, errno := range []unix.Errno{unix.ECONNABORTED, unix.EPROTO, unix.ENETDOWN, unix.ENOPROTOOPT,
-		unix.EHOSTDOWN, unix.ENONET, unix.EHOSTUNREACH, unix.EOPNOTSUPP, unix.ENETUNREACH, unix.EPERM} {
-		if errors.Is(err, errno) {
-			return true
-		}
-	}
-	return false
-}
-
-// exhausted reports whether an accept error says the process or the system
-// ran out of something that closing connections gives back.
-func exhausted(err error) bool {
-	for _, errno := range []unix.Errno{unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM} {
-		if errors.Is(err, errno) {
-			return true
-		}
-	}
-	return false
 }

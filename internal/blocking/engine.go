@@ -10,16 +10,15 @@ package blocking
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/internal/accept"
 )
 
 // Engine is the shared state of one server: its service, configuration, open
@@ -30,11 +29,10 @@ type Engine struct {
 	busy []byte
 	log  *slog.Logger
 
-	mu        sync.Mutex
-	listeners map[net.Listener]struct{} // guarded by mu
-	conns     map[*Conn]struct{}        // guarded by mu
-	closing   bool                      // Shutdown or Close was called; guarded by mu
-	done      chan struct{}             // closed when closing becomes true
+	listeners accept.Listeners // closing once Shutdown or Close was called
+
+	mu    sync.Mutex
+	conns map[*Conn]struct{} // guarded by mu
 
 	wg sync.WaitGroup // every goroutine the engine or a model started for a connection
 
@@ -47,77 +45,35 @@ type Engine struct {
 func NewEngine(svc netlab.Service, cfg netlab.Config) *Engine {
 	cfg = cfg.WithDefaults(svc)
 	return &Engine{
-		svc:       svc,
-		cfg:       cfg,
-		busy:      netlab.BusyReplyOf(svc),
-		log:       cfg.Logger,
-		listeners: make(map[net.Listener]struct{}),
-		conns:     make(map[*Conn]struct{}),
-		done:      make(chan struct{}),
+		svc:   svc,
+		cfg:   cfg,
+		busy:  netlab.BusyReplyOf(svc),
+		log:   cfg.Logger,
+		conns: make(map[*Conn]struct{}),
 	}
 }
-
-// Config returns the engine's configuration with its defaults filled in.
-func (e *Engine) Config() netlab.Config { return e.cfg }
 
 // Logger returns the engine's logger (never nil).
 func (e *Engine) Logger() *slog.Logger { return e.log }
 
 // Listen registers l so that Shutdown and Close close it. It returns
 // [netlab.ErrServerClosed] (and closes l) if the engine is already closing.
-func (e *Engine) Listen(l net.Listener) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closing {
-		l.Close()
-		return netlab.ErrServerClosed
-	}
-	e.listeners[l] = struct{}{}
-	return nil
-}
+func (e *Engine) Listen(l net.Listener) error { return e.listeners.Add(l) }
 
 // Unlisten closes l and forgets it. Serve defers it.
-func (e *Engine) Unlisten(l net.Listener) {
-	e.mu.Lock()
-	delete(e.listeners, l)
-	e.mu.Unlock()
-	l.Close()
-}
+func (e *Engine) Unlisten(l net.Listener) { e.listeners.Remove(l) }
 
-// Accept waits for the next connection on l. Once the engine is closing it
-// returns [netlab.ErrServerClosed]. Errors that may pass (the process is out of
-// file descriptors, a connection was reset while it waited in the backlog) are
-// logged and retried after a pause that doubles up to a second, so a server
-// under an fd storm does not spin; any other error is returned.
+// Accept waits for the next connection on l, with the accept policy every
+// model shares (see package [accept]): a connection lost in the backlog is
+// skipped, running out of file descriptors pauses accepting until
+// connections close, anything else is returned. Once the engine is closing
+// it returns [netlab.ErrServerClosed].
 func (e *Engine) Accept(l net.Listener) (net.Conn, error) {
-	var pause time.Duration
-	for {
-		nc, err := l.Accept()
-		if err == nil {
-			return nc, nil
-		}
-		if e.Closing() {
-			return nil, netlab.ErrServerClosed
-		}
-		if !retryable(err) {
-			return nil, fmt.Errorf("netlab: accept: %w", err)
-		}
-		pause = min(max(2*pause, 5*time.Millisecond), time.Second)
-		e.log.Error("accept failed; retrying", "err", err, "pause", pause)
-		select {
-		case <-time.After(pause):
-		case <-e.done: // Shutdown need not wait out the pause
-			return nil, netlab.ErrServerClosed
-		}
-	}
+	return accept.Next(&e.listeners, e.log, "netlab", l.Accept)
 }
 
-// Closing reports whether Shutdown or Close has been called.
-func (e *Engine) Closing() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.closing
-}
+// closing reports whether Shutdown or Close has been called.
+func (e *Engine) closing() bool { return e.listeners.Closing() }
 
 // Admit wraps a freshly accepted connection and counts it as in flight:
 // Shutdown and Close wait until its Serve method has returned, so the caller
@@ -126,7 +82,7 @@ func (e *Engine) Closing() bool {
 // it is closing, it closes the connection; either way it returns nil.
 func (e *Engine) Admit(nc net.Conn) *Conn {
 	e.mu.Lock()
-	if e.closing {
+	if e.closing() {
 		e.mu.Unlock()
 		nc.Close()
 		return nil
@@ -138,8 +94,10 @@ func (e *Engine) Admit(nc net.Conn) *Conn {
 	}
 	c := newConn(e, nc)
 	e.conns[c] = struct{}{}
-	// Counted under mu, before Shutdown can set closing and Wait: a
-	// WaitGroup must not grow from zero while someone waits on it.
+	// Checked and counted under mu: Shutdown marks the listeners closing
+	// before it takes mu to list the connections, so either it lists this
+	// one or we saw closing. A WaitGroup must not grow from zero while
+	// someone waits on it.
 	e.wg.Add(1)
 	e.mu.Unlock()
 	e.accepted.Add(1)
@@ -152,7 +110,7 @@ func (e *Engine) Admit(nc net.Conn) *Conn {
 func (e *Engine) Refuse(nc net.Conn) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closing {
+	if e.closing() {
 		nc.Close()
 		return
 	}
@@ -214,21 +172,6 @@ func (e *Engine) Stats() netlab.Stats {
 	}
 }
 
-// beginClose marks the engine closing and closes its listeners, so that every
-// accept loop returns ErrServerClosed.
-func (e *Engine) beginClose() {
-	e.mu.Lock()
-	if !e.closing {
-		e.closing = true
-		close(e.done)
-	}
-	for l := range e.listeners {
-		l.Close()
-		delete(e.listeners, l)
-	}
-	e.mu.Unlock()
-}
-
 func (e *Engine) snapshot() []*Conn {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -247,7 +190,7 @@ func (e *Engine) snapshot() []*Conn {
 // goroutines, and asking them now and then is simpler and cheaper than having
 // every send report to a central place.
 func (e *Engine) Shutdown(ctx context.Context) error {
-	e.beginClose()
+	e.listeners.Close()
 	pause := time.Millisecond
 	timer := time.NewTimer(pause)
 	defer timer.Stop()
@@ -278,24 +221,10 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 // Close closes every listener and connection at once and waits for their
 // goroutines.
 func (e *Engine) Close() error {
-	e.beginClose()
+	e.listeners.Close()
 	for _, c := range e.snapshot() {
 		c.abort(netlab.ErrServerClosed)
 	}
 	e.wg.Wait()
 	return nil
-}
-
-// retryable reports whether an accept error may go away by itself.
-func retryable(err error) bool {
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return true
-	}
-	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED, syscall.EINTR} {
-		if errors.Is(err, errno) {
-			return true
-		}
-	}
-	return false
 }
