@@ -126,13 +126,19 @@ func clip(p []byte) []byte {
 // A Reader reads frames from a stream, one line at a time, never holding
 // more than its limit of a line in memory.
 type Reader struct {
-	r *bufio.Reader
+	r     *bufio.Reader
+	limit bool // lines are at most r.Size() bytes
 }
 
 // NewReader returns a reader of frames from r whose lines, LF included, are
-// at most max bytes (at least 64).
+// at most max bytes. A max of zero or less means no limit, for a stream from
+// a side that is trusted to send well-formed lines of any length: the reader
+// then buffers a small part of a line, and grows a line as long as it is.
 func NewReader(r io.Reader, max int) *Reader {
-	return &Reader{r: bufio.NewReaderSize(r, max)}
+	if max <= 0 {
+		return &Reader{r: bufio.NewReader(r)}
+	}
+	return &Reader{r: bufio.NewReaderSize(r, max), limit: true}
 }
 
 // Read returns the next frame. At the end of the stream it returns io.EOF;
@@ -141,7 +147,13 @@ func NewReader(r io.Reader, max int) *Reader {
 // After an error the stream cannot be trusted to be in step, and the
 // caller should stop reading it.
 func (r *Reader) Read() (Frame, error) {
-	line, err := r.r.ReadSlice('\n')
+	var line []byte
+	var err error
+	if r.limit {
+		line, err = r.r.ReadSlice('\n')
+	} else {
+		line, err = r.r.ReadBytes('\n')
+	}
 	switch {
 	case err == nil:
 		return Parse(line[:len(line)-1])

@@ -76,6 +76,13 @@ func TestReader(t *testing.T) {
 		assert.ErrorIs(t, err, frame.ErrTooLong)
 	})
 
+	t.Run("without a limit a line of any length is read", func(t *testing.T) {
+		long := strings.Repeat("guest ", 10000)
+		f, err := frame.NewReader(strings.NewReader("answer 1 "+long+"\n"), 0).Read()
+		require.NoError(t, err)
+		assert.Equal(t, long, f.Text)
+	})
+
 	t.Run("a line that is not a frame is malformed", func(t *testing.T) {
 		_, err := frame.NewReader(strings.NewReader("hello\n"), 64).Read()
 		assert.ErrorIs(t, err, frame.ErrMalformed)
