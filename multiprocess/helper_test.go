@@ -86,7 +86,7 @@ type helper struct {
 	cmd    *exec.Cmd
 	addr   string
 	stderr *lines
-	exited chan error     // gets cmd.Wait's result
+	exited chan error    // gets cmd.Wait's result
 	gone   chan struct{} // closed when the helper has exited
 }
 
