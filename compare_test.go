@@ -78,7 +78,7 @@ func TestMain(m *testing.M) {
 func TestEcho(t *testing.T) {
 	for _, m := range models {
 		t.Run(m.Name, func(t *testing.T) {
-			conformance.Echo(t, m, "testdata/echo")
+			conformance.Echo(t, m)
 		})
 	}
 }
@@ -87,7 +87,7 @@ func TestEcho(t *testing.T) {
 func TestChat(t *testing.T) {
 	for _, m := range models {
 		t.Run(m.Name, func(t *testing.T) {
-			conformance.Chat(t, m, "testdata/chat")
+			conformance.Chat(t, m)
 		})
 	}
 }
@@ -96,7 +96,7 @@ func TestChat(t *testing.T) {
 func TestFiles(t *testing.T) {
 	for _, m := range models {
 		t.Run(m.Name, func(t *testing.T) {
-			conformance.Files(t, m, "testdata/files")
+			conformance.Files(t, m)
 		})
 	}
 }

@@ -27,7 +27,7 @@ import (
 )
 
 func TestEcho(t *testing.T) {
-	conformance.Echo(t, model, "../testdata/echo")
+	conformance.Echo(t, model)
 }
 
 func TestEchoOnOneLoopAndOnMoreLoopsThanCores(t *testing.T) {
@@ -37,7 +37,7 @@ func TestEchoOnOneLoopAndOnMoreLoopsThanCores(t *testing.T) {
 			m.New = func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
 				return eventloop.New(svc, cfg, eventloop.Options{Loops: loops})
 			}
-			conformance.Echo(t, m, "../testdata/echo")
+			conformance.Echo(t, m)
 		})
 	}
 }
@@ -483,9 +483,9 @@ func TestOverflowDropsOnlyTheSlowClient(t *testing.T) {
 // The chat and files services run unchanged on the event loops: they only
 // ever use the netlab.Conn contract.
 func TestChat(t *testing.T) {
-	conformance.Chat(t, model, "../testdata/chat")
+	conformance.Chat(t, model)
 }
 
 func TestFiles(t *testing.T) {
-	conformance.Files(t, model, "../testdata/files")
+	conformance.Files(t, model)
 }

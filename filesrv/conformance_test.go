@@ -12,7 +12,7 @@ import (
 func TestConformance(t *testing.T) {
 	for _, m := range []conformance.Model{iterativeModel, perconnModel} {
 		t.Run(m.Name, func(t *testing.T) {
-			conformance.Files(t, m, "../testdata/files")
+			conformance.Files(t, m)
 		})
 	}
 }

@@ -36,18 +36,18 @@ var modes = []struct {
 
 func TestEcho(t *testing.T) {
 	for _, mode := range modes {
-		t.Run(mode.name, func(t *testing.T) { conformance.Echo(t, model(mode.procs), "../testdata/echo") })
+		t.Run(mode.name, func(t *testing.T) { conformance.Echo(t, model(mode.procs)) })
 	}
 }
 
 func TestChat(t *testing.T) {
 	for _, mode := range modes {
-		t.Run(mode.name, func(t *testing.T) { conformance.Chat(t, model(mode.procs), "../testdata/chat") })
+		t.Run(mode.name, func(t *testing.T) { conformance.Chat(t, model(mode.procs)) })
 	}
 }
 
 func TestFiles(t *testing.T) {
 	for _, mode := range modes {
-		t.Run(mode.name, func(t *testing.T) { conformance.Files(t, model(mode.procs), "../testdata/files") })
+		t.Run(mode.name, func(t *testing.T) { conformance.Files(t, model(mode.procs)) })
 	}
 }

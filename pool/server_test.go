@@ -1,4 +1,4 @@
-package pool
+package pool_test
 
 import (
 	"bytes"
@@ -14,22 +14,23 @@ import (
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/pool"
 )
 
 func TestEcho(t *testing.T) {
-	for _, overflow := range []Overflow{Wait, Reject} {
+	for _, overflow := range []pool.Overflow{pool.Wait, pool.Reject} {
 		t.Run(overflow.String(), func(t *testing.T) {
 			m := conformance.Model{Name: "pool", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-				return New(svc, cfg, Options{Overflow: overflow}), nil
+				return pool.New(svc, cfg, pool.Options{Overflow: overflow}), nil
 			}}
-			conformance.Echo(t, m, "../testdata/echo")
+			conformance.Echo(t, m)
 		})
 	}
 }
 
 func TestWait(t *testing.T) {
 	t.Run("with two workers a third client waits, and is served as soon as one leaves", func(t *testing.T) {
-		p := start(t, echo.New(), Options{Workers: 2})
+		p := start(t, echo.New(), pool.Options{Workers: 2})
 		a := conformance.Dial(t, p.addr)
 		roundTrip(t, a, "from a\n")
 		b := conformance.Dial(t, p.addr)
@@ -59,7 +60,7 @@ func TestWait(t *testing.T) {
 	t.Run("however many clients knock, no more sessions than workers are open", func(t *testing.T) {
 		const workers, clients = 3, 24
 		g := &gauge{Service: echo.New()}
-		p := start(t, g, Options{Workers: workers})
+		p := start(t, g, pool.Options{Workers: workers})
 		var wg sync.WaitGroup
 		for i := range clients {
 			c := conformance.Dial(t, p.addr)
@@ -88,7 +89,7 @@ func TestWait(t *testing.T) {
 
 func TestReject(t *testing.T) {
 	t.Run("with two workers a third echo client is closed at once, and served once a worker is free", func(t *testing.T) {
-		p := start(t, echo.New(), Options{Workers: 2, Overflow: Reject})
+		p := start(t, echo.New(), pool.Options{Workers: 2, Overflow: pool.Reject})
 		a := conformance.Dial(t, p.addr)
 		roundTrip(t, a, "from a\n")
 		b := conformance.Dial(t, p.addr)
@@ -116,7 +117,7 @@ func TestReject(t *testing.T) {
 // starves. greeter stands in for chat until the chat package exists.
 func TestLongLivedSessions(t *testing.T) {
 	t.Run("with two idle members a third gets no welcome until one leaves", func(t *testing.T) {
-		p := start(t, greeter{}, Options{Workers: 2})
+		p := start(t, greeter{}, pool.Options{Workers: 2})
 		a := conformance.Dial(t, p.addr)
 		expect(t, a, "* welcome\n")
 		b := conformance.Dial(t, p.addr)
@@ -135,7 +136,7 @@ func TestLongLivedSessions(t *testing.T) {
 	})
 
 	t.Run("under reject a third is told busy in the service's own words", func(t *testing.T) {
-		p := start(t, greeter{}, Options{Workers: 2, Overflow: Reject})
+		p := start(t, greeter{}, pool.Options{Workers: 2, Overflow: pool.Reject})
 		a := conformance.Dial(t, p.addr)
 		expect(t, a, "* welcome\n")
 		b := conformance.Dial(t, p.addr)
@@ -158,7 +159,7 @@ func TestPanics(t *testing.T) {
 	// raise there.
 	for _, where := range []string{"Open", "Data", "EOF", "Closed", "Idle"} {
 		t.Run("a session that panics in "+where+" is closed and counted, and the worker serves the next", func(t *testing.T) {
-			p := start(t, &panicker{where: where}, Options{Workers: 1})
+			p := start(t, &panicker{where: where}, pool.Options{Workers: 1})
 
 			first := conformance.Dial(t, p.addr)
 			switch where {
@@ -187,7 +188,7 @@ func TestPanics(t *testing.T) {
 
 func TestShutdown(t *testing.T) {
 	t.Run("while the accept loop waits in Go, Shutdown returns and closes the held client unserved", func(t *testing.T) {
-		p := start(t, echo.New(), Options{Workers: 1})
+		p := start(t, echo.New(), pool.Options{Workers: 1})
 		a := conformance.Dial(t, p.addr)
 		roundTrip(t, a, "from a\n")
 		c := conformance.Dial(t, p.addr)
@@ -217,7 +218,7 @@ func TestShutdown(t *testing.T) {
 	})
 
 	t.Run("while the accept loop waits in Go, Close returns and closes the held client unserved", func(t *testing.T) {
-		p := start(t, echo.New(), Options{Workers: 1})
+		p := start(t, echo.New(), pool.Options{Workers: 1})
 		a := conformance.Dial(t, p.addr)
 		roundTrip(t, a, "from a\n")
 		c := conformance.Dial(t, p.addr)
@@ -238,7 +239,7 @@ func TestShutdown(t *testing.T) {
 	})
 
 	t.Run("Serve after Shutdown returns ErrServerClosed and closes the listener", func(t *testing.T) {
-		srv := New(echo.New(), netlab.Config{}, Options{})
+		srv := pool.New(echo.New(), netlab.Config{}, pool.Options{})
 		if err := srv.Shutdown(t.Context()); err != nil {
 			t.Fatalf("Shutdown = %v", err)
 		}
@@ -258,23 +259,23 @@ func TestShutdown(t *testing.T) {
 // probe is a pool server under test, with the events its hooks report.
 type probe struct {
 	addr     string
-	srv      *Server
+	srv      *pool.Server
 	handoffs events // the accept loop is about to call Go
 	frees    events // a worker finished a session
 }
 
 // start serves svc under the pool with opts on a fresh loopback port until
 // the test ends.
-func start(t *testing.T, svc netlab.Service, opts Options) *probe {
+func start(t *testing.T, svc netlab.Service, opts pool.Options) *probe {
 	t.Helper()
 	p := &probe{}
 	m := conformance.Model{Name: "pool", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		s := New(svc, cfg, opts)
-		s.hooks = hooks{handoff: p.handoffs.add, free: p.frees.add}
+		s := pool.New(svc, cfg, opts)
+		pool.SetHooks(s, p.handoffs.add, p.frees.add)
 		return s, nil
 	}}
 	addr, srv := conformance.Start(t, m, svc, netlab.Config{})
-	p.addr, p.srv = addr, srv.(*Server)
+	p.addr, p.srv = addr, srv.(*pool.Server)
 	return p
 }
 

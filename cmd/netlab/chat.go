@@ -8,43 +8,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
-	"github.com/netlab-go/netlab/internal/workload"
 )
-
-func init() {
-	register(&command{
-		name:  "chat",
-		usage: "chat -addr HOST:PORT [-name NAME]",
-		short: "join a chat room: lines you type go to the room, lines from the room are printed",
-		run:   runChat,
-	})
-}
-
-// chatSweep is what `netlab compare` measures of chat: every client
-// broadcasts, every other one receives, and the rate is deliveries (one
-// line reaching one client) per second, with each delivery's latency.
-// A room needs two clients to deliver anything, so the loads start at 2.
-var chatSweep = sweep{
-	service: "chat",
-	new:     newChatService,
-	loads:   []int{2, 50, 500},
-	unit:    "deliveries/s",
-	run: func(ctx context.Context, addr string, conns int) (workload.Result, error) {
-		return workload.Chat(ctx, addr, conns, 1<<40) // bounded by ctx
-	},
-	rate:  workload.Result.OpsPerSec,
-	label: func(n int) string { return fmt.Sprintf("%d clients", n) },
-}
-
-// newChatService builds the chat service for `netlab serve -service chat`:
-// one room, logging joins, renames and leaves at debug level. Its idle
-// timeout (30 minutes) and busy reply come with the service; -max-pending,
-// how far a reader may fall behind before it is dropped, is the model's.
-func newChatService(o *serveOptions) (netlab.Service, error) {
-	return chat.New(chat.Options{Logger: o.logger}), nil
-}
 
 // maxInputLine bounds a line read from standard input. The server refuses
 // lines over 4096 bytes itself ("! line too long"); this only keeps a
@@ -66,7 +31,7 @@ const maxInputLine = 64 << 10
 // SIGINT. -name sends "/nick NAME" first; the answer is printed like any
 // other line.
 func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet(commands["chat"], stderr)
+	fs := newFlagSet("chat", stderr)
 	addr := fs.String("addr", "127.0.0.1:7008", "chat server address")
 	name := fs.String("name", "", "take this name on joining (sends /nick NAME)")
 	if err := fs.Parse(args); err != nil {

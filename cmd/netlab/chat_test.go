@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-go/netlab"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab/chat"
-	"github.com/netlab-go/netlab/internal/conformance"
-	"github.com/netlab-go/netlab/perconn"
+	"github.com/netlab-go/netlab/internal/models"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // startChatRoom serves a fresh room on perconn through the same factory
@@ -20,18 +22,9 @@ import (
 // has read its own welcome ("* welcome guest-1").
 func startChatRoom(t *testing.T) (addr string, observer *chat.Client) {
 	t.Helper()
-	svc, err := newChatService(&serveOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := conformance.Model{Name: "perconn", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		return perconn.New(svc, cfg), nil
-	}}
-	addr, _ = conformance.Start(t, m, svc, netlab.Config{})
-	observer, err = chat.Dial(t.Context(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	addr = startService(t, "chat", models.Flags{})
+	observer, err := chat.Dial(t.Context(), addr)
+	require.NoError(t, err)
 	t.Cleanup(func() { observer.Close() })
 	observerHears(t, observer, "* welcome guest-1")
 	return addr, observer
@@ -42,14 +35,7 @@ func startChatRoom(t *testing.T) (addr string, observer *chat.Client) {
 func observerHears(t *testing.T, c *chat.Client, want ...string) {
 	t.Helper()
 	for _, w := range want {
-		select {
-		case got, ok := <-c.Lines():
-			if !ok || got != w {
-				t.Fatalf("the observer got %q (open: %v, %v), want %q", got, ok, c.Err(), w)
-			}
-		case <-time.After(conformance.Timeout):
-			t.Fatalf("the observer heard nothing for %v, want %q", conformance.Timeout, w)
-		}
+		require.Equal(t, w, netlabtest.Await(t, c.Lines(), "the observer to hear "+w), "the observer's next line (%v)", c.Err())
 	}
 }
 
@@ -153,18 +139,17 @@ func TestChatCommand(t *testing.T) {
 		// sweep runs and measures, not how fast (a 50-client run under
 		// -race on a busy machine may not get past connecting in a
 		// fraction of a second).
-		conns := chatSweep.loads[0]
-		for _, m := range modelList {
-			r := measure(t.Context(), chatSweep, m, conns, 500*time.Millisecond)
-			if m.name == "iterative" {
-				if r.note == "" {
-					t.Errorf("iterative with %d clients measured %v %s, want a note that it serves one at a time", conns, r.rate, r.unit)
-				}
+		sw := sweepFor(t, "chat")
+		conns := sw.loads[0]
+		for _, m := range models.All {
+			r := measure(t.Context(), sw, m, conns, 500*time.Millisecond)
+			if m.Serial(models.Flags{}) {
+				assert.NotEmpty(t, r.note, "%s with %d clients measured %v %s, want a note that it serves one at a time", m.Name, conns, r.rate, r.unit)
 				continue
 			}
-			if r.note != "" || r.rate <= 0 || r.p50 <= 0 {
-				t.Errorf("%s, %s: rate %v %s, p50 %v, note %q", m.name, r.load, r.rate, r.unit, r.p50, r.note)
-			}
+			assert.Empty(t, r.note, "%s, %s", m.Name, r.load)
+			assert.Positive(t, r.rate, "%s, %s: rate", m.Name, r.load)
+			assert.Positive(t, r.p50, "%s, %s: p50", m.Name, r.load)
 		}
 	})
 

@@ -15,17 +15,9 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/internal/models"
 	"github.com/netlab-go/netlab/internal/workload"
 )
-
-func init() {
-	register(&command{
-		name:  "compare",
-		usage: "compare [-services echo,chat,files] [-models ...] [-duration 1s] [-svg FILE]",
-		short: "run every model × service on loopback and print a table (and an SVG chart)",
-		run:   runCompare,
-	})
-}
 
 // A row is one cell of the comparison: a service under a model at a load.
 type row struct {
@@ -38,12 +30,15 @@ type row struct {
 	note           string // why a cell is empty, or what to keep in mind
 }
 
-// A sweep measures one service on one running server, once per load.
+// A sweep is how compare measures one service: the loads it sweeps and the
+// workload it runs, once per load, on a fresh server.
 type sweep struct {
-	service string
-	new     func(o *serveOptions) (netlab.Service, error)
-	loads   []int // connection counts
+	service string // its name in the table of services
+	loads   []int  // connection counts
 	unit    string
+	// prepare, if set, readies what the service will serve (files: a
+	// folder with a file to download) and returns how to remove it.
+	prepare func(f *models.Flags) (cleanup func() error, err error)
 	// run measures conns clients against addr until ctx ends.
 	run func(ctx context.Context, addr string, conns int) (workload.Result, error)
 	// rate picks the throughput figure from a result.
@@ -52,14 +47,10 @@ type sweep struct {
 	label func(conns int) string
 }
 
-// sweeps lists what compare measures, service by service; each service adds
-// its own in an init function next to it.
-var sweeps []sweep
-
-func init() {
-	sweeps = append(sweeps, sweep{
+// sweeps lists what compare measures, in the order the table prints it.
+var sweeps = []sweep{
+	{
 		service: "echo",
-		new:     func(o *serveOptions) (netlab.Service, error) { s, _ := findService("echo"); return s.new(o) },
 		loads:   []int{1, 50, 500},
 		unit:    "req/s",
 		run: func(ctx context.Context, addr string, conns int) (workload.Result, error) {
@@ -67,12 +58,27 @@ func init() {
 		},
 		rate:  workload.Result.OpsPerSec,
 		label: func(n int) string { return plural(n, "conn") },
-	})
-	sweeps = append(sweeps, chatSweep)
-	sweeps = append(sweeps, sweep{
+	},
+	// Every client broadcasts, every other one receives, and the rate is
+	// deliveries (one line reaching one client) per second, with each
+	// delivery's latency. A room needs two clients to deliver anything,
+	// so the loads start at 2.
+	{
+		service: "chat",
+		loads:   []int{2, 50, 500},
+		unit:    "deliveries/s",
+		run: func(ctx context.Context, addr string, conns int) (workload.Result, error) {
+			return workload.Chat(ctx, addr, conns, 1<<40) // bounded by ctx
+		},
+		rate:  workload.Result.OpsPerSec,
+		label: func(n int) string { return fmt.Sprintf("%d clients", n) },
+	},
+	{
 		service: "files",
+		loads:   []int{1, 8},
+		unit:    "MB/s",
 		// A fresh root with one file to download, removed afterwards.
-		new: func(o *serveOptions) (netlab.Service, error) {
+		prepare: func(f *models.Flags) (func() error, error) {
 			root, err := os.MkdirTemp("", "netlab-compare-files-")
 			if err != nil {
 				return nil, err
@@ -81,29 +87,15 @@ func init() {
 				os.RemoveAll(root)
 				return nil, err
 			}
-			o.root = root
-			svc, err := newFilesService(o)
-			if err != nil {
-				os.RemoveAll(root)
-				return nil, err
-			}
-			release := o.closer
-			o.closer = func() error {
-				if release != nil {
-					release()
-				}
-				return os.RemoveAll(root)
-			}
-			return svc, nil
+			f.Root = root
+			return func() error { return os.RemoveAll(root) }, nil
 		},
-		loads: []int{1, 8},
-		unit:  "MB/s",
 		run: func(ctx context.Context, addr string, conns int) (workload.Result, error) {
 			return workload.Files(ctx, addr, conns, compareFileSize, 1<<40)
 		},
 		rate:  workload.Result.MBPerSec,
 		label: func(n int) string { return plural(n, "download") },
-	})
+	},
 }
 
 // compareFileSize is the file compare downloads: large enough that a
@@ -111,9 +103,9 @@ func init() {
 const compareFileSize = 64 << 20
 
 func runCompare(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet(commands["compare"], stderr)
+	fs := newFlagSet("compare", stderr)
 	servicesFlag := fs.String("services", strings.Join(sweepServices(), ","), "services to measure, comma-separated")
-	modelsFlag := fs.String("models", strings.Join(modelNames(), ","), "models to measure, comma-separated")
+	modelsFlag := fs.String("models", strings.Join(models.Names(), ","), "models to measure, comma-separated")
 	duration := fs.Duration("duration", time.Second, "how long each cell runs")
 	svgPath := fs.String("svg", "", "also draw the throughput chart as SVG to this file")
 	if err := fs.Parse(args); err != nil {
@@ -127,11 +119,11 @@ func runCompare(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		}
 		chosen = append(chosen, sweeps[i])
 	}
-	var ms []modelEntry
+	var ms []models.Model
 	for _, name := range splitList(*modelsFlag) {
-		m, ok := findModel(name)
-		if !ok {
-			return oneOf("models", name, modelNames())
+		m, err := models.Lookup(name)
+		if err != nil {
+			return oneOf("models", name, models.Names())
 		}
 		ms = append(ms, m)
 	}
@@ -161,31 +153,40 @@ func runCompare(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	return nil
 }
 
-// measure starts a fresh server of model m for the sweep's service, runs the
-// load for d and returns the row.
-func measure(ctx context.Context, sw sweep, m modelEntry, conns int, d time.Duration) row {
-	r := row{service: sw.service, model: m.name, conns: conns, unit: sw.unit, load: sw.label(conns)}
-	if m.name == "iterative" && conns > 1 {
+// measure starts a fresh server of model m, with every flag at its
+// default, for the sweep's service, runs the load for d and returns the row.
+func measure(ctx context.Context, sw sweep, m models.Model, conns int, d time.Duration) row {
+	r := row{service: sw.service, model: m.Name, conns: conns, unit: sw.unit, load: sw.label(conns)}
+	flags := models.Flags{Logger: slog.New(slog.DiscardHandler)}
+	if m.Serial(flags) && conns > 1 {
 		r.note = "serves one client at a time: the other clients would wait for the first to leave"
 		return r
 	}
-	o := &serveOptions{maxPending: netlab.DefaultMaxPending, maxUpload: 4 << 30, stderr: io.Discard, workers: 64, overflow: "wait"}
-	o.logger = slog.New(slog.DiscardHandler)
 	fail := func(err error) row { r.note = "error: " + err.Error(); return r }
-	svc, err := sw.new(o)
+	if sw.prepare != nil {
+		cleanup, err := sw.prepare(&flags)
+		if err != nil {
+			return fail(err)
+		}
+		defer cleanup()
+	}
+	se, err := models.LookupService(sw.service)
 	if err != nil {
 		return fail(err)
 	}
-	if o.closer != nil {
-		defer o.closer()
+	svc, cleanup, err := se.New(flags)
+	if err != nil {
+		return fail(err)
 	}
+	defer cleanup()
 	// Room for every client, whatever the model's defaults.
-	srv, err := m.new(svc, netlab.Config{MaxConns: conns + 16, Logger: o.logger}, o)
+	srv, err := m.New(svc, netlab.Config{MaxConns: conns + 16, Logger: flags.Logger}, flags)
 	if err != nil {
 		return fail(err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		srv.Close()
 		return fail(err)
 	}
 	served := make(chan error, 1)
@@ -196,7 +197,6 @@ func measure(ctx context.Context, sw sweep, m modelEntry, conns int, d time.Dura
 		srv.Shutdown(sctx)
 		<-served
 	}()
-
 	rctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	res, err := sw.run(rctx, l.Addr().String(), conns)
@@ -205,9 +205,10 @@ func measure(ctx context.Context, sw sweep, m modelEntry, conns int, d time.Dura
 	}
 	r.rate = sw.rate(res)
 	r.p50, r.p99 = res.Percentile(50), res.Percentile(99)
-	switch {
-	case m.name == "pool" && conns > o.workers:
-		r.note = fmt.Sprintf("%d workers: the other %d clients waited for one", o.workers, conns-o.workers)
+	switch atOnce := m.AtOnce; {
+	case !m.Serves(conns, flags):
+		n := atOnce(flags)
+		r.note = fmt.Sprintf("%d served at once: the other %d clients waited for one", n, conns-n)
 	case res.Ops == 0:
 		r.note = fmt.Sprintf("nothing completed in %v: connecting the clients took the whole window (try a longer -duration)", d)
 	}

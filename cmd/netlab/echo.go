@@ -10,20 +10,11 @@ import (
 	"github.com/netlab-go/netlab/echo"
 )
 
-func init() {
-	register(&command{
-		name:  "echo",
-		usage: "echo -addr HOST:PORT",
-		short: "talk to an echo server: what you type comes back",
-		run:   runEcho,
-	})
-}
-
 // runEcho copies standard input to the server and the server's answer to
 // standard output, concurrently, so it works typed at a terminal or fed a
 // file. At end of input it half-closes and prints what is still coming back.
 func runEcho(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet(commands["echo"], stderr)
+	fs := newFlagSet("echo", stderr)
 	addr := fs.String("addr", "127.0.0.1:7007", "echo server address")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -5,32 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
-	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
 )
-
-func init() {
-	register(&command{
-		name:  "files",
-		usage: "files -addr HOST:PORT ls | get NAME... | put FILE... | hash NAME...",
-		short: "list, download, upload and checksum files on a files server",
-		run:   runFiles,
-	})
-}
 
 // runFiles is the files client on the command line. Several names given to
 // get or put are transferred at once, each on its own connection with its
 // own progress bar on standard error; every transfer is verified by
 // SHA-256, and a line on standard output says so.
 func runFiles(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet(commands["files"], stderr)
+	fs := newFlagSet("files", stderr)
 	addr := fs.String("addr", "127.0.0.1:7009", "files server address")
 	dir := fs.String("dir", ".", "get: the folder to download into")
 	quiet := fs.Bool("q", false, "no progress bars")
@@ -199,34 +188,4 @@ func runTransfers(ctx context.Context, jobs []transferJob, bars io.Writer, stdou
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// newFilesService builds the files service for `netlab serve -service
-// files`: it serves -root, or a folder under the user's cache directory
-// when -root is not given, and says on standard error which folder it
-// serves. The folder is released by o.closer once the server has stopped.
-func newFilesService(o *serveOptions) (netlab.Service, error) {
-	root := o.root
-	if root == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return nil, fmt.Errorf("files: no -root given and no cache folder to default to (%w): pass -root DIR", err)
-		}
-		root = filepath.Join(cache, "netlab", "files")
-		if err := os.MkdirAll(root, 0o755); err != nil {
-			return nil, fmt.Errorf("files: create the default folder: %w", err)
-		}
-	}
-	if abs, err := filepath.Abs(root); err == nil {
-		root = abs
-	}
-	svc, err := filesrv.New(root, filesrv.Options{MaxUpload: int64(o.maxUpload), Logger: o.logger})
-	if err != nil {
-		return nil, fmt.Errorf("files: %w (pass -root DIR with an existing folder)", err)
-	}
-	if o.stderr != nil {
-		fmt.Fprintf(o.stderr, "serving files from %s\n", root)
-	}
-	o.closer = svc.Close
-	return svc, nil
 }

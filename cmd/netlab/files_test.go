@@ -10,33 +10,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/vbauerster/mpb/v8"
 
-	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
-	"github.com/netlab-go/netlab/internal/conformance"
-	"github.com/netlab-go/netlab/perconn"
+	"github.com/netlab-go/netlab/internal/models"
 )
 
-// startFilesServer serves a fresh folder on perconn through the same
-// factory `netlab serve -service files` uses.
+// startFilesServer serves a fresh folder on the reference model through
+// the same table `netlab serve -service files` uses, with a 1 MiB upload
+// limit.
 func startFilesServer(t *testing.T) (addr, root string) {
 	t.Helper()
 	root = t.TempDir()
-	var stderr bytes.Buffer
-	o := &serveOptions{root: root, maxUpload: 1 << 20, stderr: &stderr}
-	svc, err := newFilesService(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { o.closer() })
-	if !strings.Contains(stderr.String(), "serving files from "+root) {
-		t.Errorf("factory said %q, want it to name the folder", stderr.String())
-	}
-	m := conformance.Model{Name: "perconn", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		return perconn.New(svc, cfg), nil
-	}}
-	addr, _ = conformance.Start(t, m, svc, netlab.Config{})
+	var said bytes.Buffer
+	addr = startService(t, "files", models.Flags{Root: root, MaxUpload: 1 << 20, Say: &said})
+	assert.Equal(t, "serving files from "+root+"\n", said.String(), "the service names its folder")
 	return addr, root
 }
 
@@ -172,26 +161,6 @@ func TestFilesCommand(t *testing.T) {
 			}
 		}
 	})
-}
-
-// TestNewFilesServiceDefaultRoot checks that serve without -root serves a
-// folder under the user's cache directory, creates it, and says so.
-func TestNewFilesServiceDefaultRoot(t *testing.T) {
-	cache := t.TempDir()
-	t.Setenv("XDG_CACHE_HOME", cache)
-	var stderr bytes.Buffer
-	o := &serveOptions{stderr: &stderr}
-	if _, err := newFilesService(o); err != nil {
-		t.Fatal(err)
-	}
-	defer o.closer()
-	want := filepath.Join(cache, "netlab", "files")
-	if fi, err := os.Stat(want); err != nil || !fi.IsDir() {
-		t.Fatalf("default folder %s: %v", want, err)
-	}
-	if got := stderr.String(); got != "serving files from "+want+"\n" {
-		t.Errorf("said %q", got)
-	}
 }
 
 func sha(b []byte) string {

@@ -18,7 +18,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -33,11 +32,55 @@ type command struct {
 	run   func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
 }
 
-// commands holds every subcommand. Each lives in its own file and adds
-// itself here from an init function, so a new command touches no other file.
-var commands = map[string]*command{}
+// commands returns every subcommand, in the order the usage lists them.
+// Each one's run function lives in the file named after it. It is a
+// function rather than a variable because the commands look themselves up
+// (for their flag usage), which a package-level table initialised with them
+// could not allow.
+func commands() []*command {
+	return []*command{
+		{
+			name:  "serve",
+			usage: "serve -model MODEL -service SERVICE -addr HOST:PORT [flags]",
+			short: "run one server until SIGINT or SIGTERM",
+			run:   runServe,
+		},
+		{
+			name:  "echo",
+			usage: "echo -addr HOST:PORT",
+			short: "talk to an echo server: what you type comes back",
+			run:   runEcho,
+		},
+		{
+			name:  "chat",
+			usage: "chat -addr HOST:PORT [-name NAME]",
+			short: "join a chat room: lines you type go to the room, lines from the room are printed",
+			run:   runChat,
+		},
+		{
+			name:  "files",
+			usage: "files -addr HOST:PORT ls | get NAME... | put FILE... | hash NAME...",
+			short: "list, download, upload and checksum files on a files server",
+			run:   runFiles,
+		},
+		{
+			name:  "compare",
+			usage: "compare [-services echo,chat,files] [-models ...] [-duration 1s] [-svg FILE]",
+			short: "run every model × service on loopback and print a table (and an SVG chart)",
+			run:   runCompare,
+		},
+	}
+}
 
-func register(c *command) { commands[c.name] = c }
+// lookup returns the command called name, or nil.
+func lookup(name string) *command {
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
 
 func main() {
 	// A multiprocess server re-executes this binary for its children; in a
@@ -60,7 +103,7 @@ func main() {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 		if len(args) > 1 {
-			if c, ok := commands[args[1]]; ok {
+			if c := lookup(args[1]); c != nil {
 				return c.run(ctx, []string{"-h"}, stdin, stdout, stderr)
 			}
 		}
@@ -70,8 +113,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return nil
 	}
-	c, ok := commands[args[0]]
-	if !ok {
+	c := lookup(args[0])
+	if c == nil {
 		usage(stderr)
 		return fmt.Errorf("unknown command %q", args[0])
 	}
@@ -81,20 +124,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "netlab runs one echo, chat and file server under five concurrency models and compares them.")
 	fmt.Fprintln(w, "\nUsage:")
-	names := make([]string, 0, len(commands))
-	for name := range commands {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		c := commands[name]
+	for _, c := range commands() {
 		fmt.Fprintf(w, "  netlab %-60s %s\n", c.usage, c.short)
 	}
 	fmt.Fprintln(w, "\nRun 'netlab help COMMAND' for a command's flags.")
 }
 
-// newFlagSet returns a flag set for c that prints its usage on stderr.
-func newFlagSet(c *command, stderr io.Writer) *flag.FlagSet {
+// newFlagSet returns a flag set for the command called name that prints
+// its usage on stderr.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	c := lookup(name)
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -104,10 +143,8 @@ func newFlagSet(c *command, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// oneOf checks that v is one of the allowed words and says which are if not.
+// oneOf says that v, given to -flagName, is none of the allowed words, and
+// which are.
 func oneOf(flagName, v string, allowed []string) error {
-	if slices.Contains(allowed, v) {
-		return nil
-	}
 	return fmt.Errorf("-%s %q: want one of %s", flagName, v, strings.Join(allowed, ", "))
 }

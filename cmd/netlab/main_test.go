@@ -18,6 +18,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/netlab-go/netlab/internal/models"
 	"github.com/netlab-go/netlab/multiprocess"
 )
 
@@ -189,8 +190,8 @@ func TestServeRunsEveryModelAndService(t *testing.T) {
 		"chat":  {"", "* welcome guest-1\n"},
 		"files": {"LIST\n", "OK 0\n"},
 	}
-	for _, m := range modelNames() {
-		for _, svc := range serviceNames() {
+	for _, m := range models.Names() {
+		for _, svc := range models.ServiceNames() {
 			t.Run(m+"/"+svc, func(t *testing.T) {
 				args := []string{"-model", m, "-service", svc, "-addr", "127.0.0.1:0"}
 				if svc == "files" {
@@ -313,7 +314,7 @@ func TestCompareMeasuresEveryModelAndDrawsAChart(t *testing.T) {
 		t.Fatalf("compare: %v (%s)", err, stderr.String())
 	}
 	out := stdout.String()
-	for _, m := range modelNames() {
+	for _, m := range models.Names() {
 		if !regexp.MustCompile(`echo\s+` + m + `\s+1 conn\s+\d+\s+req/s`).MatchString(out) {
 			t.Errorf("compare printed no measurement for %s with one client:\n%s", m, out)
 		}

@@ -8,105 +8,60 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/filesrv"
+	"github.com/netlab-go/netlab/internal/models"
+	"github.com/netlab-go/netlab/pool"
 )
-
-func init() {
-	register(&command{
-		name:  "serve",
-		usage: "serve -model MODEL -service SERVICE -addr HOST:PORT [flags]",
-		short: "run one server until SIGINT or SIGTERM",
-		run:   runServe,
-	})
-}
 
 // serveOptions is the serve command line, as docs/protocols.md specifies it.
 type serveOptions struct {
 	model, service, addr string
 	root                 string
 	workers              int
-	overflow             string
+	overflow             pool.Overflow
 	loops, procs         int
 	idleTimeout          time.Duration
 	maxConns             int
 	maxPending           byteSize
 	maxUpload            byteSize
 	logFile              string
-
-	logger *slog.Logger // built from -log
-	stderr io.Writer    // where a service says what it set up (files: its root)
-	closer func() error // releases what the service opened, after the server stops; may be nil
 }
 
-// A modelEntry builds a server of one model from the command line.
-type modelEntry struct {
-	name string
-	new  func(svc netlab.Service, cfg netlab.Config, o *serveOptions) (netlab.Server, error)
-}
-
-// A serviceEntry builds one service from the command line.
-type serviceEntry struct {
-	name string
-	new  func(o *serveOptions) (netlab.Service, error)
-}
-
-// modelList and serviceList are what serve and compare can run, in the order
-// the docs teach them. Each model's and service's entry is in models.go and
-// services.go.
-var (
-	modelList   []modelEntry
-	serviceList []serviceEntry
-)
-
-func modelNames() []string {
-	var names []string
-	for _, m := range modelList {
-		names = append(names, m.name)
+// modelFlags returns what the tables of models and services build from.
+func (o *serveOptions) modelFlags(logger *slog.Logger, say io.Writer) models.Flags {
+	return models.Flags{
+		Workers:   o.workers,
+		Overflow:  o.overflow,
+		Loops:     o.loops,
+		Procs:     o.procs,
+		Root:      o.root,
+		MaxUpload: int64(o.maxUpload),
+		Logger:    logger,
+		Say:       say,
 	}
-	return names
-}
-
-func serviceNames() []string {
-	var names []string
-	for _, s := range serviceList {
-		names = append(names, s.name)
-	}
-	return names
-}
-
-func findModel(name string) (modelEntry, bool) {
-	i := slices.IndexFunc(modelList, func(m modelEntry) bool { return m.name == name })
-	if i < 0 {
-		return modelEntry{}, false
-	}
-	return modelList[i], true
-}
-
-func findService(name string) (serviceEntry, bool) {
-	i := slices.IndexFunc(serviceList, func(s serviceEntry) bool { return s.name == name })
-	if i < 0 {
-		return serviceEntry{}, false
-	}
-	return serviceList[i], true
 }
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	o := &serveOptions{maxPending: netlab.DefaultMaxPending, maxUpload: 4 << 30, stderr: stderr}
-	fs := newFlagSet(commands["serve"], stderr)
-	fs.StringVar(&o.model, "model", "", "concurrency model: iterative, perconn, pool, eventloop, multiprocess")
-	fs.StringVar(&o.service, "service", "", "service: echo, chat, files")
+	o := &serveOptions{}
+	fs := newFlagSet("serve", stderr)
+	fs.StringVar(&o.model, "model", "", "concurrency model: "+strings.Join(models.Names(), ", "))
+	fs.StringVar(&o.service, "service", "", "service: "+strings.Join(models.ServiceNames(), ", "))
 	fs.StringVar(&o.addr, "addr", "", "address to listen on, HOST:PORT (port 0 picks a free one)")
 	fs.StringVar(&o.root, "root", "", "files: the folder served (default: a folder under the user's cache dir)")
-	fs.IntVar(&o.workers, "workers", 64, "pool: sessions served at once")
-	fs.StringVar(&o.overflow, "overflow", "wait", "pool: what the N+1st client gets: wait or reject")
+	fs.IntVar(&o.workers, "workers", pool.DefaultWorkers, "pool: sessions served at once")
+	fs.Var(&o.overflow, "overflow", "pool: what the N+1st client gets: wait or reject")
 	fs.IntVar(&o.loops, "loops", 0, "eventloop: event loops (default: number of CPUs)")
 	fs.IntVar(&o.procs, "procs", 0, "multiprocess: preforked children; 0 = a child per connection")
-	fs.DurationVar(&o.idleTimeout, "idle-timeout", 0, "close a connection that sends nothing for this long (default 5m, chat 30m)")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", 0, fmt.Sprintf("close a connection that sends nothing for this long (default %v, chat %v)", netlab.DefaultIdleTimeout, chat.DefaultIdleTimeout))
 	fs.IntVar(&o.maxConns, "max-conns", netlab.DefaultMaxConns, "beyond this many open connections, answer busy and close")
+	o.maxPending = netlab.DefaultMaxPending
 	fs.Var(&o.maxPending, "max-pending", "chat: a receiver's queued output before it is dropped")
+	o.maxUpload = filesrv.DefaultMaxUpload
 	fs.Var(&o.maxUpload, "max-upload", "files: largest PUT")
 	fs.StringVar(&o.logFile, "log", "", "also write the log, with every connection's traffic at debug level, to this file")
 	if err := fs.Parse(args); err != nil {
@@ -119,35 +74,33 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		fs.Usage()
 		return errors.New("serve: -model, -service and -addr are required")
 	}
-	m, ok := findModel(o.model)
-	if !ok {
-		return oneOf("model", o.model, modelNames())
+	m, err := models.Lookup(o.model)
+	if err != nil {
+		return oneOf("model", o.model, models.Names())
 	}
-	se, ok := findService(o.service)
-	if !ok {
-		return oneOf("service", o.service, serviceNames())
+	se, err := models.LookupService(o.service)
+	if err != nil {
+		return oneOf("service", o.service, models.ServiceNames())
 	}
 	logger, closeLog, err := newLogger(o.logFile, stderr)
 	if err != nil {
 		return err
 	}
 	defer closeLog()
-	o.logger = logger
 
-	svc, err := se.new(o)
+	flags := o.modelFlags(logger, stderr)
+	svc, cleanup, err := se.New(flags)
 	if err != nil {
 		return err
 	}
-	if o.closer != nil {
-		defer o.closer()
-	}
+	defer cleanup()
 	cfg := netlab.Config{
 		IdleTimeout: o.idleTimeout,
 		MaxConns:    o.maxConns,
 		MaxPending:  int(o.maxPending),
 		Logger:      logger,
 	}
-	srv, err := m.new(svc, cfg, o)
+	srv, err := m.New(svc, cfg, flags)
 	if err != nil {
 		return err
 	}

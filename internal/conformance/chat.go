@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,27 +14,28 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
-// Chat holds model m to the chat protocol. The transcripts in dir/single
-// (one client at a time) run on every model, those in dir/multi (clients
+// Chat holds model m to the chat protocol. The golden transcripts in chat/single
+// (one client at a time) run on every model, those in chat/multi (clients
 // talking at once) on every model that is not Serial, each against a fresh
 // server and a fresh room. Then, with raw TCP clients, what a transcript
 // cannot show: three clients at once, two 200-line bursts arriving whole and
 // in order, a client that never reads while the others move megabytes, a
 // long line refused while it is still arriving, invalid UTF-8, the busy
 // reply, and — on a serial model — a second client left waiting.
-func Chat(t *testing.T, m Model, dir string) {
+func Chat(t *testing.T, m Model) {
 	newChat := func(testing.TB) netlab.Service { return chat.New(chat.Options{}) }
 	t.Run("transcripts", func(t *testing.T) {
 		t.Run("single", func(t *testing.T) {
-			RunTranscripts(t, m, filepath.Join(dir, "single"), newChat, netlab.Config{})
+			RunTranscripts(t, m, "chat/single", newChat, netlab.Config{})
 		})
 		t.Run("multi", func(t *testing.T) {
 			if m.Serial {
 				t.Skip("a serial model serves one client at a time: its transcripts are those in single/")
 			}
-			RunTranscripts(t, m, filepath.Join(dir, "multi"), newChat, netlab.Config{})
+			RunTranscripts(t, m, "chat/multi", newChat, netlab.Config{})
 		})
 	})
 
@@ -366,7 +366,7 @@ func readAll(t testing.TB, r io.Reader) string {
 		n, err := r.Read(buf)
 		sb.Write(buf[:n])
 		if err != nil {
-			if !errors.Is(err, io.EOF) && !isReset(err) {
+			if !errors.Is(err, io.EOF) && !netlabtest.IsReset(err) {
 				t.Fatalf("waiting for the server to close: %v (after %q)", err, sb.String())
 			}
 			return sb.String()

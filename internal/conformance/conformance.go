@@ -1,24 +1,25 @@
 // Package conformance is the black-box harness that holds every model to the
 // same wire behaviour: it starts a model on loopback, drives it with plain TCP
 // clients (never the services' own code, so that a bug shared by client and
-// server cannot hide), and compares what comes back byte for byte with golden
-// transcripts in testdata/.
+// server cannot hide), and compares what comes back byte for byte with the
+// golden transcripts [netlabtest.Golden] holds.
 //
 // compare_test.go at the module root runs it over every model × service; a
 // model's own tests may run it too.
 package conformance
 
 import (
-	"context"
-	"errors"
 	"net"
 	"testing"
-	"time"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/internal/models"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
-// Model is one row of the comparison table: a name and a constructor.
+// Model is what the harness needs to know of a model: a name, a
+// constructor, and how many clients it serves at once. [Of] makes one from
+// the table of models.
 type Model struct {
 	// Name is the model's name on the command line: iterative, perconn, …
 	Name string
@@ -38,6 +39,12 @@ type Model struct {
 	Limit int
 }
 
+// Of returns the harness's view of a row of the table of models, built
+// with f.
+func Of(m models.Model, f models.Flags) Model {
+	return Model{Name: m.Name, New: m.With(f), Serial: m.Serial(f), Limit: m.Limit(f)}
+}
+
 // Serves reports whether m serves n clients at once.
 func (m Model) Serves(n int) bool {
 	switch {
@@ -49,52 +56,25 @@ func (m Model) Serves(n int) bool {
 	return true
 }
 
-// Timeout bounds every wait in the harness: a read that should succeed, a
-// server that should shut down. It is generous because -race on a busy
-// 2-core machine is slow; a correct server never comes near it.
-const Timeout = 20 * time.Second
+// Timeout bounds every wait in the harness; it is [netlabtest.Timeout].
+const Timeout = netlabtest.Timeout
 
 // Start serves svc under m on a fresh port of 127.0.0.1 and returns the
-// address and the server. When the test ends the server is shut down, and
-// the test fails unless Serve returned [netlab.ErrServerClosed].
+// address and the server, shut down when the test ends: [netlabtest.Start]
+// for a row of the table.
 func Start(t testing.TB, m Model, svc netlab.Service, cfg netlab.Config) (string, netlab.Server) {
 	t.Helper()
-	srv, err := m.New(svc, cfg)
-	if errors.Is(err, netlab.ErrUnsupported) {
-		t.Skipf("%s: %v", m.Name, err) // the epoll model, off Linux
-	}
-	if err != nil {
-		t.Fatalf("%s: new server: %v", m.Name, err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("%s: shutdown: %v", m.Name, err)
-		}
-		if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
-			t.Errorf("%s: Serve returned %v, want ErrServerClosed", m.Name, err)
-		}
-	})
-	return l.Addr().String(), srv
+	return netlabtest.Start(t, m.New, svc, cfg)
 }
 
-// Dial connects to addr and closes the connection when the test ends. Every
-// read and write on it fails after [Timeout], so a hung server fails the
-// test instead of hanging it.
+// Dial is [netlabtest.Dial].
 func Dial(t testing.TB, addr string) *net.TCPConn {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, Timeout)
-	if err != nil {
-		t.Fatalf("dial %s: %v", addr, err)
-	}
-	c.SetDeadline(time.Now().Add(Timeout))
-	t.Cleanup(func() { c.Close() })
-	return c.(*net.TCPConn)
+	return netlabtest.Dial(t, addr)
+}
+
+// WaitClosed is [netlabtest.WaitClosed].
+func WaitClosed(t testing.TB, c net.Conn) {
+	t.Helper()
+	netlabtest.WaitClosed(t, c)
 }

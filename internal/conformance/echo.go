@@ -4,20 +4,20 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"sync"
 	"testing"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
-// Echo holds model m to RFC 862: the transcripts in dir, then byte-at-a-time
+// Echo holds model m to RFC 862: the golden transcripts in echo/, then byte-at-a-time
 // writes, a mebibyte of random binary, fifty clients at once and half-close.
-func Echo(t *testing.T, m Model, dir string) {
+func Echo(t *testing.T, m Model) {
 	newEcho := func(testing.TB) netlab.Service { return echo.New() }
 	t.Run("transcripts", func(t *testing.T) {
-		RunTranscripts(t, m, dir, newEcho, netlab.Config{})
+		RunTranscripts(t, m, "echo", newEcho, netlab.Config{})
 	})
 
 	t.Run("bytes written one at a time come back in order", func(t *testing.T) {
@@ -39,11 +39,9 @@ func Echo(t *testing.T, m Model, dir string) {
 	t.Run("a mebibyte of random binary comes back unchanged", func(t *testing.T) {
 		addr, _ := Start(t, m, echo.New(), netlab.Config{})
 		c := Dial(t, addr)
-		msg := randomBytes(1<<20, 1)
+		msg := netlabtest.Pattern(1<<20, 1)
 		got := exchange(t, c, msg)
-		if !bytes.Equal(got, msg) {
-			t.Fatalf("1 MiB came back different (first difference at byte %d)", firstDiff(got, msg))
-		}
+		netlabtest.SameBytes(t, "1 MiB of random binary", got, msg)
 	})
 
 	t.Run("fifty clients at once each get their own bytes back", func(t *testing.T) {
@@ -54,7 +52,7 @@ func Echo(t *testing.T, m Model, dir string) {
 			c := Dial(t, addr)
 			wg.Go(func() {
 				defer c.Close() // iterative serves the next client only once this one leaves
-				msg := randomBytes(4096+i, uint64(i))
+				msg := netlabtest.Pattern(4096+i, uint64(i))
 				if _, err := c.Write(msg); err != nil {
 					errs <- err
 					return
@@ -79,7 +77,7 @@ func Echo(t *testing.T, m Model, dir string) {
 	t.Run("after a half-close the server sends what is pending and closes", func(t *testing.T) {
 		addr, _ := Start(t, m, echo.New(), netlab.Config{})
 		c := Dial(t, addr)
-		msg := randomBytes(256<<10, 7)
+		msg := netlabtest.Pattern(256<<10, 7)
 		var wg sync.WaitGroup
 		wg.Go(func() {
 			c.Write(msg)
@@ -115,22 +113,4 @@ func exchange(t testing.TB, c io.ReadWriter, msg []byte) []byte {
 		t.Fatalf("write: %v", err)
 	}
 	return got
-}
-
-func randomBytes(n int, seed uint64) []byte {
-	r := rand.New(rand.NewPCG(seed, 0x6e65746c6162))
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
-}
-
-func firstDiff(a, b []byte) int {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return min(len(a), len(b))
 }

@@ -15,21 +15,21 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
-// Files holds model m to the files protocol: the transcripts in dir, each
+// Files holds model m to the files protocol: the golden transcripts in files/, each
 // against a fresh server over a fresh, empty folder, then what transcripts
 // cannot show: transfers at once, a client vanishing mid-upload, resume,
 // an ERR to a PUT whose payload is still streaming, names and symlinks that
 // try to leave the folder, the busy reply, and a graceful shutdown that
 // lets an upload finish. Every client here is a raw TCP connection.
-func Files(t *testing.T, m Model, dir string) {
+func Files(t *testing.T, m Model) {
 	t.Run("transcripts", func(t *testing.T) {
-		RunTranscripts(t, m, dir, func(t testing.TB) netlab.Service {
+		RunTranscripts(t, m, "files", func(t testing.TB) netlab.Service {
 			svc, _ := newFiles(t)
 			return svc
 		}, netlab.Config{})
@@ -43,7 +43,7 @@ func Files(t *testing.T, m Model, dir string) {
 		const n, size = 4, 1 << 20
 		old := make([][]byte, n)
 		for i := range n {
-			old[i] = randomBytes(size+i, uint64(100+i))
+			old[i] = netlabtest.Pattern(size+i, uint64(100+i))
 			c := Dial(t, addr)
 			filesPut(t, c, fmt.Sprintf("old-%d", i), old[i])
 			c.Close()
@@ -53,7 +53,7 @@ func Files(t *testing.T, m Model, dir string) {
 		for i := range n {
 			up, down := Dial(t, addr), Dial(t, addr)
 			wg.Go(func() {
-				data := randomBytes(size-i, uint64(200+i))
+				data := netlabtest.Pattern(size-i, uint64(200+i))
 				errs <- tryPut(up, fmt.Sprintf("new-%d", i), data)
 			})
 			wg.Go(func() {
@@ -78,10 +78,10 @@ func Files(t *testing.T, m Model, dir string) {
 		c := Dial(t, addr)
 		filesPut(t, c, "doc", []byte("version 1"))
 		fmt.Fprintf(c, "PUT doc %d\n", 8<<20)
-		c.Write(randomBytes(256<<10, 3))
-		waitFor(t, "the upload's temporary file to appear", func() bool { return len(hiddenIn(t, root)) == 1 })
+		c.Write(netlabtest.Pattern(256<<10, 3))
+		netlabtest.WaitFor(t, "the upload's temporary file to appear", func() bool { return len(netlabtest.HiddenFiles(t, root)) == 1 })
 		c.Close()
-		waitFor(t, "the temporary file to be removed", func() bool { return len(hiddenIn(t, root)) == 0 })
+		netlabtest.WaitFor(t, "the temporary file to be removed", func() bool { return len(netlabtest.HiddenFiles(t, root)) == 0 })
 		got, err := os.ReadFile(filepath.Join(root, "doc"))
 		if err != nil || string(got) != "version 1" {
 			t.Fatalf("doc = %q (%v), want the old version untouched", got, err)
@@ -91,7 +91,7 @@ func Files(t *testing.T, m Model, dir string) {
 	t.Run("a download resumes from an offset", func(t *testing.T) {
 		addr, _ := startFiles(t, m, netlab.Config{})
 		c := Dial(t, addr)
-		data := randomBytes(3<<20+5, 4)
+		data := netlabtest.Pattern(3<<20+5, 4)
 		filesPut(t, c, "r", data)
 		for _, off := range []int{0, 1, 1 << 20, len(data) - 1, len(data)} {
 			got, err := tryGet(c, "r", off)
@@ -188,10 +188,10 @@ func Files(t *testing.T, m Model, dir string) {
 	t.Run("a graceful shutdown lets an upload in progress finish", func(t *testing.T) {
 		addr, srv, root := startFilesServer(t, m, netlab.Config{})
 		c := Dial(t, addr)
-		data := randomBytes(1<<20, 5)
+		data := netlabtest.Pattern(1<<20, 5)
 		fmt.Fprintf(c, "PUT last %d\n", len(data))
 		c.Write(data[:len(data)/2])
-		waitFor(t, "the upload to start", func() bool { return len(hiddenIn(t, root)) == 1 })
+		netlabtest.WaitFor(t, "the upload to start", func() bool { return len(netlabtest.HiddenFiles(t, root)) == 1 })
 		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 		defer cancel()
 		done := make(chan error, 1)
@@ -302,40 +302,4 @@ func readLine(c net.Conn) (string, error) {
 func sha(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
-}
-
-// hiddenIn returns the names in dir that start with '.': uploads in
-// progress, or left behind.
-func hiddenIn(t testing.TB, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			names = append(names, e.Name())
-		}
-	}
-	return names
-}
-
-// waitFor checks cond on a short ticker until it holds, failing the test
-// after [Timeout]. It is for what another process or goroutine does on
-// disk with no event to wait on (a session's Closed removing a file);
-// the loop is bounded, and never guesses a duration.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.NewTimer(Timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-deadline.C:
-			t.Fatalf("gave up after %v waiting for %s", Timeout, what)
-		case <-tick.C:
-		}
-	}
 }

@@ -1,0 +1,83 @@
+package netlabtest_test
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/netlab-go/netlab/perconn"
+)
+
+// A session is a state machine: feed it bytes, read what it sent back.
+func ExampleConn() {
+	c := netlabtest.NewConn()
+	s := chat.New(chat.Options{}).Open(c)
+	fmt.Print(c.Take())
+	s.Data([]byte("/nick ada\n"))
+	fmt.Print(c.Take())
+	s.Closed(nil)
+	// Output:
+	// * welcome guest-1
+	// * you are ada
+}
+
+// Any service runs under any model on a loopback port.
+func ExampleServe() {
+	newPerconn := func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+		return perconn.New(svc, cfg), nil
+	}
+	srv, err := netlabtest.Serve(newPerconn, echo.New(), netlab.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Stop()
+
+	c, err := net.Dial("tcp", srv.Addr)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	fmt.Fprint(c, "hello\n")
+	line, err := bufio.NewReader(c).ReadString('\n')
+	fmt.Printf("%q %v\n", line, err)
+	// Output: "hello\n" <nil>
+}
+
+// A Probe shows what a model does to the sessions it runs: here, that a
+// client's half-close reaches the session as EOF before Closed.
+func ExampleProbe() {
+	eofs := make(chan string, 1)
+	closed, closes := netlabtest.Closes()
+	probe := &netlabtest.Probe{
+		OnEOF:    func(c netlab.Conn) { eofs <- "EOF" },
+		OnClosed: closed,
+	}
+	newPerconn := func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+		return perconn.New(svc, cfg), nil
+	}
+	srv, err := netlabtest.Serve(newPerconn, probe, netlab.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Stop()
+
+	c, err := net.Dial("tcp", srv.Addr)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	c.(*net.TCPConn).CloseWrite()
+	fmt.Println(<-eofs)
+	fmt.Println("Closed:", <-closes)
+	// Output:
+	// EOF
+	// Closed: <nil>
+}
