@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/netlab-go/netlab/internal/frame"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 func frameOf(verb string, num uint64, text string) frame.Frame {
@@ -41,7 +42,7 @@ func FuzzRelayChildSide(f *testing.F) {
 		parentEnd, childEnd := net.Pipe()
 		h := NewRelayHub(childEnd)
 		joined := make(chan ID, 1)
-		m := &fakeConn{}
+		m := netlabtest.NewConn()
 		go func() { joined <- h.Join(m) }()
 		// The join comes first; then the fuzzed bytes, which may or may
 		// not answer it.
@@ -56,7 +57,7 @@ func FuzzRelayChildSide(f *testing.F) {
 		<-h.done
 		<-joined
 		<-drained
-		if !m.isClosed() {
+		if !m.Closed() {
 			t.Fatal("the member of a RelayHub whose link ended is open")
 		}
 	})
@@ -74,13 +75,13 @@ func FuzzRelayRoundTrip(f *testing.F) {
 			return
 		}
 		r := newRelayRig(t, 2)
-		a, b := &fakeConn{}, &fakeConn{}
+		a, b := netlabtest.NewConn(), netlabtest.NewConn()
 		ida := r.relays[0].Join(a)
 		r.relays[1].Join(b)
 		r.relays[0].Say(ida, text)
 		r.relays[0].Tell(ida, "guest-2", text)
 		r.settle()
-		if got, want := b.take(), "* welcome guest-2\nguest-1: "+text+"\nguest-1 (dm): "+text+"\n"; got != want {
+		if got, want := b.Take(), "* welcome guest-2\nguest-1: "+text+"\nguest-1 (dm): "+text+"\n"; got != want {
 			t.Fatalf("b got %q, want %q", got, want)
 		}
 	})

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // relayRig is a hub in "the parent" and relay hubs in two "children", each
@@ -55,22 +57,22 @@ func (r *relayRig) settle() {
 func TestRelay(t *testing.T) {
 	t.Run("members in two children welcome, hear and leave each other", func(t *testing.T) {
 		r := newRelayRig(t, 2)
-		a, b := &fakeConn{}, &fakeConn{}
+		a, b := netlabtest.NewConn(), netlabtest.NewConn()
 		ida := r.relays[0].Join(a)
-		require.Equal(t, "* welcome guest-1\n", a.take(), "what a has before Join returns")
+		require.Equal(t, "* welcome guest-1\n", a.Take(), "what a has before Join returns")
 		idb := r.relays[1].Join(b)
-		require.Equal(t, "* welcome guest-2\n", b.take())
+		require.Equal(t, "* welcome guest-2\n", b.Take())
 		r.relays[1].Say(idb, "hello from the other process")
 		r.settle()
-		assert.Equal(t, "* guest-2 joined\nguest-2: hello from the other process\n", a.take())
+		assert.Equal(t, "* guest-2 joined\nguest-2: hello from the other process\n", a.Take())
 		r.relays[0].Leave(ida)
 		r.settle()
-		assert.Equal(t, "* guest-1 left\n", b.take())
+		assert.Equal(t, "* guest-1 left\n", b.Take())
 	})
 
 	t.Run("rename, tell and who answer as a local hub does", func(t *testing.T) {
 		r := newRelayRig(t, 2)
-		a, b := &fakeConn{}, &fakeConn{}
+		a, b := netlabtest.NewConn(), netlabtest.NewConn()
 		ida := r.relays[0].Join(a)
 		idb := r.relays[1].Join(b)
 		require.NoError(t, r.relays[0].Rename(ida, "ann"), "rename to a free name")
@@ -80,16 +82,16 @@ func TestRelay(t *testing.T) {
 		assert.NoError(t, r.relays[1].Tell(idb, "ann", "psst, with spaces"))
 		assert.Equal(t, []string{"ann", "guest-2"}, r.relays[1].Who())
 		r.settle()
-		assert.Equal(t, "* welcome guest-1\n* guest-2 joined\n* you are ann\nguest-2 (dm): psst, with spaces\n", a.take())
+		assert.Equal(t, "* welcome guest-1\n* guest-2 joined\n* you are ann\nguest-2 (dm): psst, with spaces\n", a.Take())
 	})
 
 	t.Run("a child that dies takes its members out of the room", func(t *testing.T) {
 		r := newRelayRig(t, 2)
-		a, b := &fakeConn{}, &fakeConn{}
+		a, b := netlabtest.NewConn(), netlabtest.NewConn()
 		r.relays[0].Join(a)
 		r.relays[1].Join(b)
 		r.settle()
-		a.take()
+		a.Take()
 		// The child's end closes as it would when the process dies: the
 		// parent makes its members leave, and the child's own members are
 		// closed, since they can no longer chat.
@@ -97,39 +99,39 @@ func TestRelay(t *testing.T) {
 		assert.NoError(t, <-r.served[1], "ServeRelay after the child died")
 		r.served[1] <- nil // for the cleanup
 		r.settle()
-		assert.Equal(t, "* guest-2 left\n", a.take())
+		assert.Equal(t, "* guest-2 left\n", a.Take())
 		<-r.relays[1].done
-		assert.True(t, b.isClosed(), "the member of the child whose link broke is still open")
+		assert.True(t, b.Closed(), "the member of the child whose link broke is still open")
 		assert.Nil(t, r.relays[1].Who(), "who over a broken link")
-		assert.Zero(t, r.relays[1].Join(&fakeConn{}), "the ID of a join over a broken link")
+		assert.Zero(t, r.relays[1].Join(netlabtest.NewConn()), "the ID of a join over a broken link")
 	})
 
 	t.Run("a request about another child's member is ignored", func(t *testing.T) {
 		r := newRelayRig(t, 2)
-		a, b := &fakeConn{}, &fakeConn{}
+		a, b := netlabtest.NewConn(), netlabtest.NewConn()
 		ida := r.relays[0].Join(a)
 		r.relays[1].Join(b)
 		r.relays[1].Say(ida, "I am not guest-1")
 		r.relays[1].Leave(ida) // unknown to the child: not even sent
 		r.settle()
-		assert.NotContains(t, b.take(), "not guest-1", "child 1 spoke for child 0's member")
+		assert.NotContains(t, b.Take(), "not guest-1", "child 1 spoke for child 0's member")
 		assert.Equal(t, []string{"guest-1", "guest-2"}, r.relays[0].Who())
 	})
 
 	t.Run("chat sessions run unchanged over a relay", func(t *testing.T) {
 		r := newRelayRig(t, 2)
 		s0, s1 := New(Options{Hub: r.relays[0]}), New(Options{Hub: r.relays[1]})
-		a, b := &fakeConn{}, &fakeConn{}
+		a, b := netlabtest.NewConn(), netlabtest.NewConn()
 		sa, sb := s0.Open(a), s1.Open(b)
 		sa.Data([]byte("/nick ann\n"))
 		sb.Data([]byte("%ann%hi ann\n/who\n"))
 		r.settle()
-		assert.Equal(t, "* welcome guest-2\n* guest-1 is now ann\n* online: ann guest-2\n", b.take())
+		assert.Equal(t, "* welcome guest-2\n* guest-1 is now ann\n* online: ann guest-2\n", b.Take())
 		sb.Data([]byte("/quit\n"))
 		sb.Closed(nil)
 		r.settle()
 		sa.Closed(nil)
-		assert.Equal(t, "* welcome guest-1\n* guest-2 joined\n* you are ann\nguest-2 (dm): hi ann\n* guest-2 left\n", a.take())
+		assert.Equal(t, "* welcome guest-1\n* guest-2 joined\n* you are ann\nguest-2 (dm): hi ann\n* guest-2 left\n", a.Take())
 	})
 
 	t.Run("a broken request cuts the link, and its members leave", func(t *testing.T) {
@@ -138,7 +140,7 @@ func TestRelay(t *testing.T) {
 		served := make(chan error, 1)
 		go func() { served <- parent.ServeRelay(parentEnd) }()
 		h := NewRelayHub(childEnd)
-		h.Join(&fakeConn{})
+		h.Join(netlabtest.NewConn())
 		require.Equal(t, []string{"guest-1"}, parent.Hub().Who())
 		h.w.Write(frameOf("frobnicate", 1, ""))
 		assert.ErrorContains(t, <-served, "unknown request")
