@@ -2,6 +2,7 @@ package multiprocess
 
 import (
 	"errors"
+	"fmt"
 	"net"
 
 	"github.com/netlab-go/netlab/internal/frame"
@@ -35,57 +36,66 @@ const controlMaxLine = 128
 
 // serveControl answers a child's control requests until its end of the
 // socketpair closes, which happens when the child exits (or when it sent
-// what is not a frame: then its requests can no longer be trusted, and it
-// is killed). Reading to the end is what makes reaping safe to block on
-// afterwards.
+// what is not part of the protocol: then its requests can no longer be
+// trusted, and it is killed). Reading to the end is what makes reaping safe
+// to block on afterwards.
 func (s *Server) serveControl(ch *child) {
 	r := frame.NewReader(ch.ctl, controlMaxLine)
 	for {
 		f, err := r.Read()
-		if err != nil {
-			// The end of the stream, or a reset: a child that exits with
-			// our last frame unread in its socket resets it. Only a line
-			// that is not a frame means the child is broken.
-			if errors.Is(err, frame.ErrMalformed) || errors.Is(err, frame.ErrTooLong) {
-				s.log.Error("multiprocess: a child's control frame; killing it", "pid", ch.cmd.Process.Pid, "err", err)
-				ch.cmd.Process.Kill()
+		if err == nil {
+			var ans string
+			if ans, err = s.handleControl(ch, f); err == nil {
+				if ans != "" {
+					ch.w.Write(frame.Frame{Verb: frame.Answer, Num: f.Num, Text: ans})
+				}
+				continue
 			}
-			return
 		}
-		if f.Verb == verbClose {
-			s.mu.Lock()
-			n := min(int64(f.Num), ch.open)
-			ch.open -= n
-			s.active -= n
-			s.mu.Unlock()
-			continue
-		}
-		ans := answerAck
-		s.mu.Lock()
-		switch f.Verb {
-		case verbOpen:
-			if !s.closing && s.active < int64(s.cfg.MaxConns) {
-				ch.open++
-				s.active++
-				s.accepted++
-				ans = answerOK
-			} else {
-				s.refused++
-				ans = answerBusy
-			}
-		case verbPanic:
-			s.panics++
-		case verbDrop:
-			s.dropped++
-		default:
-			s.mu.Unlock()
-			s.log.Error("multiprocess: unknown control request from a child; killing it", "pid", ch.cmd.Process.Pid, "request", f.String())
+		// The end of the stream, or a reset: a child that exits with our
+		// last frame unread in its socket resets it. Only what is not the
+		// protocol means the child is broken.
+		if errors.Is(err, errUnknownRequest) || errors.Is(err, frame.ErrMalformed) || errors.Is(err, frame.ErrTooLong) {
+			s.log.Error("multiprocess: a child broke the control protocol; killing it", "pid", ch.cmd.Process.Pid, "err", err)
 			ch.cmd.Process.Kill()
-			return
 		}
-		s.mu.Unlock()
-		ch.w.Write(frame.Frame{Verb: frame.Answer, Num: f.Num, Text: ans})
+		return
 	}
+}
+
+// errUnknownRequest is handleControl's error for a verb that is not the
+// child's to send.
+var errUnknownRequest = errors.New("multiprocess: unknown control request")
+
+// handleControl runs one of ch's requests and returns the answer's text,
+// or "" for a request that has none.
+func (s *Server) handleControl(ch *child, f frame.Frame) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch f.Verb {
+	case verbOpen:
+		if s.closing || s.active >= int64(s.cfg.MaxConns) {
+			s.refused++
+			return answerBusy, nil
+		}
+		ch.open++
+		s.active++
+		s.accepted++
+		return answerOK, nil
+	case verbClose:
+		// A child can only end what it was counted for.
+		n := min(f.Num, uint64(ch.open))
+		ch.open -= int64(n)
+		s.active -= int64(n)
+		return "", nil
+	case verbPanic:
+		s.panics++
+		return answerAck, nil
+	case verbDrop:
+		s.dropped++
+		return answerAck, nil
+	}
+	return "", fmt.Errorf("%w %q", errUnknownRequest, f.String())
 }
 
 // The child's half.
