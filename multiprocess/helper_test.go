@@ -220,18 +220,3 @@ func (l *lines) String() string {
 	defer l.mu.Unlock()
 	return strings.Join(l.all, "\n") + l.part
 }
-
-// hiddenFiles returns the names in dir that start with a dot: a files
-// server's uploads in progress.
-func hiddenFiles(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	var hidden []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			hidden = append(hidden, e.Name())
-		}
-	}
-	return hidden
-}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // TestCtrlC sends SIGINT to the whole process group of a multiprocess files
@@ -40,8 +42,8 @@ func TestCtrlC(t *testing.T) {
 		_, err = c.Write(payload[:size/4])
 		require.NoError(t, err)
 		// Bytes have reached the child once its temporary file grows.
-		waitUntil(t, "the upload's temporary file holds bytes", func() bool {
-			for _, name := range hiddenFiles(t, root) {
+		netlabtest.WaitFor(t, "the upload's temporary file holds bytes", func() bool {
+			for _, name := range netlabtest.HiddenFiles(t, root) {
 				if fi, err := os.Stat(filepath.Join(root, name)); err == nil && fi.Size() > 0 {
 					return true
 				}
@@ -62,25 +64,9 @@ func TestCtrlC(t *testing.T) {
 
 		assert.NoError(t, h.wait(t), "the server's exit after SIGINT")
 		assert.Empty(t, h.stderr.matching("child crashed"), "a child died of the signal")
-		assert.Empty(t, hiddenFiles(t, root), "temporary files left in the root")
+		assert.Empty(t, netlabtest.HiddenFiles(t, root), "temporary files left in the root")
 		fi, err := os.Stat(filepath.Join(root, "big"))
 		require.NoError(t, err, "the uploaded file")
 		assert.EqualValues(t, size, fi.Size())
 	})
-}
-
-// waitUntil polls cond until it holds, and fails the test if it does not
-// in time. It is for what nothing announces, such as a file growing.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(helperTimeout)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			require.FailNow(t, "timed out waiting until "+what)
-		}
-	}
 }
