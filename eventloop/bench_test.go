@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/eventloop"
@@ -47,9 +50,7 @@ func BenchmarkEchoThroughput(b *testing.B) {
 				m.server = startHelper(ctx, b, "server", m.name, "0")
 				addr := m.server.ask(b, "", "listening")[1]
 				fleet, err := workload.EchoFleet(ctx, addr, conns, 64)
-				if err != nil {
-					b.Fatal(err)
-				}
+				require.NoError(b, err)
 				b.Cleanup(fleet.Close)
 				m.fleet = fleet
 			}
@@ -93,9 +94,7 @@ func (m *benchModel) round(ctx context.Context, b *testing.B, ops int64) {
 	res, err := m.fleet.Run(ctx, ops)
 	cu1, cs1 := cpuTime()
 	su1, ss1 := m.serverCPUTime(b)
-	if err != nil {
-		b.Fatalf("%s: %v", m.name, err)
-	}
+	require.NoError(b, err, "%s", m.name)
 	m.ops += res.Ops
 	m.elapsed += res.Elapsed
 	m.p99s = append(m.p99s, res.Percentile(99))
@@ -158,9 +157,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 
 func benchIdle(b *testing.B, model string, n int) {
 	limit, err := raiseFDLimit()
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	if limit < uint64(n)+100 {
 		b.Skipf("%d connections need more descriptors than the limit of %d", n, limit)
 	}
@@ -171,18 +168,14 @@ func benchIdle(b *testing.B, model string, n int) {
 	var srv netlab.Server
 	if model == "eventloop" {
 		s, err := eventloop.New(echo.New(), cfg, eventloop.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		srv = s
 	} else {
 		srv = perconn.New(echo.New(), cfg)
 	}
 	addr, served := serve(b, srv)
 	defer func() {
-		if err := srv.Shutdown(ctx); err != nil {
-			b.Errorf("shutdown: %v", err)
-		}
+		assert.NoError(b, srv.Shutdown(ctx), "shutdown")
 		<-served
 	}()
 
@@ -204,9 +197,7 @@ func benchIdle(b *testing.B, model string, n int) {
 	b.ReportMetric(float64(rss1-rss0)/float64(n), "rss-B/conn")
 	// Both ends of every connection are sockets in this one kernel.
 	b.ReportMetric(float64(slab1-slab0)/float64(2*n), "kernel-slab-B/socket")
-	if err := clients.stop(); err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, clients.stop())
 }
 
 // slab returns the kernel's slab allocations (/proc/meminfo's Slab), in
@@ -214,15 +205,11 @@ func benchIdle(b *testing.B, model string, n int) {
 // measure of what sockets cost the kernel.
 func slab(b *testing.B) int64 {
 	meminfo, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	for line := range strings.Lines(string(meminfo)) {
 		if f := strings.Fields(line); len(f) == 3 && f[0] == "Slab:" {
 			kb, err := strconv.ParseInt(f[1], 10, 64)
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			return kb << 10
 		}
 	}
@@ -240,13 +227,9 @@ func memInUse(b *testing.B) (heap, rss int64) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	statm, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	f := strings.Fields(string(statm))
 	pages, err := strconv.ParseInt(f[1], 10, 64)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	return int64(ms.HeapInuse + ms.StackInuse), pages * int64(os.Getpagesize())
 }

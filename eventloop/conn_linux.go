@@ -1,7 +1,6 @@
 package eventloop
 
 import (
-	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -29,15 +28,15 @@ const (
 // An idle connection holds this struct, its session and its socket, and
 // nothing else: no goroutine, no stack, no buffer.
 type conn struct {
-	l         *loop
-	fd        int
-	sess      netlab.Session // nil until Open returns, and for refused clients
-	peer      netip.AddrPort // kept compact; RemoteAddr builds a net.Addr on demand
-	list      *connList      // the timer list c is in (idle or linger), or nil; loop-owned
-	prev      *conn          // neighbours in list; loop-owned
-	next      *conn          // neighbours in list; loop-owned
-	seen      int64          // loop clock of the last activity (see loop.write), or of the FIN when lingering; loop-owned
-	discarded int            // bytes read and thrown away while lingering; loop-owned
+	l          *loop
+	fd         int
+	sess       netlab.Session // nil until Open returns, and for refused clients
+	peer       netip.AddrPort // kept compact; RemoteAddr builds a net.Addr on demand
+	list       *connList      // the timer list c is in (idle or linger), or nil; loop-owned
+	prev       *conn          // neighbours in list; loop-owned
+	next       *conn          // neighbours in list; loop-owned
+	lastActive int64          // loop clock of the last activity (see loop.touch), or, once lingering, of the FIN; loop-owned
+	discarded  int            // bytes read and thrown away while lingering; loop-owned
 
 	events  uint32 // the interest set registered with epoll; loop-owned
 	eof     bool   // the client shut down its sending side: never read again; loop-owned
@@ -156,6 +155,14 @@ func (c *conn) Close() error {
 // RemoteAddr implements [netlab.Conn.RemoteAddr].
 func (c *conn) RemoteAddr() net.Addr { return net.TCPAddrFromAddrPort(c.peer) }
 
+// status returns what the loop's settle needs of c's shared state, under one
+// lock: its state, whether output is pending, and how much is queued.
+func (c *conn) status() (state uint8, pending bool, queued int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state, !c.out.empty(), c.out.cost
+}
+
 // markLocked records that c has news for its loop (output, a close, a drop)
 // and reports whether the caller must put c on the loop's pending list: only
 // the first piece of news since the loop last looked does.
@@ -165,32 +172,4 @@ func (c *conn) markLocked() bool {
 	}
 	c.notified = true
 	return true
-}
-
-// failLocked marks c closed with err, unless it already is, and drops its
-// queue. The loop closes the socket when it next looks at c: only the loop
-// may close it.
-func (c *conn) failLocked(err error) {
-	if c.state == stateClosed {
-		return
-	}
-	c.state = stateClosed
-	c.err = err
-	c.out.release()
-}
-
-// fail is failLocked for callers that do not hold mu.
-func (c *conn) fail(err error) {
-	c.mu.Lock()
-	c.failLocked(err)
-	c.mu.Unlock()
-}
-
-// preview is how a debug log shows bytes: quoted, and cut after 64 bytes.
-func preview(p []byte) string {
-	const most = 64
-	if len(p) > most {
-		return fmt.Sprintf("%q…", p[:most])
-	}
-	return fmt.Sprintf("%q", p)
 }

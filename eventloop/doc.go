@@ -20,20 +20,82 @@
 //
 // # The layers
 //
-// Like gnet and evio, the package is built in layers, each knowing only the
-// one below it:
+// Like gnet and evio, the package is built in layers, with narrow doors
+// between them:
 //
-//   - the poller (poller_linux.go) makes the epoll system calls: one epoll
-//     instance and one eventfd per loop; every epoll constant is named there.
-//   - the loop (loop_linux.go) waits for events and handles them, in methods
-//     named after them: accept (adopt a new socket), read, write, close; and
-//     keeps each connection's timers in two lists ordered by deadline.
-//   - the connection (conn_linux.go) is the [netlab.Conn] a session answers
-//     through: Send and SendFile append to its output queue and tell its
-//     loop, from any goroutine; only the loop ever touches the socket.
-//   - the server (server_linux.go) accepts with accept4(2) on the listener's
-//     descriptor and hands each socket to the loop with the fewest
-//     connections, and implements Shutdown and Close.
+//   - the poller (poller_linux.go) makes the epoll and eventfd system calls:
+//     one epoll instance and one eventfd per loop; every epoll constant is
+//     named there. Only its loop calls it, except to wake the loop.
+//   - the loop (loop_linux.go) waits for events and serves them, in methods
+//     named after them: accept (accept_linux.go), read (read_linux.go),
+//     write (write_linux.go), finish (close_linux.go); it keeps its
+//     connections' timers (timers_linux.go). Only the loop touches a socket.
+//   - the mailbox (mailbox_linux.go) is the loop's one door for other
+//     goroutines: the acceptor hands it sockets; a Send or Close on any
+//     goroutine tells it a connection has news; Shutdown and Close ask it to
+//     drain or abort. Posting wakes a sleeping loop through the eventfd.
+//   - the connection (conn_linux.go, queue_linux.go) is the [netlab.Conn] a
+//     session answers through: Send, SendFile and Close change its queue or
+//     state under its mutex and post to the mailbox; they never touch the
+//     socket.
+//   - the server (server_linux.go, accept_linux.go) accepts with accept4(2)
+//     on the listener's descriptor, hands each socket to the loop with the
+//     fewest connections, and implements Shutdown and Close.
+//
+// Looking up, a loop only reads its server's configuration and counters and
+// calls the session, always through call (session_linux.go), which recovers
+// a panic.
+//
+// # Words
+//
+// The blocking engine (internal/blocking) and the event loop (eventloop) do
+// the same job with different machinery. They use the same words for the
+// same acts, and put each role in a file of the same name (accept, conn,
+// queue, read, write, close, session, timers, server), so that one can be
+// read beside the other:
+//
+//   - accept: take a new connection in and admit it (count it, open its
+//     session) or, past MaxConns, refuse it: the service's busy reply, then
+//     close.
+//   - read: take what the socket has and deliver it to the session
+//     (Session.Data; Session.EOF at end of stream, then Close).
+//   - turn: one pass of the code that serves a connection: session code
+//     runs, then what it queued is written at once, as far as the socket
+//     takes it without waiting.
+//   - queue: a connection's output the kernel has not taken yet, bytes and
+//     file regions in order; its cost counts against MaxPending.
+//   - write: hand queued output to the kernel: write(2), writev(2),
+//     sendfile(2).
+//   - backpressure: stop reading a connection while more than highWater
+//     (half of MaxPending) is queued.
+//   - overflow: a Send that would take the queue past MaxPending fails the
+//     connection with [netlab.ErrOverflow].
+//   - Close: the session's orderly end: no more input for the session, the
+//     queue flushed, then sendFIN and linger.
+//   - sendFIN: shut down our sending side (SHUT_WR) once the queue is
+//     flushed: the client reads everything, then end of stream.
+//   - linger: after our FIN, read and discard what the client still sends,
+//     for up to lingerTime: closing a socket with unread input makes the
+//     kernel send a reset, which can destroy the last reply in flight.
+//   - drain: the server's graceful shutdown: every connection is asked to
+//     close as soon as it is quiescent (requestClose), until none is left or
+//     the context ends.
+//   - quiescent: nothing queued or being written, and the session idle
+//     ([netlab.Idler]).
+//   - fail: end one connection now, for a reason (err): its state becomes
+//     closed and its queue is dropped. finish follows.
+//   - abort: fail every connection at once (Close, or a Shutdown whose
+//     context ended).
+//   - finish: the last step, in this order: release, Session.Closed(err),
+//     close(2), so that whoever the session tells it has left can count on
+//     it.
+//   - release: free the connection's place under MaxConns.
+//   - lastActive, touch: when a connection last did something that keeps it
+//     from being idle (a byte received, a download making progress), and
+//     recording that. Plain replies do not count: a chat member who only
+//     listens must send a keep-alive now and then, as docs/protocols.md says.
+//   - call: run session code with a panic recovered: that connection fails,
+//     and [netlab.Stats.Panics] counts it.
 //
 // # What a connection costs
 //

@@ -20,10 +20,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/eventloop"
 	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 func TestEcho(t *testing.T) {
@@ -43,23 +47,18 @@ func TestEchoOnOneLoopAndOnMoreLoopsThanCores(t *testing.T) {
 }
 
 func TestNewRejectsANegativeLoopCount(t *testing.T) {
-	if _, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{Loops: -1}); err == nil {
-		t.Fatal("New accepted Loops: -1")
-	}
+	_, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{Loops: -1})
+	assert.Error(t, err, "New accepted Loops: -1")
 }
 
 func TestServeRejectsAListenerWithoutAnFd(t *testing.T) {
 	srv, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	l, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Serve(l); err == nil || errors.Is(err, netlab.ErrServerClosed) {
-		t.Fatalf("Serve on a unix listener returned %v, want an explanation", err)
-	}
+	require.NoError(t, err)
+	err = srv.Serve(l)
+	require.Error(t, err, "Serve on a unix listener")
+	assert.NotErrorIs(t, err, netlab.ErrServerClosed, "Serve on a unix listener must explain")
 	srv.Close()
 }
 
@@ -69,17 +68,12 @@ func TestConnectionsCostNoGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	const n = 200
 	for i := range n {
-		c := conformance.Dial(t, addr)
+		c := netlabtest.Dial(t, addr)
 		msg := fmt.Appendf(nil, "client %d\n", i)
 		c.Write(msg)
-		got := make([]byte, len(msg))
-		if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, msg) {
-			t.Fatalf("client %d: got %q (%v)", i, got, err)
-		}
+		netlabtest.Expect(t, c, string(msg))
 	}
-	if after := runtime.NumGoroutine(); after > before+10 {
-		t.Fatalf("%d goroutines with %d clients connected, %d before", after, n, before)
-	}
+	assert.LessOrEqual(t, runtime.NumGoroutine(), before+10, "goroutines with %d clients connected, %d before", n, before)
 }
 
 // A client that sends without reading must be stopped by TCP flow control,
@@ -90,8 +84,8 @@ func TestConnectionsCostNoGoroutines(t *testing.T) {
 func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 	const maxPending = 64 << 10
 	const total = 16 << 20
-	onPause, paused := signal()
-	onResume, resumed := signal()
+	onPause, paused := netlabtest.Signal()
+	onResume, resumed := netlabtest.Signal()
 	srv, addr := start(t, echo.New(), netlab.Config{MaxPending: maxPending}, eventloop.Options{Loops: 1},
 		func(s *eventloop.Server) { eventloop.SetTestHooks(s, onPause, onResume, nil) })
 
@@ -104,9 +98,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 		})
 	}}
 	nc, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	c := nc.(*net.TCPConn)
 	t.Cleanup(func() { c.Close() })
 
@@ -128,13 +120,12 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 		werr <- c.CloseWrite()
 	}()
 
-	recv(t, paused, "the loop to stop reading the client")
+	netlabtest.Await(t, paused, "the loop to stop reading the client")
 	var during runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&during)
-	if grew := int64(during.HeapAlloc) - int64(before.HeapAlloc); grew > 4<<20 {
-		t.Errorf("heap grew by %d bytes while the client did not read; MaxPending is %d", grew, maxPending)
-	}
+	assert.LessOrEqual(t, int64(during.HeapAlloc)-int64(before.HeapAlloc), int64(4<<20),
+		"heap growth while the client did not read; MaxPending is %d", maxPending)
 
 	// Now read it all back and check it.
 	r := rand.New(rand.NewPCG(1, 2))
@@ -143,23 +134,16 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 	br := bufio.NewReaderSize(c, 64<<10)
 	for n := 0; n < total; n += len(got) {
 		fill(r, want)
-		if _, err := io.ReadFull(br, got); err != nil {
-			t.Fatalf("read back at byte %d: %v", n, err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Fatalf("bytes %d..%d came back different", n, n+len(got))
-		}
+		_, err := io.ReadFull(br, got)
+		require.NoError(t, err, "read back at byte %d", n)
+		netlabtest.SameBytes(t, fmt.Sprintf("bytes %d..%d", n, n+len(got)), got, want)
 	}
-	if rest, err := io.ReadAll(br); err != nil || len(rest) > 0 {
-		t.Fatalf("after the echo: %d more bytes, %v; want end of stream", len(rest), err)
-	}
-	if err := <-werr; err != nil {
-		t.Fatalf("write: %v", err)
-	}
-	recv(t, resumed, "the loop to read the client again")
-	if st := srv.Stats(); st.Dropped != 0 {
-		t.Fatalf("Stats.Dropped = %d: the queue passed MaxPending", st.Dropped)
-	}
+	rest, err := io.ReadAll(br)
+	require.NoError(t, err, "after the echo")
+	assert.Empty(t, rest, "after the echo: want end of stream")
+	require.NoError(t, <-werr, "write")
+	netlabtest.Await(t, resumed, "the loop to read the client again")
+	assert.Zero(t, srv.Stats().Dropped, "Stats.Dropped: the queue passed MaxPending")
 }
 
 func fill(r *rand.Rand, b []byte) {
@@ -173,19 +157,14 @@ func fill(r *rand.Rand, b []byte) {
 // eventfd can end that sleep.
 func TestSendFromAnotherGoroutineWakesTheLoop(t *testing.T) {
 	conns := make(chan netlab.Conn, 1)
-	svc := &probe{open: func(c netlab.Conn) { conns <- c }}
+	svc := &netlabtest.Probe{OnOpen: func(c netlab.Conn) { conns <- c }}
 	_, addr := start(t, svc, netlab.Config{IdleTimeout: -1}, eventloop.Options{Loops: 1}, nil)
-	c := conformance.Dial(t, addr)
-	sc := recv(t, conns, "the session to open")
+	c := netlabtest.Dial(t, addr)
+	sc := netlabtest.Await(t, conns, "the session to open")
 	for i := range 3 {
 		msg := fmt.Sprintf("pushed %d\n", i)
-		if err := sc.Send([]byte(msg)); err != nil {
-			t.Fatalf("Send: %v", err)
-		}
-		got, err := bufio.NewReader(io.LimitReader(c, int64(len(msg)))).ReadString('\n')
-		if err != nil || got != msg {
-			t.Fatalf("client got %q (%v), want %q", got, err, msg)
-		}
+		require.NoError(t, sc.Send([]byte(msg)), "Send")
+		netlabtest.Expect(t, c, msg)
 	}
 }
 
@@ -195,14 +174,14 @@ func TestSendAcrossLoops(t *testing.T) {
 	var mu sync.Mutex
 	var peers []netlab.Conn
 	opened := make(chan netlab.Conn, 2)
-	svc := &probe{
-		open: func(c netlab.Conn) {
+	svc := &netlabtest.Probe{
+		OnOpen: func(c netlab.Conn) {
 			mu.Lock()
 			peers = append(peers, c)
 			mu.Unlock()
 			opened <- c
 		},
-		data: func(c netlab.Conn, p []byte) { // relay to every other client
+		OnData: func(c netlab.Conn, p []byte) { // relay to every other client
 			mu.Lock()
 			defer mu.Unlock()
 			for _, o := range peers {
@@ -213,20 +192,14 @@ func TestSendAcrossLoops(t *testing.T) {
 		},
 	}
 	_, addr := start(t, svc, netlab.Config{}, eventloop.Options{Loops: 2}, nil)
-	a := conformance.Dial(t, addr)
-	b := conformance.Dial(t, addr)
-	ca, cb := recv(t, opened, "a session to open"), recv(t, opened, "a session to open")
-	if eventloop.SameLoop(ca, cb) {
-		t.Fatal("two connections on a two-loop server share a loop: least-connections should have split them")
-	}
+	a := netlabtest.Dial(t, addr)
+	b := netlabtest.Dial(t, addr)
+	ca, cb := netlabtest.Await(t, opened, "a session to open"), netlabtest.Await(t, opened, "a session to open")
+	require.False(t, eventloop.SameLoop(ca, cb), "two connections on a two-loop server share a loop: least-connections should have split them")
 	b.Write([]byte("from b\n"))
-	if got, err := bufio.NewReader(a).ReadString('\n'); err != nil || got != "from b\n" {
-		t.Fatalf("a got %q (%v)", got, err)
-	}
+	assert.Equal(t, "from b", netlabtest.ReceiveLine(t, bufio.NewReader(a)))
 	a.Write([]byte("from a\n"))
-	if got, err := bufio.NewReader(b).ReadString('\n'); err != nil || got != "from a\n" {
-		t.Fatalf("b got %q (%v)", got, err)
-	}
+	assert.Equal(t, "from a", netlabtest.ReceiveLine(t, bufio.NewReader(b)))
 }
 
 // File regions are sent with sendfile(2), in order with the bytes around
@@ -236,13 +209,11 @@ func TestSendFile(t *testing.T) {
 	content := make([]byte, 8<<20)
 	fill(rand.New(rand.NewPCG(3, 4)), content)
 	path := filepath.Join(t.TempDir(), "blob")
-	if err := os.WriteFile(path, content, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, content, 0o600))
 	const off = 1000
 	n := int64(len(content) - 2*off)
 	sent := make(chan *os.File, 1)
-	svc := &probe{data: func(c netlab.Conn, p []byte) {
+	svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
 		f, err := os.Open(path)
 		if err != nil {
 			panic(err)
@@ -256,20 +227,14 @@ func TestSendFile(t *testing.T) {
 		sent <- f
 	}}
 	_, addr := start(t, svc, netlab.Config{MaxPending: 4096}, eventloop.Options{Loops: 1}, nil)
-	c := conformance.Dial(t, addr)
+	c := netlabtest.Dial(t, addr)
 	c.Write([]byte("GET\n"))
 	got, err := io.ReadAll(c)
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
+	require.NoError(t, err, "read")
 	want := slicesConcat([]byte("BEGIN\n"), content[off:off+n], []byte("\nEND\n"))
-	if !bytes.Equal(got, want) {
-		t.Fatalf("got %d bytes, want %d: the file region or its order is wrong", len(got), len(want))
-	}
-	f := recv(t, sent, "the session to send the file")
-	if err := f.Close(); !errors.Is(err, os.ErrClosed) {
-		t.Fatalf("the Conn did not close the file once sent: Close returned %v", err)
-	}
+	netlabtest.SameBytes(t, "the file region between the lines", got, want)
+	f := netlabtest.Await(t, sent, "the session to send the file")
+	require.ErrorIs(t, f.Close(), os.ErrClosed, "the Conn must close the file once it is sent")
 }
 
 func slicesConcat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
@@ -278,22 +243,18 @@ func TestSendFileOnAClosedConnClosesTheFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f")
 	os.WriteFile(path, []byte("x"), 0o600)
 	results := make(chan error, 2)
-	svc := &probe{data: func(c netlab.Conn, p []byte) {
+	svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
 		c.Close()
 		f, _ := os.Open(path)
 		results <- c.SendFile(f, 0, 1)
 		results <- f.Close()
 	}}
 	_, addr := start(t, svc, netlab.Config{}, eventloop.Options{Loops: 1}, nil)
-	c := conformance.Dial(t, addr)
+	c := netlabtest.Dial(t, addr)
 	c.Write([]byte("x"))
-	if err := recv(t, results, "SendFile"); !errors.Is(err, netlab.ErrConnClosed) {
-		t.Errorf("SendFile after Close: %v, want ErrConnClosed", err)
-	}
-	if err := recv(t, results, "Close"); !errors.Is(err, os.ErrClosed) {
-		t.Errorf("the file was left open: Close returned %v", err)
-	}
-	conformance.WaitClosed(t, c)
+	assert.ErrorIs(t, netlabtest.Await(t, results, "SendFile"), netlab.ErrConnClosed, "SendFile after Close")
+	assert.ErrorIs(t, netlabtest.Await(t, results, "Close"), os.ErrClosed, "the file must be closed already")
+	netlabtest.WaitClosed(t, c)
 }
 
 // A session that panics loses its own connection, is counted, still gets
@@ -301,31 +262,31 @@ func TestSendFileOnAClosedConnClosesTheFile(t *testing.T) {
 func TestPanicsAreRecoveredPerSession(t *testing.T) {
 	tests := []struct {
 		name    string
-		arm     func(svc *probe, opened *atomic.Int64)
+		arm     func(svc *netlabtest.Probe, opened *atomic.Int64)
 		provoke func(c *net.TCPConn)
 		want    string // what Closed is told; "-" if it must not be called
 	}{
-		{"in Open", func(svc *probe, opened *atomic.Int64) {
-			svc.open = func(netlab.Conn) {
+		{"in Open", func(svc *netlabtest.Probe, opened *atomic.Int64) {
+			svc.OnOpen = func(netlab.Conn) {
 				if opened.Add(1) == 2 { // the bystander is the first
 					panic("open")
 				}
 			}
 		}, func(*net.TCPConn) {}, "-"},
-		{"in Data", func(svc *probe, _ *atomic.Int64) {
-			svc.data = func(c netlab.Conn, p []byte) {
+		{"in Data", func(svc *netlabtest.Probe, _ *atomic.Int64) {
+			svc.OnData = func(c netlab.Conn, p []byte) {
 				if bytes.HasPrefix(p, []byte("panic")) {
 					panic("data")
 				}
 				c.Send(p)
 			}
 		}, func(c *net.TCPConn) { c.Write([]byte("panic\n")) }, "session panicked: data"},
-		{"in EOF", func(svc *probe, _ *atomic.Int64) {
-			svc.eof = func(netlab.Conn) { panic("eof") }
+		{"in EOF", func(svc *netlabtest.Probe, _ *atomic.Int64) {
+			svc.OnEOF = func(netlab.Conn) { panic("eof") }
 		}, func(c *net.TCPConn) { c.CloseWrite() }, "session panicked: eof"},
-		{"in Closed", func(svc *probe, _ *atomic.Int64) {
-			inner := svc.closed
-			svc.closed = func(c netlab.Conn, err error) {
+		{"in Closed", func(svc *netlabtest.Probe, _ *atomic.Int64) {
+			inner := svc.OnClosed
+			svc.OnClosed = func(c netlab.Conn, err error) {
 				inner(c, err)
 				panic("closed")
 			}
@@ -334,43 +295,28 @@ func TestPanicsAreRecoveredPerSession(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			closed := make(chan error, 4)
-			svc := &probe{closed: func(_ netlab.Conn, err error) { closed <- err }}
+			svc := &netlabtest.Probe{OnClosed: func(_ netlab.Conn, err error) { closed <- err }}
 			var opened atomic.Int64
 			tt.arm(svc, &opened)
 			srv, addr := start(t, svc, netlab.Config{}, eventloop.Options{Loops: 1}, nil)
 
-			bystander := conformance.Dial(t, addr)
-			echoLine(t, bystander, "before\n")
-			victim := conformance.Dial(t, addr)
+			bystander := netlabtest.Dial(t, addr)
+			netlabtest.RoundTrip(t, bystander, "before\n")
+			victim := netlabtest.Dial(t, addr)
 			tt.provoke(victim)
-			conformance.WaitClosed(t, victim)
+			netlabtest.WaitClosed(t, victim)
 			if tt.want != "-" {
-				if err := recv(t, closed, "Closed"); fmt.Sprint(err) != tt.want && !strings.HasSuffix(fmt.Sprint(err), tt.want) {
-					t.Errorf("Closed(%v), want %s", err, tt.want)
-				}
+				err := netlabtest.Await(t, closed, "Closed")
+				assert.True(t, strings.HasSuffix(fmt.Sprint(err), tt.want), "Closed(%v), want %s", err, tt.want)
 			}
 			// The loop serves the bystander only after it is done
 			// with the victim, so the counters are settled by now.
-			echoLine(t, bystander, "after\n")
-			if tt.want == "-" && len(closed) > 0 {
-				t.Errorf("Closed(%v) was called for a session that never opened", <-closed)
+			netlabtest.RoundTrip(t, bystander, "after\n")
+			if tt.want == "-" {
+				assert.Empty(t, closed, "Closed was called for a session that never opened")
 			}
-			if got := srv.Stats().Panics; got != 1 {
-				t.Errorf("Stats.Panics = %d, want 1", got)
-			}
+			assert.EqualValues(t, 1, srv.Stats().Panics, "Stats.Panics")
 		})
-	}
-}
-
-// echoLine sends line on c and fails unless it comes straight back.
-func echoLine(t testing.TB, c net.Conn, line string) {
-	t.Helper()
-	if _, err := c.Write([]byte(line)); err != nil {
-		t.Fatalf("write %q: %v", line, err)
-	}
-	got := make([]byte, len(line))
-	if _, err := io.ReadFull(c, got); err != nil || string(got) != line {
-		t.Fatalf("echo of %q: got %q (%v)", line, got, err)
 	}
 }
 
@@ -378,68 +324,61 @@ func echoLine(t testing.TB, c net.Conn, line string) {
 // server, and its session is told why.
 func TestIdleTimeoutClosesASilentConnection(t *testing.T) {
 	closed := make(chan error, 1)
-	svc := &probe{closed: func(_ netlab.Conn, err error) { closed <- err }}
+	svc := &netlabtest.Probe{OnClosed: func(_ netlab.Conn, err error) { closed <- err }}
 	_, addr := start(t, svc, netlab.Config{IdleTimeout: 50 * time.Millisecond}, eventloop.Options{Loops: 1}, nil)
-	c := conformance.Dial(t, addr)
-	echoLine(t, c, "still here\n")
-	conformance.WaitClosed(t, c) // and then silence
-	if err := recv(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle for 50ms") {
-		t.Fatalf("Closed(%v), want the idle timeout", err)
-	}
+	c := netlabtest.Dial(t, addr)
+	netlabtest.RoundTrip(t, c, "still here\n")
+	netlabtest.WaitClosed(t, c) // and then silence
+	assert.ErrorContains(t, netlabtest.Await(t, closed, "Closed"), "idle for 50ms", "Closed, want the idle timeout")
 }
 
-// Idleness is about what the client sends (PROTOCOLS.md): a connection that
+// Idleness is about what the client sends (docs/protocols.md): a connection that
 // only receives — a chat member who listens — idles out however much it is
 // sent.
 func TestRepliesAloneDoNotKeepAConnectionAlive(t *testing.T) {
 	conns := make(chan netlab.Conn, 1)
 	closed := make(chan error, 1)
-	svc := &probe{
-		open:   func(c netlab.Conn) { conns <- c },
-		closed: func(_ netlab.Conn, err error) { closed <- err },
+	svc := &netlabtest.Probe{
+		OnOpen:   func(c netlab.Conn) { conns <- c },
+		OnClosed: func(_ netlab.Conn, err error) { closed <- err },
 	}
 	_, addr := start(t, svc, netlab.Config{IdleTimeout: 100 * time.Millisecond}, eventloop.Options{Loops: 1}, nil)
-	c := conformance.Dial(t, addr)
-	sc := recv(t, conns, "the session to open")
+	c := netlabtest.Dial(t, addr)
+	sc := netlabtest.Await(t, conns, "the session to open")
 	r := bufio.NewReader(c)
 	// Ping-pong from the server's side until it gives up on the client:
 	// bounded by the idle timeout, or by the connection's deadline if
 	// replies wrongly count as activity.
 	for sc.Send([]byte("tick\n")) == nil {
 		if _, err := r.ReadString('\n'); err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				t.Fatal("the server's replies kept the connection open until the client's deadline")
-			}
+			var ne net.Error
+			require.False(t, errors.As(err, &ne) && ne.Timeout(), "the server's replies kept the connection open until the client's deadline")
 			break
 		}
 	}
-	if err := recv(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle for") {
-		t.Fatalf("Closed(%v), want the idle timeout", err)
-	}
+	assert.ErrorContains(t, netlabtest.Await(t, closed, "Closed"), "idle for", "Closed, want the idle timeout")
 }
 
 // Beyond MaxConns a client gets the service's busy reply and is closed;
 // once a slot frees up, the next client is served.
 func TestMaxConnsTurnsAwayTheNextClientBusy(t *testing.T) {
 	closed := make(chan error, 1)
-	svc := &probe{busy: []byte("busy\n"), closed: func(_ netlab.Conn, err error) { closed <- err }}
+	svc := &netlabtest.Probe{Busy: []byte("busy\n"), OnClosed: func(_ netlab.Conn, err error) { closed <- err }}
 	srv, addr := start(t, svc, netlab.Config{MaxConns: 1}, eventloop.Options{Loops: 2}, nil)
-	a := conformance.Dial(t, addr)
-	echoLine(t, a, "a\n")
+	a := netlabtest.Dial(t, addr)
+	netlabtest.RoundTrip(t, a, "a\n")
 
-	b := conformance.Dial(t, addr)
+	b := netlabtest.Dial(t, addr)
 	got, err := io.ReadAll(b)
-	if err != nil || string(got) != "busy\n" {
-		t.Fatalf("the client over the limit got %q (%v), want \"busy\\n\" and end of stream", got, err)
-	}
-	if st := srv.Stats(); st.Refused != 1 || st.Accepted != 1 || st.Active != 1 {
-		t.Errorf("Stats = %+v, want 1 accepted, 1 refused, 1 active", st)
-	}
+	require.NoError(t, err, "the client over the limit")
+	assert.Equal(t, "busy\n", string(got), "the client over the limit gets the busy reply, then end of stream")
+	st := srv.Stats()
+	assert.Equal(t, [3]int64{1, 1, 1}, [3]int64{st.Accepted, st.Refused, st.Active}, "Stats accepted, refused, active")
 
 	a.Close()
-	recv(t, closed, "a's session to close")
-	c := conformance.Dial(t, addr)
-	echoLine(t, c, "c\n")
+	netlabtest.Await(t, closed, "a's session to close")
+	c := netlabtest.Dial(t, addr)
+	netlabtest.RoundTrip(t, c, "c\n")
 }
 
 // Send beyond MaxPending drops that client alone, counted in Stats.Dropped,
@@ -447,15 +386,15 @@ func TestMaxConnsTurnsAwayTheNextClientBusy(t *testing.T) {
 func TestOverflowDropsOnlyTheSlowClient(t *testing.T) {
 	conns := make(chan netlab.Conn, 2)
 	closed := make(chan error, 2)
-	svc := &probe{
-		open:   func(c netlab.Conn) { conns <- c },
-		closed: func(_ netlab.Conn, err error) { closed <- err },
+	svc := &netlabtest.Probe{
+		OnOpen:   func(c netlab.Conn) { conns <- c },
+		OnClosed: func(_ netlab.Conn, err error) { closed <- err },
 	}
 	srv, addr := start(t, svc, netlab.Config{MaxPending: 16 << 10}, eventloop.Options{Loops: 1}, nil)
-	slow := conformance.Dial(t, addr)
-	sc := recv(t, conns, "the slow client's session")
-	other := conformance.Dial(t, addr)
-	recv(t, conns, "the other client's session")
+	slow := netlabtest.Dial(t, addr)
+	sc := netlabtest.Await(t, conns, "the slow client's session")
+	other := netlabtest.Dial(t, addr)
+	netlabtest.Await(t, conns, "the other client's session")
 
 	chunk := bytes.Repeat([]byte("x"), 4<<10)
 	var err error
@@ -464,20 +403,12 @@ func TestOverflowDropsOnlyTheSlowClient(t *testing.T) {
 			break
 		}
 	}
-	if !errors.Is(err, netlab.ErrOverflow) {
-		t.Fatalf("Send to a client that never reads: %v, want ErrOverflow", err)
-	}
-	if err := sc.Send(chunk); !errors.Is(err, netlab.ErrConnClosed) {
-		t.Errorf("Send after the drop: %v, want ErrConnClosed", err)
-	}
-	if err := recv(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
-		t.Errorf("Closed(%v), want ErrOverflow", err)
-	}
-	conformance.WaitClosed(t, slow)
-	echoLine(t, other, "unaffected\n")
-	if got := srv.Stats().Dropped; got != 1 {
-		t.Errorf("Stats.Dropped = %d, want 1", got)
-	}
+	require.ErrorIs(t, err, netlab.ErrOverflow, "Send to a client that never reads")
+	assert.ErrorIs(t, sc.Send(chunk), netlab.ErrConnClosed, "Send after the drop")
+	assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), netlab.ErrOverflow, "Closed")
+	netlabtest.WaitClosed(t, slow)
+	netlabtest.RoundTrip(t, other, "unaffected\n")
+	assert.EqualValues(t, 1, srv.Stats().Dropped, "Stats.Dropped")
 }
 
 // The chat and files services run unchanged on the event loops: they only

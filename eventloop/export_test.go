@@ -2,7 +2,9 @@
 
 package eventloop
 
-import "github.com/netlab-go/netlab"
+import (
+	"github.com/netlab-go/netlab"
+)
 
 // SetTestHooks makes s call the given functions (any may be nil) when a
 // connection stops being read for backpressure, when it is read again, and

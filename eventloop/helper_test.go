@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
 	"github.com/netlab-go/netlab"
@@ -253,21 +255,13 @@ func startHelper(ctx context.Context, tb testing.TB, role string, args ...string
 	cmd.Stderr = os.Stderr
 	cmd.WaitDelay = 10 * time.Second
 	in, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	out, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start helper: %v", err)
-	}
+	require.NoError(tb, err)
+	require.NoError(tb, cmd.Start(), "start helper")
 	h := &helper{cmd: cmd, in: in, out: bufio.NewReader(out)}
 	tb.Cleanup(func() {
-		if err := h.stop(); err != nil {
-			tb.Errorf("helper %s: %v", role, err)
-		}
+		assert.NoError(tb, h.stop(), "helper %s", role)
 	})
 	return h
 }

@@ -3,8 +3,9 @@
 package eventloop_test
 
 import (
-	"errors"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
@@ -13,7 +14,5 @@ import (
 
 func TestNewSaysUnsupportedOffLinux(t *testing.T) {
 	_, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{})
-	if !errors.Is(err, netlab.ErrUnsupported) {
-		t.Fatalf("New: %v, want an error wrapping netlab.ErrUnsupported", err)
-	}
+	assert.ErrorIs(t, err, netlab.ErrUnsupported, "New off Linux")
 }

@@ -5,17 +5,18 @@ package eventloop_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
-	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/eventloop"
-	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // serve starts srv on a fresh loopback port and returns the address and a
@@ -23,12 +24,22 @@ import (
 func serve(t testing.TB, srv netlab.Server) (string, <-chan error) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	return l.Addr().String(), served
+}
+
+// serveDraining serves svc with cfg on one loop, like serve, and returns a
+// channel that hears when the loop begins draining.
+func serveDraining(t testing.TB, svc netlab.Service, cfg netlab.Config) (srv *eventloop.Server, addr string, served <-chan error, draining <-chan struct{}) {
+	t.Helper()
+	srv, err := eventloop.New(svc, cfg, eventloop.Options{Loops: 1})
+	require.NoError(t, err)
+	onDrain, draining := netlabtest.Signal()
+	eventloop.SetTestHooks(srv, nil, nil, onDrain)
+	addr, served = serve(t, srv)
+	return srv, addr, served, draining
 }
 
 // shutdown runs srv.Shutdown(ctx) on another goroutine and returns a
@@ -41,10 +52,10 @@ func shutdown(ctx context.Context, srv netlab.Server) <-chan error {
 
 // busyUntilDone is a service whose sessions echo and are busy (not Idle)
 // from a line "busy" until a line "done".
-func busyUntilDone(closed chan<- error) *probe {
+func busyUntilDone(closed chan<- error) *netlabtest.Probe {
 	var busy atomic.Bool // one client per test
-	return &probe{
-		data: func(c netlab.Conn, p []byte) {
+	return &netlabtest.Probe{
+		OnData: func(c netlab.Conn, p []byte) {
 			switch {
 			case bytes.HasPrefix(p, []byte("busy")):
 				busy.Store(true)
@@ -53,183 +64,124 @@ func busyUntilDone(closed chan<- error) *probe {
 			}
 			c.Send(p)
 		},
-		idle:   func(netlab.Conn) bool { return !busy.Load() },
-		closed: func(_ netlab.Conn, err error) { closed <- err },
+		IsIdle:   func(netlab.Conn) bool { return !busy.Load() },
+		OnClosed: func(_ netlab.Conn, err error) { closed <- err },
 	}
 }
 
 func TestShutdown(t *testing.T) {
 	t.Run("closes idle connections at once and returns nil", func(t *testing.T) {
 		srv, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{Loops: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		addr, served := serve(t, srv)
-		a, b := conformance.Dial(t, addr), conformance.Dial(t, addr)
-		echoLine(t, a, "a\n")
-		echoLine(t, b, "b\n")
+		a, b := netlabtest.Dial(t, addr), netlabtest.Dial(t, addr)
+		netlabtest.RoundTrip(t, a, "a\n")
+		netlabtest.RoundTrip(t, b, "b\n")
 		done := shutdown(t.Context(), srv)
-		conformance.WaitClosed(t, a)
-		conformance.WaitClosed(t, b)
+		netlabtest.WaitClosed(t, a)
+		netlabtest.WaitClosed(t, b)
 		a.Close() // ends the server's linger: it waits for our FIN
 		b.Close()
-		if err := recv(t, done, "Shutdown"); err != nil {
-			t.Fatalf("Shutdown: %v", err)
-		}
-		if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
-			t.Fatalf("Serve: %v, want ErrServerClosed", err)
-		}
-		if st := srv.Stats(); st.Active != 0 {
-			t.Fatalf("Stats.Active = %d after Shutdown", st.Active)
-		}
+		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
+		require.ErrorIs(t, <-served, netlab.ErrServerClosed, "Serve")
+		assert.Zero(t, srv.Stats().Active, "Stats.Active after Shutdown")
 	})
 
 	t.Run("lets a busy session finish, then closes it", func(t *testing.T) {
 		closed := make(chan error, 1)
-		onDrain, draining := signal()
-		srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		eventloop.SetTestHooks(srv, nil, nil, onDrain)
-		addr, served := serve(t, srv)
-		c := conformance.Dial(t, addr)
-		echoLine(t, c, "busy\n")
+		srv, addr, served, draining := serveDraining(t, busyUntilDone(closed), netlab.Config{})
+		c := netlabtest.Dial(t, addr)
+		netlabtest.RoundTrip(t, c, "busy\n")
 		done := shutdown(t.Context(), srv)
-		recv(t, draining, "the loop to begin draining")
-		echoLine(t, c, "more work\n") // still served
-		echoLine(t, c, "done\n")      // now idle: closed
-		conformance.WaitClosed(t, c)
+		netlabtest.Await(t, draining, "the loop to begin draining")
+		netlabtest.RoundTrip(t, c, "more work\n") // still served
+		netlabtest.RoundTrip(t, c, "done\n")      // now idle: closed
+		netlabtest.WaitClosed(t, c)
 		c.Close()
-		if err := recv(t, closed, "Closed"); err != nil {
-			t.Errorf("Closed(%v), want nil: the close was orderly", err)
-		}
-		if err := recv(t, done, "Shutdown"); err != nil {
-			t.Fatalf("Shutdown: %v", err)
-		}
+		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "the close was orderly")
+		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
 		<-served
 	})
 
 	t.Run("closes a session that becomes idle with no event on its connection", func(t *testing.T) {
 		var busy atomic.Bool
 		busy.Store(true)
-		onDrain, draining := signal()
-		svc := &probe{idle: func(netlab.Conn) bool { return !busy.Load() }}
-		srv, err := eventloop.New(svc, netlab.Config{}, eventloop.Options{Loops: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		eventloop.SetTestHooks(srv, nil, nil, onDrain)
-		addr, served := serve(t, srv)
-		c := conformance.Dial(t, addr)
-		echoLine(t, c, "open\n")
+		svc := &netlabtest.Probe{IsIdle: func(netlab.Conn) bool { return !busy.Load() }}
+		srv, addr, served, draining := serveDraining(t, svc, netlab.Config{})
+		c := netlabtest.Dial(t, addr)
+		netlabtest.RoundTrip(t, c, "open\n")
 		done := shutdown(t.Context(), srv)
-		recv(t, draining, "the loop to begin draining")
+		netlabtest.Await(t, draining, "the loop to begin draining")
 		busy.Store(false) // from outside: the loop is not told
-		conformance.WaitClosed(t, c)
+		netlabtest.WaitClosed(t, c)
 		c.Close()
-		if err := recv(t, done, "Shutdown"); err != nil {
-			t.Fatalf("Shutdown: %v", err)
-		}
+		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
 		<-served
 	})
 
 	t.Run("flushes queued output before closing", func(t *testing.T) {
 		const size = 8 << 20 // far more than the socket buffers hold
 		big := bytes.Repeat([]byte("0123456789abcdef"), size/16)
-		onDrain, draining := signal()
-		onOpen, opened := signal()
-		svc := &probe{open: func(c netlab.Conn) {
+		onOpen, opened := netlabtest.Signal()
+		svc := &netlabtest.Probe{OnOpen: func(c netlab.Conn) {
 			c.Send(big)
 			onOpen()
 		}}
-		srv, err := eventloop.New(svc, netlab.Config{MaxPending: 2 * size}, eventloop.Options{Loops: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		eventloop.SetTestHooks(srv, nil, nil, onDrain)
-		addr, served := serve(t, srv)
-		c := conformance.Dial(t, addr)
-		recv(t, opened, "the session to open") // else Shutdown may find it still in the backlog
+		srv, addr, served, draining := serveDraining(t, svc, netlab.Config{MaxPending: 2 * size})
+		c := netlabtest.Dial(t, addr)
+		netlabtest.Await(t, opened, "the session to open") // else Shutdown may find it still in the backlog
 		done := shutdown(t.Context(), srv)
-		recv(t, draining, "the loop to begin draining")
+		netlabtest.Await(t, draining, "the loop to begin draining")
 		got, err := io.ReadAll(c)
-		if err != nil || !bytes.Equal(got, big) {
-			t.Fatalf("read %d of %d bytes (%v) before the close", len(got), size, err)
-		}
+		require.NoError(t, err, "read before the close")
+		netlabtest.SameBytes(t, "what arrived before the close", got, big)
 		c.Close()
-		if err := recv(t, done, "Shutdown"); err != nil {
-			t.Fatalf("Shutdown: %v", err)
-		}
+		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
 		<-served
 	})
 
 	t.Run("cuts sessions short when the context ends", func(t *testing.T) {
 		closed := make(chan error, 1)
-		onDrain, draining := signal()
-		srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		eventloop.SetTestHooks(srv, nil, nil, onDrain)
-		addr, served := serve(t, srv)
-		c := conformance.Dial(t, addr)
-		echoLine(t, c, "busy\n")
+		srv, addr, served, draining := serveDraining(t, busyUntilDone(closed), netlab.Config{})
+		c := netlabtest.Dial(t, addr)
+		netlabtest.RoundTrip(t, c, "busy\n")
 		ctx, cancel := context.WithCancel(t.Context())
 		done := shutdown(ctx, srv)
-		recv(t, draining, "the loop to begin draining")
+		netlabtest.Await(t, draining, "the loop to begin draining")
 		cancel()
-		if err := recv(t, done, "Shutdown"); !errors.Is(err, context.Canceled) {
-			t.Fatalf("Shutdown: %v, want context.Canceled", err)
-		}
-		conformance.WaitClosed(t, c)
-		if err := recv(t, closed, "Closed"); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "shut down") {
-			t.Errorf("Closed(%v), want the shutdown's cause", err)
-		}
+		require.ErrorIs(t, netlabtest.Await(t, done, "Shutdown"), context.Canceled, "Shutdown")
+		netlabtest.WaitClosed(t, c)
+		err := netlabtest.Await(t, closed, "Closed")
+		assert.ErrorIs(t, err, context.Canceled, "Closed, want the shutdown's cause")
+		assert.ErrorContains(t, err, "shut down")
 		<-served
 	})
 
 	t.Run("then Serve returns ErrServerClosed at once", func(t *testing.T) {
 		srv, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := srv.Shutdown(t.Context()); err != nil {
-			t.Fatalf("Shutdown of a server never served: %v", err)
-		}
+		require.NoError(t, err)
+		require.NoError(t, srv.Shutdown(t.Context()), "Shutdown of a server never served")
 		_, served := serve(t, srv)
-		if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
-			t.Fatalf("Serve after Shutdown: %v, want ErrServerClosed", err)
-		}
+		require.ErrorIs(t, <-served, netlab.ErrServerClosed, "Serve after Shutdown")
 	})
 }
 
 func TestClose(t *testing.T) {
 	closed := make(chan error, 1)
 	srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	addr, served := serve(t, srv)
-	c := conformance.Dial(t, addr)
-	echoLine(t, c, "busy\n")
-	if err := srv.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	c := netlabtest.Dial(t, addr)
+	netlabtest.RoundTrip(t, c, "busy\n")
+	require.NoError(t, srv.Close(), "Close")
 	// Close returned: every loop has stopped, so Closed was called.
 	select {
 	case err := <-closed:
-		if !errors.Is(err, netlab.ErrServerClosed) {
-			t.Errorf("Closed(%v), want ErrServerClosed", err)
-		}
+		assert.ErrorIs(t, err, netlab.ErrServerClosed, "Closed")
 	default:
-		t.Error("Close returned before the session was told")
+		assert.Fail(t, "Close returned before the session was told")
 	}
-	conformance.WaitClosed(t, c)
-	if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
-		t.Fatalf("Serve: %v, want ErrServerClosed", err)
-	}
-	if err := srv.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
+	netlabtest.WaitClosed(t, c)
+	require.ErrorIs(t, <-served, netlab.ErrServerClosed, "Serve")
+	require.NoError(t, srv.Close(), "second Close")
 }

@@ -1,21 +1,22 @@
 package blocking_test
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/internal/blocking"
-	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // queued returns how much output c holds beyond what the kernel took.
@@ -25,14 +26,13 @@ func TestSend(t *testing.T) {
 	t.Run("returns at once while the client reads nothing", func(t *testing.T) {
 		// The sends come from the test's goroutine, not the connection's:
 		// a chat broadcast, which must never wait on a slow member.
-		onOpen, opened := opens()
-		srv := startTight(t, &probe{open: onOpen}, netlab.Config{MaxPending: 64 << 20})
-		client := dialTight(t, srv.addr)
-		c := recv(t, opened, "the session to open")
+		s := connect(t, netlab.Config{MaxPending: 64 << 20}, true)
+		c := s.conn
+		client := s.client
 
 		// 16 MiB is hundreds of times what the two sockets buffer. A Send
 		// that waited for room would wait for a client that never reads.
-		msg := pattern(16<<20, 1)
+		msg := netlabtest.Pattern(16<<20, 1)
 		sent := make(chan error, 1)
 		go func() {
 			for p := msg; len(p) > 0; {
@@ -45,56 +45,41 @@ func TestSend(t *testing.T) {
 			}
 			sent <- nil
 		}()
-		if err := recv(t, sent, "16 MiB of sends to return"); err != nil {
-			t.Fatalf("Send: %v", err)
-		}
-		if q := queued(c); q == 0 {
-			t.Fatal("nothing is queued: the kernel took 16 MiB, so this test proves nothing")
-		}
+		require.NoError(t, netlabtest.Await(t, sent, "16 MiB of sends to return"), "Send")
+		require.NotZero(t, queued(c), "nothing is queued: the kernel took 16 MiB, so this test proves nothing")
 
 		// Only now does the client read: every byte, in the order sent.
 		got := make([]byte, len(msg))
-		if _, err := io.ReadFull(client, got); err != nil {
-			t.Fatalf("read: %v", err)
-		}
-		sameBytes(t, "what the client read", got, msg)
+		_, err := io.ReadFull(client, got)
+		require.NoError(t, err, "read")
+		netlabtest.SameBytes(t, "what the client read", got, msg)
 	})
 
 	t.Run("past MaxPending drops that connection alone with ErrOverflow", func(t *testing.T) {
 		const maxPending = 64 << 10
-		onOpen, opened := opens()
-		onClose, closed := closes()
-		srv := startTight(t, &probe{open: onOpen, closed: onClose}, netlab.Config{MaxPending: maxPending})
+		onOpen, opened := netlabtest.Opens()
+		onClose, closed := netlabtest.Closes()
+		srv := startTight(t, &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}, netlab.Config{MaxPending: maxPending})
 		slow := dialTight(t, srv.addr)
-		c := recv(t, opened, "the slow client's session to open")
-		other := conformance.Dial(t, srv.addr)
-		recv(t, opened, "the other client's session to open")
+		c := netlabtest.Await(t, opened, "the slow client's session to open")
+		other := netlabtest.Dial(t, srv.addr)
+		netlabtest.Await(t, opened, "the other client's session to open")
 
 		// The kernel takes what fits in the sockets, the queue takes
 		// MaxPending more, and the next Send overflows.
 		chunk := make([]byte, 8<<10)
 		var err error
 		for sent := 0; err == nil; sent += len(chunk) {
-			if sent > 64<<20 {
-				t.Fatalf("sent %d bytes to a client that reads nothing, and Send never overflowed", sent)
-			}
+			require.LessOrEqual(t, sent, 64<<20, "bytes sent to a client that reads nothing, and Send never overflowed")
 			err = c.Send(chunk)
 		}
-		if !errors.Is(err, netlab.ErrOverflow) {
-			t.Fatalf("Send: %v, want ErrOverflow", err)
-		}
-		if got := srv.Stats().Dropped; got != 1 {
-			t.Errorf("Stats().Dropped = %d, want 1", got)
-		}
-		if err := recv(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
-			t.Errorf("Closed(%v), want ErrOverflow", err)
-		}
-		if err := c.Send([]byte("more")); !errors.Is(err, netlab.ErrConnClosed) {
-			t.Errorf("Send after the drop: %v, want ErrConnClosed", err)
-		}
-		conformance.WaitClosed(t, slow)
+		require.ErrorIs(t, err, netlab.ErrOverflow, "Send")
+		assert.EqualValues(t, 1, srv.Stats().Dropped, "Stats().Dropped")
+		assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), netlab.ErrOverflow, "Closed")
+		assert.ErrorIs(t, c.Send([]byte("more")), netlab.ErrConnClosed, "Send after the drop")
+		netlabtest.WaitClosed(t, slow)
 
-		roundTrip(t, other, "the others are still served\n")
+		netlabtest.RoundTrip(t, other, "the others are still served\n")
 	})
 }
 
@@ -114,7 +99,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 		overOnce   sync.Once
 		violations atomic.Int64 // Data calls made while the queue was above the mark
 	)
-	svc := &probe{data: func(c netlab.Conn, p []byte) {
+	svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
 		if queued(c) > highWater {
 			violations.Add(1)
 		}
@@ -126,7 +111,7 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 	srv := startTight(t, svc, netlab.Config{MaxPending: maxPending})
 	client := dialTight(t, srv.addr)
 
-	msg := pattern(total, 2)
+	msg := netlabtest.Pattern(total, 2)
 	wrote := make(chan error, 1)
 	go func() {
 		_, err := client.Write(msg)
@@ -136,36 +121,28 @@ func TestBackpressureStopsReadingAClientThatDoesNotRead(t *testing.T) {
 		wrote <- err
 	}()
 
-	recv(t, over, "the queue to pass MaxPending/2")
+	netlabtest.Await(t, over, "the queue to pass MaxPending/2")
 	// The engine has taken at most a few socket buffers and MaxPending: the
 	// client cannot have written all 16 MiB, and nobody was dropped.
 	select {
 	case err := <-wrote:
-		t.Fatalf("the client wrote all %d bytes (%v) although it read none: nothing held it back", total, err)
+		require.Fail(t, "nothing held the client back", "it wrote all %d bytes (%v) although it read none", total, err)
 	default:
 	}
-	if got := srv.Stats().Dropped; got != 0 {
-		t.Fatalf("Stats().Dropped = %d: the queue overflowed instead of the reader pausing", got)
-	}
+	require.Zero(t, srv.Stats().Dropped, "Stats().Dropped")
 
 	// Now the client reads; the engine resumes reading, and everything
 	// comes back, in order, followed by the end of the stream.
 	got, err := io.ReadAll(client)
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
-	sameBytes(t, "the echo", got, msg)
-	if err := recv(t, wrote, "the client's write"); err != nil {
-		t.Fatalf("write: %v", err)
-	}
-	if n := violations.Load(); n > 0 {
-		t.Errorf("the session was handed bytes %d times while more than MaxPending/2 was queued", n)
-	}
+	require.NoError(t, err, "read")
+	netlabtest.SameBytes(t, "the echo", got, msg)
+	require.NoError(t, netlabtest.Await(t, wrote, "the client's write"), "write")
+	assert.Zero(t, violations.Load(), "the session was handed bytes")
 }
 
 func TestSendFile(t *testing.T) {
 	size := int64(2*blocking.FileChunk + 1000)
-	content := pattern(int(size), 3)
+	content := netlabtest.Pattern(int(size), 3)
 	path := writeFile(t, content)
 
 	// Each case frames the region with two Sends, "<" before and ">" after:
@@ -182,11 +159,9 @@ func TestSendFile(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("sends %s in order and closes the file", tc.name), func(t *testing.T) {
-			onOpen, opened := opens()
-			onClose, closed := closes()
-			srv := start(t, &probe{open: onOpen, closed: onClose}, netlab.Config{})
-			client := conformance.Dial(t, srv.addr)
-			c := recv(t, opened, "the session to open")
+			s := connect(t, netlab.Config{}, false)
+			c, closed := s.conn, s.closed
+			client := s.client
 
 			f := openFile(t, path)
 			for _, err := range []error{
@@ -195,65 +170,43 @@ func TestSendFile(t *testing.T) {
 				c.Send([]byte(">")),
 				c.Close(),
 			} {
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 			}
 			got, err := io.ReadAll(client)
-			if err != nil {
-				t.Fatalf("read: %v", err)
-			}
+			require.NoError(t, err, "read")
 			want := slices.Concat([]byte("<"), content[tc.off:tc.off+tc.n], []byte(">"))
-			sameBytes(t, "what the client read", got, want)
+			netlabtest.SameBytes(t, "what the client read", got, want)
 
 			client.Close() // ends the server's linger
-			if err := recv(t, closed, "Closed"); err != nil {
-				t.Errorf("Closed(%v), want nil", err)
-			}
+			assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 			// The client read ">", so the writer was done with the file.
-			if err := f.Close(); !errors.Is(err, os.ErrClosed) {
-				t.Errorf("closing the file again: %v, want os.ErrClosed: SendFile left it open", err)
-			}
+			assert.ErrorIs(t, f.Close(), os.ErrClosed, "SendFile must close the file once it is sent")
 		})
 	}
 
 	t.Run("cuts the connection when the file is shorter than the region", func(t *testing.T) {
-		onOpen, opened := opens()
-		onClose, closed := closes()
-		srv := start(t, &probe{open: onOpen, closed: onClose}, netlab.Config{})
-		client := conformance.Dial(t, srv.addr)
-		c := recv(t, opened, "the session to open")
+		s := connect(t, netlab.Config{}, false)
+		c, closed := s.conn, s.closed
+		client := s.client
 
 		f := openFile(t, path)
 		c.SendFile(f, size-100, 200)
 		c.Send([]byte("never sent"))
 		got, err := io.ReadAll(client)
-		if err != nil {
-			t.Fatalf("read: %v", err)
-		}
-		sameBytes(t, "what the client read", got, content[size-100:])
-		if err := recv(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "shrank") {
-			t.Errorf("Closed(%v), want an error saying the file shrank", err)
-		}
-		if err := f.Close(); !errors.Is(err, os.ErrClosed) {
-			t.Errorf("closing the file again: %v, want os.ErrClosed", err)
-		}
+		require.NoError(t, err, "read")
+		netlabtest.SameBytes(t, "what the client read", got, content[size-100:])
+		assert.ErrorContains(t, netlabtest.Await(t, closed, "Closed"), "shrank", "Closed")
+		assert.ErrorIs(t, f.Close(), os.ErrClosed, "closing the file again")
 	})
 
 	t.Run("on a closed connection returns ErrConnClosed and closes the file", func(t *testing.T) {
-		onOpen, opened := opens()
-		srv := start(t, &probe{open: onOpen}, netlab.Config{})
-		conformance.Dial(t, srv.addr)
-		c := recv(t, opened, "the session to open")
+		s := connect(t, netlab.Config{}, false)
+		c := s.conn
 		c.Close()
 
 		f := openFile(t, path)
-		if err := c.SendFile(f, 0, 10); !errors.Is(err, netlab.ErrConnClosed) {
-			t.Fatalf("SendFile after Close: %v, want ErrConnClosed", err)
-		}
-		if err := f.Close(); !errors.Is(err, os.ErrClosed) {
-			t.Errorf("closing the file again: %v, want os.ErrClosed", err)
-		}
+		require.ErrorIs(t, c.SendFile(f, 0, 10), netlab.ErrConnClosed, "SendFile after Close")
+		assert.ErrorIs(t, f.Close(), os.ErrClosed, "closing the file again")
 	})
 
 	t.Run("past MaxPending drops the connection and closes the file", func(t *testing.T) {
@@ -261,73 +214,42 @@ func TestSendFile(t *testing.T) {
 		// than the sockets hold, and the client reads nothing, so it stays
 		// in flight (and counted) while the second is queued.
 		const maxPending = netlab.FileRegionCost + netlab.FileRegionCost/2
-		onOpen, opened := opens()
-		onClose, closed := closes()
-		srv := startTight(t, &probe{open: onOpen, closed: onClose}, netlab.Config{MaxPending: maxPending})
-		dialTight(t, srv.addr)
-		c := recv(t, opened, "the session to open")
+		s := connect(t, netlab.Config{MaxPending: maxPending}, true)
+		srv, c, closed := s.srv, s.conn, s.closed
 
 		big := openFile(t, sparseFile(t, 64<<20))
-		if err := c.SendFile(big, 0, 64<<20); err != nil {
-			t.Fatalf("the first SendFile: %v", err)
-		}
+		require.NoError(t, c.SendFile(big, 0, 64<<20), "the first SendFile")
 		small := openFile(t, path)
-		if err := c.SendFile(small, 0, 10); !errors.Is(err, netlab.ErrOverflow) {
-			t.Fatalf("the second SendFile: %v, want ErrOverflow", err)
-		}
-		if err := small.Close(); !errors.Is(err, os.ErrClosed) {
-			t.Errorf("closing the second file again: %v, want os.ErrClosed", err)
-		}
-		if err := recv(t, closed, "Closed"); !errors.Is(err, netlab.ErrOverflow) {
-			t.Errorf("Closed(%v), want ErrOverflow", err)
-		}
-		if got := srv.Stats().Dropped; got != 1 {
-			t.Errorf("Stats().Dropped = %d, want 1", got)
-		}
+		require.ErrorIs(t, c.SendFile(small, 0, 10), netlab.ErrOverflow, "the second SendFile")
+		assert.ErrorIs(t, small.Close(), os.ErrClosed, "closing the second file again")
+		assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), netlab.ErrOverflow, "Closed")
+		assert.EqualValues(t, 1, srv.Stats().Dropped, "Stats().Dropped")
 		// The writer owns the first file until its sendfile fails; once
 		// Shutdown has waited for the writer, the file must be closed.
-		if err := srv.Shutdown(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		if err := big.Close(); !errors.Is(err, os.ErrClosed) {
-			t.Errorf("closing the first file again: %v, want os.ErrClosed", err)
-		}
+		require.NoError(t, srv.Shutdown(t.Context()))
+		assert.ErrorIs(t, big.Close(), os.ErrClosed, "closing the first file again")
 	})
 }
 
 func TestClose(t *testing.T) {
 	t.Run("sends everything queued, then closes", func(t *testing.T) {
-		onOpen, opened := opens()
-		onClose, closed := closes()
-		srv := startTight(t, &probe{open: onOpen, closed: onClose}, netlab.Config{MaxPending: 64 << 20})
-		client := dialTight(t, srv.addr)
-		c := recv(t, opened, "the session to open")
+		s := connect(t, netlab.Config{MaxPending: 64 << 20}, true)
+		c, closed := s.conn, s.closed
+		client := s.client
 
-		msg := pattern(8<<20, 4)
-		if err := c.Send(msg); err != nil {
-			t.Fatal(err)
-		}
-		if queued(c) == 0 {
-			t.Fatal("nothing is queued: the kernel took 8 MiB, so this test proves nothing")
-		}
+		msg := netlabtest.Pattern(8<<20, 4)
+		require.NoError(t, c.Send(msg))
+		require.NotZero(t, queued(c), "nothing is queued: the kernel took 8 MiB, so this test proves nothing")
 		for i := range 2 {
-			if err := c.Close(); err != nil {
-				t.Fatalf("Close #%d: %v", i+1, err)
-			}
+			require.NoError(t, c.Close(), "Close #%d", i+1)
 		}
-		if err := c.Send([]byte("late")); !errors.Is(err, netlab.ErrConnClosed) {
-			t.Errorf("Send after Close: %v, want ErrConnClosed", err)
-		}
+		assert.ErrorIs(t, c.Send([]byte("late")), netlab.ErrConnClosed, "Send after Close")
 
 		got, err := io.ReadAll(client)
-		if err != nil {
-			t.Fatalf("read: %v", err)
-		}
-		sameBytes(t, "what the client read", got, msg)
+		require.NoError(t, err, "read")
+		netlabtest.SameBytes(t, "what the client read", got, msg)
 		client.Close()
-		if err := recv(t, closed, "Closed"); err != nil {
-			t.Errorf("Closed(%v), want nil", err)
-		}
+		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 	})
 
 	t.Run("keeps the last reply for a client that is still sending", func(t *testing.T) {
@@ -335,19 +257,19 @@ func TestClose(t *testing.T) {
 		// a reset, which can destroy the reply the client has not read
 		// yet. The engine lingers, reading and discarding, until the
 		// client closes: here the client streams without pause.
-		onClose, closed := closes()
-		svc := &probe{
-			data: func(c netlab.Conn, _ []byte) {
+		onClose, closed := netlabtest.Closes()
+		svc := &netlabtest.Probe{
+			OnData: func(c netlab.Conn, _ []byte) {
 				c.Send([]byte("bye\n"))
 				c.Close()
 			},
-			closed: onClose,
+			OnClosed: onClose,
 		}
 		srv := start(t, svc, netlab.Config{})
-		client := conformance.Dial(t, srv.addr)
+		client := netlabtest.Dial(t, srv.addr)
 		streaming := make(chan error, 1)
 		go func() {
-			buf := pattern(32<<10, 5)
+			buf := netlabtest.Pattern(32<<10, 5)
 			for {
 				if _, err := client.Write(buf); err != nil {
 					streaming <- err
@@ -357,14 +279,11 @@ func TestClose(t *testing.T) {
 		}()
 
 		got, err := io.ReadAll(client)
-		if err != nil || string(got) != "bye\n" {
-			t.Fatalf("read %q (%v), want \"bye\\n\" and the end of the stream", got, err)
-		}
+		require.NoError(t, err, "read")
+		assert.Equal(t, "bye\n", string(got), "the goodbye, then the end of the stream")
 		client.Close()
-		recv(t, streaming, "the client's writes to stop")
-		if err := recv(t, closed, "Closed"); err != nil {
-			t.Errorf("Closed(%v), want nil", err)
-		}
+		netlabtest.Await(t, streaming, "the client's writes to stop")
+		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 	})
 }
 
@@ -383,55 +302,45 @@ func TestEOFFlushesAndCloses(t *testing.T) {
 		}
 	}
 	done := make(chan struct{})
-	svc := &probe{
-		open: func(netlab.Conn) { record("open") },
-		data: func(c netlab.Conn, p []byte) {
+	svc := &netlabtest.Probe{
+		OnOpen: func(netlab.Conn) { record("open") },
+		OnData: func(c netlab.Conn, p []byte) {
 			record("data")
 			c.Send(p)
 		},
-		eof: func(c netlab.Conn) {
+		OnEOF: func(c netlab.Conn) {
 			record("eof")
 			c.Send([]byte("that was all\n"))
 		},
-		closed: func(_ netlab.Conn, err error) {
+		OnClosed: func(_ netlab.Conn, err error) {
 			record(fmt.Sprintf("closed %v", err))
 			close(done)
 		},
 	}
 	srv := start(t, svc, netlab.Config{})
-	client := conformance.Dial(t, srv.addr)
-	if _, err := client.Write([]byte("hello\n")); err != nil {
-		t.Fatal(err)
-	}
-	if err := client.CloseWrite(); err != nil {
-		t.Fatal(err)
-	}
+	client := netlabtest.Dial(t, srv.addr)
+	_, err := client.Write([]byte("hello\n"))
+	require.NoError(t, err)
+	require.NoError(t, client.CloseWrite())
 	got, err := io.ReadAll(client)
-	if err != nil || string(got) != "hello\nthat was all\n" {
-		t.Fatalf("read %q (%v), want the echo, the goodbye and the end of the stream", got, err)
-	}
-	recv(t, done, "Closed")
+	require.NoError(t, err, "read")
+	assert.Equal(t, "hello\nthat was all\n", string(got), "the echo, the goodbye and the end of the stream")
+	netlabtest.Await(t, done, "Closed")
 	mu.Lock()
 	defer mu.Unlock()
-	if want := []string{"open", "data", "eof", "closed <nil>"}; !slices.Equal(events, want) {
-		t.Fatalf("the session saw %q, want %q", events, want)
-	}
+	assert.Equal(t, []string{"open", "data", "eof", "closed <nil>"}, events, "what the session saw")
 }
 
 func TestIdleTimeout(t *testing.T) {
 	t.Run("closes a connection that sends nothing", func(t *testing.T) {
 		const idle = 50 * time.Millisecond
-		onClose, closed := closes()
-		srv := start(t, &probe{closed: onClose}, netlab.Config{IdleTimeout: idle})
+		onClose, closed := netlabtest.Closes()
+		srv := start(t, &netlabtest.Probe{OnClosed: onClose}, netlab.Config{IdleTimeout: idle})
 		began := time.Now()
-		client := conformance.Dial(t, srv.addr)
-		conformance.WaitClosed(t, client)
-		if waited := time.Since(began); waited < idle {
-			t.Errorf("closed after %v, before the idle timeout of %v", waited, idle)
-		}
-		if err := recv(t, closed, "Closed"); err == nil || !strings.Contains(err.Error(), "idle") {
-			t.Errorf("Closed(%v), want an error saying the connection was idle", err)
-		}
+		client := netlabtest.Dial(t, srv.addr)
+		netlabtest.WaitClosed(t, client)
+		assert.GreaterOrEqual(t, time.Since(began), idle, "closed before the idle timeout")
+		assert.ErrorContains(t, netlabtest.Await(t, closed, "Closed"), "idle", "Closed")
 	})
 
 	t.Run("spares a connection receiving a download that outlasts it", func(t *testing.T) {
@@ -445,16 +354,12 @@ func TestIdleTimeout(t *testing.T) {
 			piece = 32 << 10
 			pace  = 20 * time.Millisecond
 		)
-		content := pattern(size, 6)
+		content := netlabtest.Pattern(size, 6)
 		path := writeFile(t, content)
-		onOpen, opened := opens()
-		onClose, closed := closes()
-		srv := startTight(t, &probe{open: onOpen, closed: onClose}, netlab.Config{IdleTimeout: idle})
-		client := dialTight(t, srv.addr)
-		c := recv(t, opened, "the session to open")
-		if err := c.SendFile(openFile(t, path), 0, size); err != nil {
-			t.Fatal(err)
-		}
+		s := connect(t, netlab.Config{IdleTimeout: idle}, true)
+		c, closed := s.conn, s.closed
+		client := s.client
+		require.NoError(t, c.SendFile(openFile(t, path), 0, size))
 		c.Close()
 
 		tick := time.NewTicker(pace)
@@ -466,22 +371,16 @@ func TestIdleTimeout(t *testing.T) {
 			<-tick.C
 			n, err := io.ReadFull(client, buf[:min(piece, size-len(got))])
 			got = append(got, buf[:n]...)
-			if err != nil {
-				t.Fatalf("after %d of %d bytes and %v: %v", len(got), size, time.Since(began).Round(time.Millisecond), err)
-			}
+			require.NoError(t, err, "after %d of %d bytes and %v", len(got), size, time.Since(began).Round(time.Millisecond))
 		}
 		took := time.Since(began)
-		sameBytes(t, "the download", got, content)
-		if rest, err := io.ReadAll(client); err != nil || len(rest) > 0 {
-			t.Fatalf("after the download: %d more bytes (%v), want the end of the stream", len(rest), err)
-		}
-		if took < idle {
-			t.Fatalf("the download took %v, less than the idle timeout: the test proves nothing", took)
-		}
+		netlabtest.SameBytes(t, "the download", got, content)
+		rest, err := io.ReadAll(client)
+		require.NoError(t, err, "after the download")
+		require.Empty(t, rest, "after the download, want the end of the stream")
+		require.GreaterOrEqual(t, took, idle, "the download took less than the idle timeout: the test proves nothing")
 		client.Close()
-		if err := recv(t, closed, "Closed"); err != nil {
-			t.Errorf("Closed(%v), want nil", err)
-		}
+		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 	})
 
 	t.Run("spares a connection that keeps talking after its writer went quiet", func(t *testing.T) {
@@ -492,7 +391,7 @@ func TestIdleTimeout(t *testing.T) {
 		const idle = time.Second
 		engaged := make(chan struct{})
 		var once sync.Once
-		svc := &probe{data: func(c netlab.Conn, p []byte) {
+		svc := &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
 			c.Send(p)
 			if queued(c) > 0 {
 				once.Do(func() { close(engaged) })
@@ -501,27 +400,24 @@ func TestIdleTimeout(t *testing.T) {
 		srv := startTight(t, svc, netlab.Config{IdleTimeout: idle})
 		client := dialTight(t, srv.addr)
 
-		msg := pattern(1<<20, 7)
+		msg := netlabtest.Pattern(1<<20, 7)
 		wrote := make(chan error, 1)
 		go func() {
 			_, err := client.Write(msg)
 			wrote <- err
 		}()
-		recv(t, engaged, "the echo to be queued for the writer")
+		netlabtest.Await(t, engaged, "the echo to be queued for the writer")
 		got := make([]byte, len(msg))
-		if _, err := io.ReadFull(client, got); err != nil {
-			t.Fatalf("read the burst back: %v", err)
-		}
-		sameBytes(t, "the burst", got, msg)
-		if err := recv(t, wrote, "the burst to be written"); err != nil {
-			t.Fatal(err)
-		}
+		_, err := io.ReadFull(client, got)
+		require.NoError(t, err, "read the burst back")
+		netlabtest.SameBytes(t, "the burst", got, msg)
+		require.NoError(t, netlabtest.Await(t, wrote, "the burst to be written"))
 
 		// The clock is a connection opened now, which the engine closes
 		// once it has been idle for the timeout: by then the writer's last
 		// deadline has passed. Until then, and once more after, the client
 		// talks as fast as it can, which keeps its own connection busy.
-		clock := conformance.Dial(t, srv.addr)
+		clock := netlabtest.Dial(t, srv.addr)
 		expired := make(chan struct{})
 		go func() {
 			io.Copy(io.Discard, clock)
@@ -530,10 +426,10 @@ func TestIdleTimeout(t *testing.T) {
 		for i := 0; ; i++ {
 			select {
 			case <-expired:
-				roundTrip(t, client, "still here\n")
+				netlabtest.RoundTrip(t, client, "still here\n")
 				return
 			default:
-				roundTrip(t, client, fmt.Sprintf("ping %d\n", i))
+				netlabtest.RoundTrip(t, client, fmt.Sprintf("ping %d\n", i))
 			}
 		}
 	})
@@ -593,7 +489,7 @@ func TestPanicsAreRecoveredPerConnection(t *testing.T) {
 		{"EOF", func(t *testing.T, victim net.Conn) { victim.(*net.TCPConn).CloseWrite() }, true},
 		{"Idle", nil, true}, // the engine asks right after Open
 		{"Closed", func(t *testing.T, victim net.Conn) {
-			roundTrip(t, victim, "hello\n")
+			netlabtest.RoundTrip(t, victim, "hello\n")
 			victim.Close()
 		}, true},
 	}
@@ -601,43 +497,33 @@ func TestPanicsAreRecoveredPerConnection(t *testing.T) {
 		t.Run("in "+tc.in, func(t *testing.T) {
 			svc := &panicky{in: tc.in, closed: make(chan error, 1)}
 			srv := start(t, svc, netlab.Config{})
-			victim := conformance.Dial(t, srv.addr)
+			victim := netlabtest.Dial(t, srv.addr)
 			if tc.trigger != nil {
 				tc.trigger(t, victim)
 			}
 			var closedErr error
 			if tc.in == "Closed" {
-				closedErr = recv(t, svc.closed, "Closed")
+				closedErr = netlabtest.Await(t, svc.closed, "Closed")
 			} else {
-				conformance.WaitClosed(t, victim)
+				netlabtest.WaitClosed(t, victim)
 			}
 
-			other := conformance.Dial(t, srv.addr)
-			roundTrip(t, other, "still served\n")
+			other := netlabtest.Dial(t, srv.addr)
+			netlabtest.RoundTrip(t, other, "still served\n")
 			other.Close()
 
 			// Shutdown waits for every connection goroutine, so the counters
 			// and the calls below are final.
-			if err := srv.Shutdown(t.Context()); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, srv.Shutdown(t.Context()))
 			st := srv.Stats()
-			if st.Panics != 1 || st.Accepted != 2 || st.Active != 0 {
-				t.Errorf("Stats() = %+v, want 1 panic, 2 accepted, 0 active", st)
-			}
+			assert.Equal(t, [3]int64{1, 2, 0}, [3]int64{st.Panics, st.Accepted, st.Active}, "Stats panics, accepted, active")
 			switch {
 			case tc.in == "Closed":
-				if closedErr != nil {
-					t.Errorf("Closed(%v), want nil: the client closed in an orderly way", closedErr)
-				}
+				assert.NoError(t, closedErr, "Closed: the client closed in an orderly way")
 			case tc.wantClosed:
-				if err := recv(t, svc.closed, "Closed"); err == nil || !strings.Contains(err.Error(), "panicked") {
-					t.Errorf("Closed(%v), want an error saying the session panicked", err)
-				}
+				assert.ErrorContains(t, netlabtest.Await(t, svc.closed, "Closed"), "panicked", "Closed")
 			default:
-				if len(svc.closed) > 0 {
-					t.Errorf("Closed(%v) was called for a session Open never returned", <-svc.closed)
-				}
+				assert.Empty(t, svc.closed, "Closed was called for a session Open never returned")
 			}
 		})
 	}

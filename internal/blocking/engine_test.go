@@ -13,9 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/internal/blocking"
-	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // fakeListener hands Accept whatever the test pushes: a connection or an
@@ -76,50 +79,43 @@ func TestAccept(t *testing.T) {
 	}
 	for _, tc := range retried {
 		t.Run("retries when "+tc.name, func(t *testing.T) {
-			e := blocking.NewEngine(&probe{}, netlab.Config{})
+			e := blocking.NewEngine(&netlabtest.Probe{}, netlab.Config{})
 			l := newFakeListener()
 			server, client := net.Pipe()
 			defer client.Close()
 			l.accepts <- accepted{err: tc.err}
 			l.accepts <- accepted{nc: server}
 			nc, err := e.Accept(l)
-			if err != nil || nc != server {
-				t.Fatalf("Accept = %v, %v; want the connection after the error", nc, err)
-			}
+			require.NoError(t, err, "Accept")
+			require.Equal(t, server, nc, "Accept returns the connection after the error")
 			nc.Close()
 		})
 	}
 
 	t.Run("returns any other error, saying where it came from", func(t *testing.T) {
-		e := blocking.NewEngine(&probe{}, netlab.Config{})
+		e := blocking.NewEngine(&netlabtest.Probe{}, netlab.Config{})
 		l := newFakeListener()
 		boom := errors.New("boom")
 		l.accepts <- accepted{err: boom}
-		if _, err := e.Accept(l); !errors.Is(err, boom) || !strings.Contains(err.Error(), "accept") {
-			t.Fatalf("Accept: %v, want boom, wrapped", err)
-		}
+		_, err := e.Accept(l)
+		require.ErrorIs(t, err, boom, "Accept")
+		assert.ErrorContains(t, err, "accept", "the error says where it came from")
 	})
 
 	t.Run("returns ErrServerClosed once the engine shuts down, even while retrying", func(t *testing.T) {
-		e := blocking.NewEngine(&probe{}, netlab.Config{})
+		e := blocking.NewEngine(&netlabtest.Probe{}, netlab.Config{})
 		l := newFakeListener()
-		if err := e.Listen(l); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, e.Listen(l))
 		l.accepts <- accepted{err: acceptErr(syscall.EMFILE)}
 		done := make(chan error, 1)
 		go func() {
 			_, err := e.Accept(l)
 			done <- err
 		}()
-		recv(t, l.calls, "the first Accept")
-		recv(t, l.calls, "Accept to retry") // the fd storm goes on
-		if err := e.Shutdown(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		if err := recv(t, done, "Accept to return"); !errors.Is(err, netlab.ErrServerClosed) {
-			t.Fatalf("Accept: %v, want ErrServerClosed", err)
-		}
+		netlabtest.Await(t, l.calls, "the first Accept")
+		netlabtest.Await(t, l.calls, "Accept to retry") // the fd storm goes on
+		require.NoError(t, e.Shutdown(t.Context()))
+		require.ErrorIs(t, netlabtest.Await(t, done, "Accept to return"), netlab.ErrServerClosed, "Accept")
 	})
 }
 
@@ -133,25 +129,23 @@ func TestMaxConns(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run("the client beyond the limit "+tc.name, func(t *testing.T) {
-			srv := start(t, &probe{busy: tc.busy}, netlab.Config{MaxConns: 1})
-			first := conformance.Dial(t, srv.addr)
-			roundTrip(t, first, "first\n")
+			srv := start(t, &netlabtest.Probe{Busy: tc.busy}, netlab.Config{MaxConns: 1})
+			first := netlabtest.Dial(t, srv.addr)
+			netlabtest.RoundTrip(t, first, "first\n")
 
-			second := conformance.Dial(t, srv.addr)
+			second := netlabtest.Dial(t, srv.addr)
 			got, err := io.ReadAll(second)
-			if err != nil || string(got) != string(tc.busy) {
-				t.Fatalf("the second client read %q (%v), want %q and the end of the stream", got, err, tc.busy)
-			}
-			if st := srv.Stats(); st.Accepted != 1 || st.Refused != 1 || st.Active != 1 {
-				t.Errorf("Stats() = %+v, want 1 accepted, 1 refused, 1 active", st)
-			}
-			roundTrip(t, first, "first, still served\n")
+			require.NoError(t, err, "the second client's read")
+			assert.Equal(t, string(tc.busy), string(got), "the second client reads the busy reply, then the end of the stream")
+			st := srv.Stats()
+			assert.Equal(t, [3]int64{1, 1, 1}, [3]int64{st.Accepted, st.Refused, st.Active}, "Stats accepted, refused, active")
+			netlabtest.RoundTrip(t, first, "first, still served\n")
 
 			// Once the first leaves, there is room again.
 			first.Close()
-			eventually(t, "the first connection to be gone", func() bool { return srv.Stats().Active == 0 })
-			third := conformance.Dial(t, srv.addr)
-			roundTrip(t, third, "third\n")
+			netlabtest.WaitFor(t, "the first connection to be gone", func() bool { return srv.Stats().Active == 0 })
+			third := netlabtest.Dial(t, srv.addr)
+			netlabtest.RoundTrip(t, third, "third\n")
 		})
 	}
 }
@@ -159,10 +153,10 @@ func TestMaxConns(t *testing.T) {
 // busyUntilDone is an echo service whose sessions are busy (not idle) from
 // a message starting "busy" to one starting "done": a transfer a graceful
 // shutdown must not cut short.
-func busyUntilDone(closed chan<- error) *probe {
+func busyUntilDone(closed chan<- error) *netlabtest.Probe {
 	var busy sync.Map // netlab.Conn → struct{}{} while its session is busy
-	return &probe{
-		data: func(c netlab.Conn, p []byte) {
+	return &netlabtest.Probe{
+		OnData: func(c netlab.Conn, p []byte) {
 			switch {
 			case strings.HasPrefix(string(p), "busy"):
 				busy.Store(c, struct{}{})
@@ -171,11 +165,11 @@ func busyUntilDone(closed chan<- error) *probe {
 			}
 			c.Send(p)
 		},
-		idle: func(c netlab.Conn) bool {
+		IsIdle: func(c netlab.Conn) bool {
 			_, working := busy.Load(c)
 			return !working
 		},
-		closed: func(_ netlab.Conn, err error) { closed <- err },
+		OnClosed: func(_ netlab.Conn, err error) { closed <- err },
 	}
 }
 
@@ -189,62 +183,50 @@ func shutdown(ctx context.Context, srv *server) <-chan error {
 
 func TestShutdown(t *testing.T) {
 	t.Run("closes idle connections at once and returns nil", func(t *testing.T) {
-		onClose, closed := closes()
-		srv := start(t, &probe{closed: onClose}, netlab.Config{})
-		a, b := conformance.Dial(t, srv.addr), conformance.Dial(t, srv.addr)
-		roundTrip(t, a, "a\n")
-		roundTrip(t, b, "b\n")
+		onClose, closed := netlabtest.Closes()
+		srv := start(t, &netlabtest.Probe{OnClosed: onClose}, netlab.Config{})
+		a, b := netlabtest.Dial(t, srv.addr), netlabtest.Dial(t, srv.addr)
+		netlabtest.RoundTrip(t, a, "a\n")
+		netlabtest.RoundTrip(t, b, "b\n")
 
 		done := shutdown(t.Context(), srv)
 		// The idle timeout is five minutes: these closes are Shutdown's.
-		conformance.WaitClosed(t, a)
-		conformance.WaitClosed(t, b)
+		netlabtest.WaitClosed(t, a)
+		netlabtest.WaitClosed(t, b)
 		a.Close() // ends the server's linger
 		b.Close()
-		if err := recv(t, done, "Shutdown"); err != nil {
-			t.Fatalf("Shutdown: %v, want nil", err)
-		}
-		if err := srv.served(t); !errors.Is(err, netlab.ErrServerClosed) {
-			t.Fatalf("the accept loop returned %v, want ErrServerClosed", err)
-		}
+		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
+		require.ErrorIs(t, srv.served(t), netlab.ErrServerClosed, "the accept loop returned")
 		for range 2 {
-			if err := recv(t, closed, "Closed"); err != nil {
-				t.Errorf("Closed(%v), want nil", err)
-			}
+			assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 		}
 	})
 
 	t.Run("waits for a busy session to become idle, then closes it", func(t *testing.T) {
 		closed := make(chan error, 1)
 		srv := start(t, busyUntilDone(closed), netlab.Config{})
-		client := conformance.Dial(t, srv.addr)
-		roundTrip(t, client, "busy uploading\n")
+		client := netlabtest.Dial(t, srv.addr)
+		netlabtest.RoundTrip(t, client, "busy uploading\n")
 
 		done := shutdown(t.Context(), srv)
-		if err := srv.served(t); !errors.Is(err, netlab.ErrServerClosed) {
-			t.Fatalf("the accept loop returned %v, want ErrServerClosed", err)
-		}
+		require.ErrorIs(t, srv.served(t), netlab.ErrServerClosed, "the accept loop returned")
 		// The server no longer accepts, but goes on serving the busy client.
 		if c, err := net.Dial("tcp", srv.addr); err == nil {
 			c.Close()
-			t.Fatal("a new client could connect after Shutdown began")
+			require.Fail(t, "a new client could connect after Shutdown began")
 		}
-		roundTrip(t, client, "still uploading\n")
+		netlabtest.RoundTrip(t, client, "still uploading\n")
 		select {
 		case err := <-done:
-			t.Fatalf("Shutdown returned %v while a session was busy", err)
+			require.Fail(t, "Shutdown returned while a session was busy", "it returned %v", err)
 		default:
 		}
 
-		roundTrip(t, client, "done\n")
-		conformance.WaitClosed(t, client)
+		netlabtest.RoundTrip(t, client, "done\n")
+		netlabtest.WaitClosed(t, client)
 		client.Close()
-		if err := recv(t, done, "Shutdown"); err != nil {
-			t.Fatalf("Shutdown: %v, want nil", err)
-		}
-		if err := recv(t, closed, "Closed"); err != nil {
-			t.Errorf("Closed(%v), want nil", err)
-		}
+		require.NoError(t, netlabtest.Await(t, done, "Shutdown"), "Shutdown")
+		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
 	})
 
 	// A context that ends cuts the busy session short, and Shutdown says
@@ -267,63 +249,46 @@ func TestShutdown(t *testing.T) {
 		t.Run("cuts a busy session with a context "+tc.name, func(t *testing.T) {
 			closed := make(chan error, 1)
 			srv := start(t, busyUntilDone(closed), netlab.Config{})
-			client := conformance.Dial(t, srv.addr)
-			roundTrip(t, client, "busy forever\n")
+			client := netlabtest.Dial(t, srv.addr)
+			netlabtest.RoundTrip(t, client, "busy forever\n")
 
 			ctx, end := tc.ctx(t)
 			done := shutdown(ctx, srv)
-			if err := srv.served(t); !errors.Is(err, netlab.ErrServerClosed) {
-				t.Fatalf("the accept loop returned %v, want ErrServerClosed", err)
-			}
+			require.ErrorIs(t, srv.served(t), netlab.ErrServerClosed, "the accept loop returned")
 			end()
-			if err := recv(t, done, "Shutdown"); !errors.Is(err, tc.want) {
-				t.Fatalf("Shutdown: %v, want %v", err, tc.want)
-			}
-			conformance.WaitClosed(t, client)
-			if err := recv(t, closed, "Closed"); !errors.Is(err, tc.want) {
-				t.Errorf("Closed(%v), want an error wrapping %v", err, tc.want)
-			}
+			require.ErrorIs(t, netlabtest.Await(t, done, "Shutdown"), tc.want, "Shutdown")
+			netlabtest.WaitClosed(t, client)
+			assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), tc.want, "Closed")
 		})
 	}
 
 	t.Run("after it, Listen refuses a listener and closes it", func(t *testing.T) {
-		srv := start(t, &probe{}, netlab.Config{})
-		if err := srv.Shutdown(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		srv := start(t, &netlabtest.Probe{}, netlab.Config{})
+		require.NoError(t, srv.Shutdown(t.Context()))
 		l := listen(t, net.ListenConfig{})
-		if err := serve(srv.Engine, l); !errors.Is(err, netlab.ErrServerClosed) {
-			t.Fatalf("serve after Shutdown: %v, want ErrServerClosed", err)
-		}
-		if _, err := l.Accept(); !errors.Is(err, net.ErrClosed) {
-			t.Fatalf("Accept on the refused listener: %v, want net.ErrClosed", err)
-		}
+		require.ErrorIs(t, serve(srv.Engine, l), netlab.ErrServerClosed, "serve after Shutdown")
+		_, err := l.Accept()
+		assert.ErrorIs(t, err, net.ErrClosed, "Accept on the refused listener")
 	})
 }
 
 func TestCloseClosesEveryConnectionAtOnce(t *testing.T) {
 	closed := make(chan error, 2)
 	srv := start(t, busyUntilDone(closed), netlab.Config{})
-	idle := conformance.Dial(t, srv.addr)
-	roundTrip(t, idle, "idle\n")
-	working := conformance.Dial(t, srv.addr)
-	roundTrip(t, working, "busy\n")
+	idle := netlabtest.Dial(t, srv.addr)
+	netlabtest.RoundTrip(t, idle, "idle\n")
+	working := netlabtest.Dial(t, srv.addr)
+	netlabtest.RoundTrip(t, working, "busy\n")
 
-	if err := srv.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	if err := srv.served(t); !errors.Is(err, netlab.ErrServerClosed) {
-		t.Fatalf("the accept loop returned %v, want ErrServerClosed", err)
-	}
+	require.NoError(t, srv.Close(), "Close")
+	require.ErrorIs(t, srv.served(t), netlab.ErrServerClosed, "the accept loop returned")
 	// Close has returned, so every goroutine is gone: the calls are made.
 	for range 2 {
-		if err := recv(t, closed, "Closed"); !errors.Is(err, netlab.ErrServerClosed) {
-			t.Errorf("Closed(%v), want ErrServerClosed", err)
-		}
+		assert.ErrorIs(t, netlabtest.Await(t, closed, "Closed"), netlab.ErrServerClosed, "Closed")
 	}
-	conformance.WaitClosed(t, idle)
-	conformance.WaitClosed(t, working)
+	netlabtest.WaitClosed(t, idle)
+	netlabtest.WaitClosed(t, working)
 	if st := srv.Stats(); st.Active != 0 || st.Accepted != 2 {
-		t.Errorf("Stats() = %+v, want 2 accepted, 0 active", st)
+		assert.Fail(t, "Stats after Close", "%+v, want 2 accepted, 0 active", st)
 	}
 }

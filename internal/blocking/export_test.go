@@ -1,5 +1,7 @@
 package blocking
 
+import ()
+
 // FileChunk is fileChunk, for tests that send regions spanning several
 // sendfile calls.
 const FileChunk = fileChunk
@@ -11,5 +13,5 @@ const FileChunk = fileChunk
 func (c *Conn) Queued() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.queued
+	return c.out.cost
 }

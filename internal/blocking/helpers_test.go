@@ -1,11 +1,7 @@
 package blocking_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
-	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/internal/blocking"
-	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // serve is the smallest model there is — perconn's accept loop — written
@@ -48,7 +47,7 @@ type server struct {
 // served waits for the accept loop to return and returns its error.
 func (s *server) served(t testing.TB) error {
 	t.Helper()
-	recv(t, s.done, "the accept loop to return")
+	netlabtest.Await(t, s.done, "the accept loop to return")
 	return s.err
 }
 
@@ -72,9 +71,7 @@ func startTight(t testing.TB, svc netlab.Service, cfg netlab.Config) *server {
 func listen(t testing.TB, lc net.ListenConfig) net.Listener {
 	t.Helper()
 	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
+	require.NoError(t, err, "listen")
 	return l
 }
 
@@ -90,15 +87,42 @@ func startOn(t testing.TB, l net.Listener, svc netlab.Service, cfg netlab.Config
 		close(s.done)
 	}()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), conformance.Timeout)
+		ctx, cancel := context.WithTimeout(context.Background(), netlabtest.Timeout)
 		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if err := s.served(t); !errors.Is(err, netlab.ErrServerClosed) {
-			t.Errorf("the accept loop returned %v, want ErrServerClosed", err)
-		}
+		assert.NoError(t, s.Shutdown(ctx), "shutdown")
+		assert.ErrorIs(t, s.served(t), netlab.ErrServerClosed, "what the accept loop returned")
 	})
+	return s
+}
+
+// A session is one connection to an engine serving a probe that reports its
+// sessions' opening and end: the server, the client's end of the
+// connection, the session's Conn, and the channel Closed reports on.
+type session struct {
+	srv    *server
+	client *net.TCPConn
+	conn   netlab.Conn
+	closed <-chan error
+}
+
+// connect serves a reporting probe with cfg, connects to it and waits for
+// the session to open. With tight set, both ends have small socket buffers
+// (see startTight).
+func connect(t testing.TB, cfg netlab.Config, tight bool) session {
+	t.Helper()
+	onOpen, opened := netlabtest.Opens()
+	onClose, closed := netlabtest.Closes()
+	svc := &netlabtest.Probe{OnOpen: onOpen, OnClosed: onClose}
+	var s session
+	if tight {
+		s.srv = startTight(t, svc, cfg)
+		s.client = dialTight(t, s.srv.addr)
+	} else {
+		s.srv = start(t, svc, cfg)
+		s.client = netlabtest.Dial(t, s.srv.addr)
+	}
+	s.conn = netlabtest.Await(t, opened, "the session to open")
+	s.closed = closed
 	return s
 }
 
@@ -120,178 +144,23 @@ func tightBuffers(_, _ string, rc syscall.RawConn) error {
 	return err
 }
 
-// dialTight is conformance.Dial with small socket buffers: a client that
+// dialTight is netlabtest.Dial with small socket buffers: a client that
 // stops reading stops the server's writes after a few dozen kilobytes.
 func dialTight(t testing.TB, addr string) *net.TCPConn {
 	t.Helper()
-	d := net.Dialer{Timeout: conformance.Timeout, Control: tightBuffers}
+	d := net.Dialer{Timeout: netlabtest.Timeout, Control: tightBuffers}
 	nc, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatalf("dial %s: %v", addr, err)
-	}
-	nc.SetDeadline(time.Now().Add(conformance.Timeout))
+	require.NoError(t, err, "dial %s", addr)
+	nc.SetDeadline(time.Now().Add(netlabtest.Timeout))
 	t.Cleanup(func() { nc.Close() })
 	return nc.(*net.TCPConn)
-}
-
-// probe is a test service made of functions: each session method calls the
-// matching field, if set. Data echoes by default. A test builds the session
-// it needs — one that panics, one that sends files, one that is never idle —
-// in a few lines.
-type probe struct {
-	open   func(c netlab.Conn)
-	data   func(c netlab.Conn, p []byte)
-	eof    func(c netlab.Conn)
-	closed func(c netlab.Conn, err error)
-	idle   func(c netlab.Conn) bool // nil: the sessions are not Idlers
-	busy   []byte                   // the BusyReply
-}
-
-func (s *probe) Open(c netlab.Conn) netlab.Session {
-	if s.open != nil {
-		s.open(c)
-	}
-	ps := &probeSession{s: s, c: c}
-	if s.idle != nil {
-		return idlerSession{ps}
-	}
-	return ps
-}
-
-func (s *probe) BusyReply() []byte { return s.busy }
-
-type probeSession struct {
-	s *probe
-	c netlab.Conn
-}
-
-func (ps *probeSession) Data(p []byte) {
-	if ps.s.data != nil {
-		ps.s.data(ps.c, p)
-		return
-	}
-	ps.c.Send(p)
-}
-
-func (ps *probeSession) EOF() {
-	if ps.s.eof != nil {
-		ps.s.eof(ps.c)
-	}
-}
-
-func (ps *probeSession) Closed(err error) {
-	if ps.s.closed != nil {
-		ps.s.closed(ps.c, err)
-	}
-}
-
-type idlerSession struct{ *probeSession }
-
-func (is idlerSession) Idle() bool { return is.s.idle(is.c) }
-
-// opens returns a probe.open that hands each new Conn to the test, and the
-// channel it arrives on.
-func opens() (func(netlab.Conn), <-chan netlab.Conn) {
-	ch := make(chan netlab.Conn, 16)
-	return func(c netlab.Conn) { ch <- c }, ch
-}
-
-// closes returns a probe.closed that hands each session's end to the test,
-// and the channel it arrives on.
-func closes() (func(netlab.Conn, error), <-chan error) {
-	ch := make(chan error, 16)
-	return func(_ netlab.Conn, err error) { ch <- err }, ch
-}
-
-// recv waits for a value on ch, failing the test after conformance.Timeout.
-func recv[T any](t testing.TB, ch <-chan T, what string) T {
-	t.Helper()
-	timer := time.NewTimer(conformance.Timeout)
-	defer timer.Stop()
-	select {
-	case v := <-ch:
-		return v
-	case <-timer.C:
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
-}
-
-// eventually waits until cond holds, failing the test after
-// conformance.Timeout. It is for what a test can only observe by asking (a
-// counter in Stats), not a way to let time pass: cond must be the event the
-// test is waiting for.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(conformance.Timeout)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
-}
-
-// roundTrip sends msg on c and expects it back: c is an echo client.
-func roundTrip(t testing.TB, c net.Conn, msg string) {
-	t.Helper()
-	if _, err := c.Write([]byte(msg)); err != nil {
-		t.Fatalf("send %q: %v", msg, err)
-	}
-	expect(t, c, msg)
-}
-
-// expect reads len(want) bytes from c and fails unless they are want.
-func expect(t testing.TB, c net.Conn, want string) {
-	t.Helper()
-	got := make([]byte, len(want))
-	if n, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, []byte(want)) {
-		t.Fatalf("got %q (%v), want %q", got[:n], err, want)
-	}
-}
-
-// pattern returns n reproducible pseudo-random bytes: binary, and different
-// for every seed, so that misplaced or repeated bytes do not compare equal.
-func pattern(n int, seed uint64) []byte {
-	r := rand.New(rand.NewPCG(seed, 0x626c6f636b696e67))
-	b := make([]byte, n)
-	for i := 0; i < n; i += 8 {
-		v := r.Uint64()
-		for j := i; j < min(i+8, n); j++ {
-			b[j] = byte(v)
-			v >>= 8
-		}
-	}
-	return b
-}
-
-// firstDiff returns the index of the first byte where a and b differ.
-func firstDiff(a, b []byte) int {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return min(len(a), len(b))
-}
-
-// sameBytes fails the test unless got is want, saying where they part.
-func sameBytes(t testing.TB, what string, got, want []byte) {
-	t.Helper()
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s: got %d bytes, want %d; first difference at byte %d", what, len(got), len(want), firstDiff(got, want))
-	}
 }
 
 // writeFile writes content to a fresh file and returns its path.
 func writeFile(t testing.TB, content []byte) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "data")
-	if err := os.WriteFile(path, content, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, content, 0o644))
 	return path
 }
 
@@ -301,13 +170,9 @@ func sparseFile(t testing.TB, size int64) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "sparse")
 	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
-	if err := f.Truncate(size); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, f.Truncate(size))
 	return path
 }
 
@@ -316,9 +181,7 @@ func sparseFile(t testing.TB, size int64) string {
 func openFile(t testing.TB, path string) *os.File {
 	t.Helper()
 	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { f.Close() })
 	return f
 }

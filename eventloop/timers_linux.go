@@ -1,5 +1,9 @@
 package eventloop
 
+import (
+	"fmt"
+)
+
 // A connList is a doubly linked list of connections threaded through the
 // connections themselves, so that membership costs two pointers and no
 // allocation.
@@ -52,4 +56,35 @@ func (l *connList) moveToBack(c *conn) {
 	}
 	l.remove(c)
 	l.pushBack(c)
+}
+
+// expire closes the connections whose timers are due: those idle for longer
+// than the idle timeout, those that have lingered long enough, and, while
+// draining, those whose sessions have become idle since the last look.
+func (l *loop) expire() {
+	if t := l.s.cfg.IdleTimeout; t > 0 {
+		for c := l.idle.front; c != nil && l.now-c.lastActive >= int64(t); c = l.idle.front {
+			l.debug("idle timeout", c, "idle", t)
+			l.finish(c, fmt.Errorf("eventloop: idle for %v", t))
+		}
+	}
+	for c := l.linger.front; c != nil && l.now-c.lastActive >= int64(lingerTime); c = l.linger.front {
+		l.finish(c, nil)
+	}
+	if l.draining && l.now >= l.recheck {
+		l.recheck = l.now + int64(drainRecheck)
+		for _, c := range l.conns {
+			l.settle(c) // closes it if it has become quiescent
+		}
+	}
+}
+
+// touch records activity on c (see write for what counts): it moves to the
+// back of the idle list. A lingering connection's timer does not move:
+// linger time is counted from the FIN.
+func (l *loop) touch(c *conn) {
+	if c.list == &l.idle {
+		c.lastActive = l.now
+		l.idle.moveToBack(c)
+	}
 }
