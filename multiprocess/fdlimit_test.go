@@ -48,11 +48,7 @@ func TestDescriptorLimit(t *testing.T) {
 		// The clients served first hold their children, and so the
 		// parent's descriptors, until the parent has run out; then they
 		// leave, and so does every client served later.
-		paused := make(chan struct{})
-		go func() {
-			defer close(paused)
-			h.waitLog(t, "pausing accepts")
-		}()
+		paused := h.logged("pausing accepts")
 		var held []net.Conn
 		served, busy, servedLater := 0, 0, 0
 		for range clients {

@@ -191,27 +191,42 @@ func (l *lines) matching(substr string) []string {
 	return m
 }
 
+// logged returns a channel that is closed once a line of the helper's
+// standard error holds substr. It stays open if the helper exits first.
+func (h *helper) logged(substr string) <-chan struct{} {
+	seen := make(chan struct{})
+	go func() {
+		for {
+			h.stderr.mu.Lock()
+			changed := h.stderr.changed
+			h.stderr.mu.Unlock()
+			if len(h.stderr.matching(substr)) > 0 {
+				close(seen)
+				return
+			}
+			select {
+			case <-changed:
+			case <-h.gone:
+				return
+			}
+		}
+	}()
+	return seen
+}
+
 // waitLog waits until a line of the helper's standard error holds substr,
 // and fails the test if none does before the helper exits, or in time.
 func (h *helper) waitLog(t *testing.T, substr string) {
 	t.Helper()
-	deadline := time.After(helperTimeout)
-	for {
-		h.stderr.mu.Lock()
-		changed := h.stderr.changed
-		h.stderr.mu.Unlock()
-		if len(h.stderr.matching(substr)) > 0 {
-			return
+	seen := h.logged(substr)
+	select {
+	case <-seen:
+	case <-h.gone:
+		if len(h.stderr.matching(substr)) == 0 {
+			require.FailNow(t, "the helper exited, and no line of its says "+substr)
 		}
-		select {
-		case <-changed:
-		case <-h.gone:
-			if len(h.stderr.matching(substr)) == 0 {
-				require.FailNow(t, "the helper exited, and no line of its says "+substr)
-			}
-		case <-deadline:
-			require.FailNow(t, "no line of the helper says "+substr)
-		}
+	case <-time.After(helperTimeout):
+		require.FailNow(t, "no line of the helper says "+substr)
 	}
 }
 
