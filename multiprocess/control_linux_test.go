@@ -60,7 +60,9 @@ func FuzzControlChild(f *testing.F) {
 		c := newControl(childEnd)
 		lost := make(chan struct{})
 		c.onShutdown = func() {}
-		c.onLost = func() { close(lost) }
+		// A real child exits when it loses the parent, which closes its
+		// end; without that a pipe would hold the parent's write forever.
+		c.onLost = func() { close(lost); childEnd.Close() }
 		readDone := make(chan struct{})
 		go func() { defer close(readDone); c.read() }()
 
