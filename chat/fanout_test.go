@@ -95,7 +95,8 @@ func TestWorkloadChat(t *testing.T) {
 		const conns, ops = 5, 2000 // 500 messages, each delivered 4 times
 		res, err := workload.Chat(ctx, addr, conns, ops)
 		require.NoError(t, err)
-		assert.False(t, res.Ops != ops || res.Conns != conns, "%d deliveries over %d clients, want %d over %d", res.Ops, res.Conns, ops, conns)
+		assert.EqualValues(t, ops, res.Ops, "%d deliveries over %d clients, want %d over %d", res.Ops, res.Conns, ops, conns)
+		assert.Equal(t, conns, res.Conns, "%d deliveries over %d clients, want %d over %d", res.Ops, res.Conns, ops, conns)
 		if p50, p99 := res.Percentile(50), res.Percentile(99); p50 <= 0 || p99 < p50 {
 			t.Errorf("latencies p50 %v, p99 %v", p50, p99)
 		}
@@ -107,7 +108,8 @@ func TestWorkloadChat(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), netlabtest.Timeout)
 		defer cancel()
 		res, err := workload.ChatSized(ctx, addr, 3, 1000, 6000) // 3 MB to the silent client
-		assert.False(t, err != nil || res.Ops != 6000, "%d deliveries (%v), want 6000", res.Ops, err)
+		require.NoError(t, err, "%d deliveries (%v), want 6000", res.Ops, err)
+		assert.EqualValues(t, 6000, res.Ops, "%d deliveries (%v), want 6000", res.Ops, err)
 	})
 
 	t.Run("one client is refused", func(t *testing.T) {

@@ -160,7 +160,7 @@ func TestHubConcurrentSendersKeepOrder(t *testing.T) {
 	})
 	wg.Wait()
 	for i, r := range recs {
-		assert.Equal(t, nil, r.err, "receiver %d: %v", i, r.err)
+		assert.NoError(t, r.err, "receiver %d: %v", i, r.err)
 		assert.Equal(t, (senders-1)*msgs, r.n, "receiver %d's messages", i)
 	}
 }

@@ -65,9 +65,10 @@ func TestLineSplitterHoldsNoMoreThanTheLimit(t *testing.T) {
 					errs++
 				}
 			}
-			require.False(t, len(s.partial) > MaxLine+1 || cap(s.partial) > 2*(MaxLine+1), "chunks of %d: holding %d bytes (capacity %d) after %d sent", size, len(s.partial), cap(s.partial), sent+size)
+			require.False(t, len(s.partial) > MaxLine+1, "chunks of %d: holding %d bytes (capacity %d) after %d sent", size, len(s.partial), cap(s.partial), sent+size)
+			require.False(t, cap(s.partial) > 2*(MaxLine+1), "chunks of %d: holding %d bytes (capacity %d) after %d sent", size, len(s.partial), cap(s.partial), sent+size)
 		}
-		assert.Equal(t, 1, errs, "chunks of %d: %d too-long reports, want 1", size, errs)
+		assert.EqualValues(t, 1, errs, "chunks of %d: %d too-long reports, want 1", size, errs)
 		if got := collect(s, "\nafter\n"); strings.Join(got, "|") != "after" {
 			t.Errorf("chunks of %d: after the LF got %q, want [after]", size, got)
 		}

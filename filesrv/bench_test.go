@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,7 +35,8 @@ func benchSize(b *testing.B) int64 {
 		}
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
-	require.False(b, err != nil || n <= 0, "NETLAB_BENCH_SIZE=%q: want a size like 1GiB", os.Getenv("NETLAB_BENCH_SIZE"))
+	require.NoError(b, err, "NETLAB_BENCH_SIZE=%q: want a size like 1GiB", os.Getenv("NETLAB_BENCH_SIZE"))
+	require.False(b, n <= 0, "NETLAB_BENCH_SIZE=%q: want a size like 1GiB", os.Getenv("NETLAB_BENCH_SIZE"))
 	return n * mult
 }
 
@@ -150,7 +150,8 @@ func newGetClient(b *testing.B, addr string) *getClient {
 func (g *getClient) get(b *testing.B, name string, size int64) {
 	fmt.Fprintf(g.c, "GET %s\n", name)
 	line, err := g.r.ReadString('\n')
-	require.False(b, err != nil || line != fmt.Sprintf("OK %d\n", size), "GET: %q (%v)", line, err)
+	require.NoError(b, err, "GET: %q (%v)", line, err)
+	require.Equal(b, fmt.Sprintf("OK %d\n", size), line, "GET: %q (%v)", line, err)
 	for left := size; left > 0; {
 		n, err := g.r.Read(g.buf[:min(left, int64(len(g.buf)))])
 		left -= int64(n)
@@ -177,33 +178,7 @@ func userspaceCopy(conn net.Conn, f *os.File) error {
 // with send: the least a server can do, to compare ours with. It serves
 // until the benchmark ends.
 func bareServer(b *testing.B, dir string, send func(net.Conn, *os.File) error) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(b, err)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() { bareServe(c, dir, send) })
-		}
-	})
-	b.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String()
+	return netlabtest.StartBare(b, func(c net.Conn) { bareServe(c, dir, send) })
 }
 
 func bareServe(c net.Conn, dir string, send func(net.Conn, *os.File) error) {

@@ -27,17 +27,23 @@ func TestClient(t *testing.T) {
 		c := dial(t, addr)
 		data := netlabtest.Pattern(300<<10, 1)
 		up, err := c.Upload(t.Context(), "blob", bytes.NewReader(data), int64(len(data)), filesrv.UploadOptions{})
-		require.False(t, err != nil || !up.Verified || up.SHA256 != sumOf(data), "upload = %+v, %v", up, err)
+		require.NoError(t, err, "upload = %+v, %v", up, err)
+		require.True(t, up.Verified, "upload = %+v, %v", up, err)
+		require.Equal(t, sumOf(data), up.SHA256, "upload = %+v, %v", up, err)
 		assertContent(t, filepath.Join(dir, "blob"), data)
 		list, err := c.List(t.Context())
 		if err != nil || !slices.Equal(list, []filesrv.Entry{{Name: "blob", Size: int64(len(data))}}) {
 			t.Fatalf("list = %v, %v", list, err)
 		}
 		sum, err := c.Hash(t.Context(), "blob")
-		require.False(t, err != nil || sum != sumOf(data), "hash = %s, %v; want %s", sum, err, sumOf(data))
+		require.NoError(t, err, "hash = %s, %v; want %s", sum, err, sumOf(data))
+		require.Equal(t, sumOf(data), sum, "hash = %s, %v; want %s", sum, err, sumOf(data))
 		var got bytes.Buffer
 		down, err := c.Download(t.Context(), "blob", &got, filesrv.DownloadOptions{})
-		require.False(t, err != nil || !down.Verified || down.Size != int64(len(data)) || !bytes.Equal(got.Bytes(), data), "download = %+v, %v (%d bytes)", down, err, got.Len())
+		require.NoError(t, err, "download = %+v, %v (%d bytes)", down, err, got.Len())
+		require.True(t, down.Verified, "download = %+v, %v (%d bytes)", down, err, got.Len())
+		require.Equal(t, int64(len(data)), down.Size, "download = %+v, %v (%d bytes)", down, err, got.Len())
+		require.True(t, bytes.Equal(got.Bytes(), data), "download = %+v, %v (%d bytes)", down, err, got.Len())
 	})
 
 	t.Run("server errors come back as their sentinels", func(t *testing.T) {
@@ -73,7 +79,7 @@ func TestClient(t *testing.T) {
 		addr, dir := serve(t, filesrv.Options{}, netlab.Config{})
 		c := dial(t, addr)
 		_, err := c.Upload(t.Context(), "short", bytes.NewReader([]byte("abc")), 10, filesrv.UploadOptions{})
-		require.NotEqual(t, nil, err, "upload of 3 bytes announced as 10 succeeded")
+		require.Error(t, err, "upload of 3 bytes announced as 10 succeeded")
 		netlabtest.WaitFor(t, "the partial upload to be removed", func() bool { return len(netlabtest.HiddenFiles(t, dir)) == 0 })
 		if _, err := os.Stat(filepath.Join(dir, "short")); !os.IsNotExist(err) {
 			t.Errorf("short upload was stored (%v)", err)
@@ -99,7 +105,9 @@ func TestClient(t *testing.T) {
 				_, err = c.Download(t.Context(), "p", io.Discard, filesrv.DownloadOptions{Progress: progress})
 			}
 			require.NoError(t, err)
-			assert.False(t, last != int64(len(data)) || total != int64(len(data)) || calls < 2, "%s: progress ended at %d of %d after %d calls, want %d of %d", dir, last, total, calls, len(data), len(data))
+			assert.Equal(t, int64(len(data)), last, "%s: progress ended at %d of %d after %d calls, want %d of %d", dir, last, total, calls, len(data), len(data))
+			assert.Equal(t, int64(len(data)), total, "%s: progress ended at %d of %d after %d calls, want %d of %d", dir, last, total, calls, len(data), len(data))
+			assert.False(t, calls < 2, "%s: progress ended at %d of %d after %d calls, want %d of %d", dir, last, total, calls, len(data), len(data))
 		}
 	})
 
@@ -112,7 +120,7 @@ func TestClient(t *testing.T) {
 		defer cancel()
 		w := &cancelAfter{n: 1 << 20, cancel: cancel}
 		_, err := c.Download(ctx, "f", w, filesrv.DownloadOptions{})
-		require.NotEqual(t, nil, err, "download went on after its context was cancelled")
+		require.Error(t, err, "download went on after its context was cancelled")
 		if _, err := c.List(t.Context()); err != nil {
 			t.Errorf("list after a cancelled download: %v", err)
 		}
@@ -215,7 +223,7 @@ func TestSameNameRace(t *testing.T) {
 	}
 	wg.Wait()
 	for i, err := range errs {
-		assert.Equal(t, nil, err, "upload %d: %v", i, err)
+		assert.NoError(t, err, "upload %d: %v", i, err)
 	}
 	got, err := os.ReadFile(filepath.Join(dir, "same"))
 	require.NoError(t, err)

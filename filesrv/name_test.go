@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// TestValidName walks the name rules of PROTOCOLS.md, each with a name just
+// TestValidName walks the name rules of docs/protocols.md, each with a name just
 // inside and just outside it.
 func TestValidName(t *testing.T) {
 	tests := []struct {

@@ -34,7 +34,7 @@ func feed(svc *Service, input string, chunk int) (string, bool) {
 
 var empty = sum("")
 
-// TestSession holds the session to PROTOCOLS.md, reply for reply, with the
+// TestSession holds the session to docs/protocols.md, reply for reply, with the
 // input cut in every way a model might hand it over.
 func TestSession(t *testing.T) {
 	files := map[string]string{"a": "hello", "b": "", "z-last": "zz"}
@@ -154,7 +154,8 @@ func TestSessionUploads(t *testing.T) {
 		svc, dir := newTestService(t, Options{}, nil)
 		os.Mkdir(filepath.Join(dir, "d"), 0o755)
 		got, closed := feed(svc, "PUT d 3\nabc", 0)
-		assert.False(t, got != "ERR invalid name\n" || !closed, "got %q closed=%v, want ERR invalid name and a close", got, closed)
+		assert.Equal(t, "ERR invalid name\n", got, "got %q closed=%v, want ERR invalid name and a close", got, closed)
+		assert.True(t, closed, "got %q closed=%v, want ERR invalid name and a close", got, closed)
 	})
 
 	t.Run("half a command line is not idle", func(t *testing.T) {
@@ -212,7 +213,7 @@ func TestListLarge(t *testing.T) {
 	s.Data([]byte("LIST\n"))
 	s.Closed(nil)
 	require.Equal(t, want.String(), c.String(), "large LIST differs (got %d bytes, want %d)", len(c.String()), want.Len())
-	assert.Equal(t, 1, c.Files(), "sent %d file regions, want the reply as 1", c.Files())
+	assert.EqualValues(t, 1, c.Files(), "sent %d file regions, want the reply as 1", c.Files())
 	if h := netlabtest.HiddenFiles(t, dir); len(h) > 0 {
 		t.Errorf("left behind %v", h)
 	}
@@ -253,7 +254,8 @@ func TestStaleUploads(t *testing.T) {
 func assertFile(t *testing.T, dir, name, want string) {
 	t.Helper()
 	got, err := os.ReadFile(filepath.Join(dir, name))
-	assert.False(t, err != nil || string(got) != want, "%s = %q (%v), want %q", name, got, err, want)
+	require.NoError(t, err, "%s = %q (%v), want %q", name, got, err, want)
+	assert.Equal(t, want, string(got), "%s = %q (%v), want %q", name, got, err, want)
 }
 
 // newTestService serves a fresh folder holding files (name → content).

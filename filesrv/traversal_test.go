@@ -82,11 +82,13 @@ func TestTraversal(t *testing.T) {
 		t.Helper()
 		fmt.Fprintf(c, "%s\n", line)
 		got, err := r.ReadString('\n')
-		require.False(t, err != nil || got != want, "%q: got %q (%v), want %q", line, got, err, want)
+		require.NoError(t, err, "%q: got %q (%v), want %q", line, got, err, want)
+		require.Equal(t, want, got, "%q: got %q (%v), want %q", line, got, err, want)
 	}
 	for _, name := range invalid {
 		t.Run(fmt.Sprintf("%q is an invalid name", name), func(t *testing.T) {
-			require.False(t, len(name)+10 > filesrv.MaxLine || strings.ContainsAny(name, "\n "), "bad test name %q", name)
+			require.False(t, len(name)+10 > filesrv.MaxLine, "bad test name %q", name)
+			require.False(t, strings.ContainsAny(name, "\n "), "bad test name %q", name)
 			ask("GET "+name, "ERR invalid name\n")
 			ask("GET "+name+" 1", "ERR invalid name\n")
 			ask("HASH "+name, "ERR invalid name\n")
@@ -120,9 +122,11 @@ func TestTraversal(t *testing.T) {
 		p := netlabtest.Dial(t, addr)
 		fmt.Fprintf(p, "PUT escape-absolute 6\nsafe!\n")
 		line, err := bufio.NewReader(p).ReadString('\n')
-		require.False(t, err != nil || !strings.HasPrefix(line, "OK 6 "), "got %q (%v)", line, err)
+		require.NoError(t, err, "got %q (%v)", line, err)
+		require.True(t, strings.HasPrefix(line, "OK 6 "), "got %q (%v)", line, err)
 		fi, err := os.Lstat(filepath.Join(dir, "escape-absolute"))
-		require.False(t, err != nil || !fi.Mode().IsRegular(), "escape-absolute is %v (%v), want a regular file inside the root", fi.Mode(), err)
+		require.NoError(t, err, "escape-absolute is %v (%v), want a regular file inside the root", fi.Mode(), err)
+		require.True(t, fi.Mode().IsRegular(), "escape-absolute is %v (%v), want a regular file inside the root", fi.Mode(), err)
 	})
 }
 
@@ -177,7 +181,8 @@ func TestSymlinkSwap(t *testing.T) {
 		swap(t, dir, "target", filepath.Join(outside, "secret"))
 		c.Write(data[len(data)/2:])
 		line, err := bufio.NewReader(c).ReadString('\n')
-		require.False(t, err != nil || line != fmt.Sprintf("OK %d %s\n", len(data), sumOf(data)), "PUT: %q (%v)", line, err)
+		require.NoError(t, err, "PUT: %q (%v)", line, err)
+		require.Equal(t, fmt.Sprintf("OK %d %s\n", len(data), sumOf(data)), line, "PUT: %q (%v)", line, err)
 		assertContent(t, filepath.Join(dir, "target"), data)
 		if fi, _ := os.Lstat(filepath.Join(dir, "target")); !fi.Mode().IsRegular() {
 			t.Fatalf("target is %v, want the uploaded regular file", fi.Mode())

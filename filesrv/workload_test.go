@@ -28,7 +28,9 @@ func TestWorkload(t *testing.T) {
 			}
 			res, err := workload.Files(t.Context(), addr, 2, size, 6)
 			require.NoError(t, err)
-			assert.False(t, res.Ops != 6 || res.Bytes != 6*size || res.MBPerSec() <= 0, "result %+v (%.1f MB/s), want 6 downloads of %d bytes", res, res.MBPerSec(), size)
+			assert.EqualValues(t, 6, res.Ops, "result %+v (%.1f MB/s), want 6 downloads of %d bytes", res, res.MBPerSec(), size)
+			assert.EqualValues(t, 6*size, res.Bytes, "result %+v (%.1f MB/s), want 6 downloads of %d bytes", res, res.MBPerSec(), size)
+			assert.False(t, res.MBPerSec() <= 0, "result %+v (%.1f MB/s), want 6 downloads of %d bytes", res, res.MBPerSec(), size)
 		})
 	}
 }
