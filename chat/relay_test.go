@@ -2,16 +2,19 @@ package chat
 
 import (
 	"net"
-	"slices"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // relayRig is a hub in "the parent" and relay hubs in two "children", each
 // linked to it by its own in-memory stream, as the multiprocess model links
 // child processes by socketpairs.
 type relayRig struct {
-	hub    *LocalHub
+	parent *Service
 	relays []*RelayHub
 	links  []net.Conn // the children's ends
 	served []chan error
@@ -19,11 +22,11 @@ type relayRig struct {
 
 func newRelayRig(t *testing.T, children int) *relayRig {
 	t.Helper()
-	r := &relayRig{hub: NewHub(nil)}
+	r := &relayRig{parent: New(Options{})}
 	for range children {
 		parentEnd, childEnd := net.Pipe()
 		served := make(chan error, 1)
-		go func() { served <- ServeRelay(r.hub, parentEnd) }()
+		go func() { served <- r.parent.ServeRelay(parentEnd) }()
 		r.relays = append(r.relays, NewRelayHub(childEnd))
 		r.links = append(r.links, childEnd)
 		r.served = append(r.served, served)
@@ -31,9 +34,7 @@ func newRelayRig(t *testing.T, children int) *relayRig {
 	t.Cleanup(func() {
 		for i, h := range r.relays {
 			h.Close()
-			if err := <-r.served[i]; err != nil {
-				t.Errorf("ServeRelay for child %d: %v", i, err)
-			}
+			assert.NoError(t, <-r.served[i], "ServeRelay for child %d", i)
 		}
 	})
 	return r
@@ -56,120 +57,94 @@ func (r *relayRig) settle() {
 func TestRelay(t *testing.T) {
 	t.Run("members in two children welcome, hear and leave each other", func(t *testing.T) {
 		r := newRelayRig(t, 2)
-		a, b := &fakeConn{}, &fakeConn{}
+		a, b := netlabtest.NewConn(), netlabtest.NewConn()
 		ida := r.relays[0].Join(a)
-		if got := a.take(); got != "* welcome guest-1\n" {
-			t.Fatalf("a got %q before Join returned, want its welcome", got)
-		}
+		require.Equal(t, "* welcome guest-1\n", a.Take(), "what a has before Join returns")
 		idb := r.relays[1].Join(b)
-		if got := b.take(); got != "* welcome guest-2\n" {
-			t.Fatalf("b got %q, want its welcome", got)
-		}
+		require.Equal(t, "* welcome guest-2\n", b.Take())
 		r.relays[1].Say(idb, "hello from the other process")
 		r.settle()
-		if got, want := a.take(), "* guest-2 joined\nguest-2: hello from the other process\n"; got != want {
-			t.Errorf("a got %q, want %q", got, want)
-		}
+		assert.Equal(t, "* guest-2 joined\nguest-2: hello from the other process\n", a.Take())
 		r.relays[0].Leave(ida)
 		r.settle()
-		if got, want := b.take(), "* guest-1 left\n"; got != want {
-			t.Errorf("b got %q, want %q", got, want)
-		}
+		assert.Equal(t, "* guest-1 left\n", b.Take())
 	})
 
 	t.Run("rename, tell and who answer as a local hub does", func(t *testing.T) {
 		r := newRelayRig(t, 2)
-		a, b := &fakeConn{}, &fakeConn{}
+		a, b := netlabtest.NewConn(), netlabtest.NewConn()
 		ida := r.relays[0].Join(a)
 		idb := r.relays[1].Join(b)
-		if err := r.relays[0].Rename(ida, "ann"); err != nil {
-			t.Fatalf("rename to a free name: %v", err)
-		}
-		if err := r.relays[1].Rename(idb, "ann"); err != ErrNameTaken {
-			t.Errorf("rename to a taken name: got %v, want ErrNameTaken", err)
-		}
-		if err := r.relays[1].Tell(idb, "nobody", "hi"); err != ErrNoSuchUser {
-			t.Errorf("tell nobody: got %v, want ErrNoSuchUser", err)
-		}
-		if err := r.relays[1].Tell(idb, "no such name!", "hi"); err != ErrNoSuchUser {
-			t.Errorf("tell an invalid name: got %v, want ErrNoSuchUser", err)
-		}
-		if err := r.relays[1].Tell(idb, "ann", "psst, with spaces"); err != nil {
-			t.Errorf("tell ann: %v", err)
-		}
-		if got, want := r.relays[1].Who(), []string{"ann", "guest-2"}; !slices.Equal(got, want) {
-			t.Errorf("who: got %q, want %q", got, want)
-		}
+		require.NoError(t, r.relays[0].Rename(ida, "ann"), "rename to a free name")
+		assert.ErrorIs(t, r.relays[1].Rename(idb, "ann"), ErrNameTaken, "rename to a taken name")
+		assert.ErrorIs(t, r.relays[1].Tell(idb, "nobody", "hi"), ErrNoSuchUser)
+		assert.ErrorIs(t, r.relays[1].Tell(idb, "no such name!", "hi"), ErrNoSuchUser)
+		assert.NoError(t, r.relays[1].Tell(idb, "ann", "psst, with spaces"))
+		assert.Equal(t, []string{"ann", "guest-2"}, r.relays[1].Who())
 		r.settle()
-		if got, want := a.take(), "* welcome guest-1\n* guest-2 joined\n* you are ann\nguest-2 (dm): psst, with spaces\n"; got != want {
-			t.Errorf("a got %q, want %q", got, want)
-		}
+		assert.Equal(t, "* welcome guest-1\n* guest-2 joined\n* you are ann\nguest-2 (dm): psst, with spaces\n", a.Take())
 	})
 
 	t.Run("a child that dies takes its members out of the room", func(t *testing.T) {
 		r := newRelayRig(t, 2)
-		a, b := &fakeConn{}, &fakeConn{}
+		a, b := netlabtest.NewConn(), netlabtest.NewConn()
 		r.relays[0].Join(a)
 		r.relays[1].Join(b)
 		r.settle()
-		a.take()
+		a.Take()
 		// The child's end closes as it would when the process dies: the
 		// parent makes its members leave, and the child's own members are
 		// closed, since they can no longer chat.
 		r.links[1].Close()
-		if err := <-r.served[1]; err != nil {
-			t.Errorf("ServeRelay after the child died: %v", err)
-		}
+		assert.NoError(t, <-r.served[1], "ServeRelay after the child died")
 		r.served[1] <- nil // for the cleanup
 		r.settle()
-		if got := a.take(); got != "* guest-2 left\n" {
-			t.Errorf("a got %q, want guest-2 to leave", got)
-		}
+		assert.Equal(t, "* guest-2 left\n", a.Take())
 		<-r.relays[1].done
-		if !b.isClosed() {
-			t.Error("the member of the child whose link broke is still open")
-		}
-		if got := r.relays[1].Who(); got != nil {
-			t.Errorf("who over a broken link: got %q, want nothing", got)
-		}
-		if id := r.relays[1].Join(&fakeConn{}); id != 0 {
-			t.Errorf("join over a broken link: got ID %d, want 0", id)
-		}
+		assert.True(t, b.Closed(), "the member of the child whose link broke is still open")
+		assert.Nil(t, r.relays[1].Who(), "who over a broken link")
+		assert.Zero(t, r.relays[1].Join(netlabtest.NewConn()), "the ID of a join over a broken link")
 	})
 
 	t.Run("a request about another child's member is ignored", func(t *testing.T) {
 		r := newRelayRig(t, 2)
-		a, b := &fakeConn{}, &fakeConn{}
+		a, b := netlabtest.NewConn(), netlabtest.NewConn()
 		ida := r.relays[0].Join(a)
 		r.relays[1].Join(b)
 		r.relays[1].Say(ida, "I am not guest-1")
 		r.relays[1].Leave(ida) // unknown to the child: not even sent
 		r.settle()
-		if got := b.take(); strings.Contains(got, "not guest-1") {
-			t.Errorf("child 1 spoke for child 0's member: b got %q", got)
-		}
-		if got := r.relays[0].Who(); !slices.Equal(got, []string{"guest-1", "guest-2"}) {
-			t.Errorf("who: got %q", got)
-		}
+		assert.NotContains(t, b.Take(), "not guest-1", "child 1 spoke for child 0's member")
+		assert.Equal(t, []string{"guest-1", "guest-2"}, r.relays[0].Who())
 	})
 
 	t.Run("chat sessions run unchanged over a relay", func(t *testing.T) {
 		r := newRelayRig(t, 2)
 		s0, s1 := New(Options{Hub: r.relays[0]}), New(Options{Hub: r.relays[1]})
-		a, b := &fakeConn{}, &fakeConn{}
+		a, b := netlabtest.NewConn(), netlabtest.NewConn()
 		sa, sb := s0.Open(a), s1.Open(b)
 		sa.Data([]byte("/nick ann\n"))
 		sb.Data([]byte("%ann%hi ann\n/who\n"))
 		r.settle()
-		if got, want := b.take(), "* welcome guest-2\n* guest-1 is now ann\n* online: ann guest-2\n"; got != want {
-			t.Errorf("b got %q, want %q", got, want)
-		}
+		assert.Equal(t, "* welcome guest-2\n* guest-1 is now ann\n* online: ann guest-2\n", b.Take())
 		sb.Data([]byte("/quit\n"))
 		sb.Closed(nil)
 		r.settle()
 		sa.Closed(nil)
-		if got, want := a.take(), "* welcome guest-1\n* guest-2 joined\n* you are ann\nguest-2 (dm): hi ann\n* guest-2 left\n"; got != want {
-			t.Errorf("a got %q, want %q", got, want)
-		}
+		assert.Equal(t, "* welcome guest-1\n* guest-2 joined\n* you are ann\nguest-2 (dm): hi ann\n* guest-2 left\n", a.Take())
+	})
+
+	t.Run("a broken request cuts the link, and its members leave", func(t *testing.T) {
+		parent := New(Options{})
+		parentEnd, childEnd := net.Pipe()
+		served := make(chan error, 1)
+		go func() { served <- parent.ServeRelay(parentEnd) }()
+		h := NewRelayHub(childEnd)
+		h.Join(netlabtest.NewConn())
+		require.Equal(t, []string{"guest-1"}, parent.Hub().Who())
+		h.w.Write(frameOf("frobnicate", 1, ""))
+		assert.ErrorContains(t, <-served, "unknown request")
+		<-h.done
+		assert.Empty(t, parent.Hub().Who(), "the members of a cut link")
 	})
 }

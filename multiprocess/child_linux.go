@@ -1,17 +1,12 @@
 package multiprocess
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/netlab-go/netlab"
@@ -109,7 +104,10 @@ func runChild() error {
 	})
 	// The parent says "shutdown" for a graceful stop; its end closing means
 	// it is gone (or gave up on us), and we stop at once.
-	ctl.onShutdown = func() { go e.Shutdown(context.Background()) }
+	ctl.onShutdown = func() {
+		log.Debug("the parent asked to shut down: finishing the connections in flight")
+		go e.Shutdown(context.Background())
+	}
 	ctl.onLost = func() { go e.Close() }
 
 	f := os.NewFile(fdSocket, "socket")
@@ -157,23 +155,24 @@ func serveListener(e *blocking.Engine, l net.Listener, ctl *control) {
 		if err != nil {
 			return
 		}
-		switch ans, _ := ctl.call("open"); ans {
-		case "ok":
-			c := e.Admit(nc)
-			if c == nil {
-				ctl.tell("close")
-				continue
-			}
-			go func() {
-				c.Serve()
-				ctl.tell("close")
-			}()
-		case "busy":
-			e.Refuse(nc)
-		default: // the parent is gone
+		room, ok := ctl.mayOpen()
+		switch {
+		case !ok: // the parent is gone
 			nc.Close()
 			return
+		case !room:
+			e.Refuse(nc)
+			continue
 		}
+		c := e.Admit(nc)
+		if c == nil {
+			ctl.closed()
+			continue
+		}
+		go func() {
+			c.Serve()
+			ctl.closed()
+		}()
 	}
 }
 
@@ -190,144 +189,4 @@ func inherited(fd uintptr, name string) (net.Conn, error) {
 		return nil, fmt.Errorf("inherited %s socket: %w", name, err)
 	}
 	return c, nil
-}
-
-// control is a child's end of the model's socketpair. Requests carry a tag
-// and wait for the parent's answer with that tag; the parent also sends
-// "shutdown" unasked.
-type control struct {
-	conn       net.Conn
-	onShutdown func()
-	onLost     func()
-
-	wmu sync.Mutex // held while a line is written
-
-	mu      sync.Mutex
-	lastTag uint64                 // guarded by mu
-	waiting map[uint64]chan string // guarded by mu
-	lost    bool                   // guarded by mu
-}
-
-func newControl(c net.Conn) *control {
-	return &control{conn: c, waiting: make(map[uint64]chan string)}
-}
-
-// tell sends a line that needs no answer.
-func (c *control) tell(msg string) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.conn.Write([]byte(msg + "\n"))
-}
-
-// call sends "TAG msg" and waits for the parent's "TAG answer". It reports
-// false if the parent is gone.
-func (c *control) call(msg string) (string, bool) {
-	c.mu.Lock()
-	if c.lost {
-		c.mu.Unlock()
-		return "", false
-	}
-	c.lastTag++
-	tag := c.lastTag
-	ch := make(chan string, 1)
-	c.waiting[tag] = ch
-	c.mu.Unlock()
-	c.tell(strconv.FormatUint(tag, 10) + " " + msg)
-	ans, ok := <-ch
-	return ans, ok
-}
-
-// read routes the parent's lines until the socketpair closes.
-func (c *control) read() {
-	r := bufio.NewScanner(c.conn)
-	for r.Scan() {
-		first, rest, _ := strings.Cut(r.Text(), " ")
-		if first == "shutdown" {
-			c.onShutdown()
-			continue
-		}
-		tag, err := strconv.ParseUint(first, 10, 64)
-		if err != nil {
-			continue
-		}
-		c.mu.Lock()
-		ch := c.waiting[tag]
-		delete(c.waiting, tag)
-		c.mu.Unlock()
-		if ch != nil {
-			ch <- rest
-		}
-	}
-	c.mu.Lock()
-	c.lost = true
-	for tag, ch := range c.waiting {
-		close(ch)
-		delete(c.waiting, tag)
-	}
-	c.mu.Unlock()
-	if !errors.Is(r.Err(), net.ErrClosed) {
-		c.onLost()
-	}
-}
-
-// reporting wraps a child's service so that the parent hears of a session
-// that panicked or a connection dropped for overflow — and hears it before
-// the session's Closed runs. That order matters for chat: Closed leaves the
-// hub, the others see "* NAME left", and by then the server's Stats must
-// already count the drop.
-func reporting(svc netlab.Service, ctl *control) netlab.Service {
-	return &reportingService{svc: svc, ctl: ctl}
-}
-
-type reportingService struct {
-	svc netlab.Service
-	ctl *control
-}
-
-func (s *reportingService) Open(c netlab.Conn) netlab.Session {
-	var sess netlab.Session
-	s.guard(func() { sess = s.svc.Open(c) })
-	return &reportingSession{Session: sess, s: s}
-}
-
-func (s *reportingService) BusyReply() []byte { return netlab.BusyReplyOf(s.svc) }
-
-func (s *reportingService) IdleTimeout() time.Duration { return netlab.IdleTimeoutOf(s.svc) }
-
-// guard runs session code and, if it panics, tells the parent and waits for
-// its acknowledgement before letting the panic go on to the engine, which
-// recovers it and closes the connection.
-func (s *reportingService) guard(f func()) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.ctl.call("panic")
-			panic(r)
-		}
-	}()
-	f()
-}
-
-type reportingSession struct {
-	netlab.Session
-	s *reportingService
-}
-
-func (r *reportingSession) Data(p []byte) { r.s.guard(func() { r.Session.Data(p) }) }
-
-func (r *reportingSession) EOF() { r.s.guard(r.Session.EOF) }
-
-func (r *reportingSession) Closed(err error) {
-	if errors.Is(err, netlab.ErrOverflow) {
-		r.s.ctl.call("drop")
-	}
-	r.s.guard(func() { r.Session.Closed(err) })
-}
-
-func (r *reportingSession) Idle() bool {
-	if i, ok := r.Session.(netlab.Idler); ok {
-		var idle bool
-		r.s.guard(func() { idle = i.Idle() })
-		return idle
-	}
-	return true
 }

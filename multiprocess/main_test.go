@@ -11,11 +11,17 @@ import (
 
 // TestMain is also every child's main: the server re-executes this test
 // binary, which must take the child's branch before the testing package
-// parses flags or runs a test. Then goleak fails the package if a
+// parses flags or runs a test. A test that needs a whole server in a
+// process of its own (to send its process group a signal, or to lower its
+// descriptor limit) runs this binary again as a helper, which serves and
+// exits (see helper_test.go). Otherwise goleak fails the package if a
 // goroutine outlives the tests: a child's watcher, a relay.
 func TestMain(m *testing.M) {
 	if multiprocess.IsChild() {
 		os.Exit(multiprocess.RunChild())
+	}
+	if isHelper() {
+		os.Exit(runHelper())
 	}
 	goleak.VerifyTestMain(m)
 }

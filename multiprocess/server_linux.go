@@ -1,23 +1,19 @@
 package multiprocess
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
-	"strings"
 	"sync"
 	"syscall"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/internal/accept"
 	"github.com/netlab-go/netlab/internal/blocking"
+	"github.com/netlab-go/netlab/internal/frame"
 )
 
 // Server serves a registered service with one child process per connection,
@@ -32,10 +28,11 @@ type Server struct {
 	log   *slog.Logger
 	child childConfig // what every child is told, but its mode
 
+	listeners accept.Listeners // the parent's: without prefork it accepts
+
 	mu       sync.Mutex
 	children map[*child]struct{} // started and not yet reaped; guarded by mu
 	closing  bool                // Shutdown or Close was called; guarded by mu
-	done     chan struct{}       // closed when closing becomes true
 	lfile    *os.File            // prefork: the listener every child inherits; guarded by mu
 	active   int64               // connections being served; guarded by mu
 	accepted int64               // guarded by mu
@@ -50,17 +47,6 @@ var (
 	_ netlab.Server        = (*Server)(nil)
 	_ netlab.StatsReporter = (*Server)(nil)
 )
-
-// child is one child process, seen from the parent.
-type child struct {
-	cmd     *exec.Cmd
-	ctl     net.Conn      // the parent's end of the control socketpair
-	prefork bool          // a preforked child: it accepts for itself
-	open    int64         // connections it serves now; guarded by Server.mu
-	killed  bool          // we killed it: its death is no crash; guarded by Server.mu
-	done    chan struct{} // closed once the child is reaped
-	wmu     sync.Mutex    // held while a line is written to ctl
-}
 
 // New returns a server for the service spec names, which must be registered
 // ([Register]). It builds the parent's own instance of the service at once,
@@ -102,7 +88,6 @@ func New(spec Spec, cfg netlab.Config, opts Options) (*Server, error) {
 			LogLevel:    level,
 		},
 		children: make(map[*child]struct{}),
-		done:     make(chan struct{}),
 	}, nil
 }
 
@@ -112,58 +97,74 @@ func New(spec Spec, cfg netlab.Config, opts Options) (*Server, error) {
 // children that accept from l themselves, starts a new one whenever one
 // dies, and waits.
 func (s *Server) Serve(l net.Listener) error {
-	if err := s.e.Listen(l); err != nil {
+	if err := s.listeners.Add(l); err != nil {
 		return err
 	}
-	defer s.e.Unlisten(l)
+	defer s.listeners.Remove(l)
 	if s.opts.Procs > 0 {
 		return s.servePrefork(l)
 	}
 	for {
-		nc, err := s.e.Accept(l)
+		// Starting a child takes descriptors too (a socketpair or two, a
+		// pidfd, exec's status pipe): when those run out, the connection is
+		// refused with the busy reply and the loop pauses as it does when
+		// accept(2) itself runs out, until children exit.
+		_, err := accept.Next(&s.listeners, s.log, "multiprocess", func() (net.Conn, error) {
+			nc, err := l.Accept()
+			if err != nil {
+				return nil, err
+			}
+			return nc, s.startConn(nc)
+		})
 		if err != nil {
 			return err
 		}
-		s.startConn(nc)
 	}
 }
 
-// startConn hands nc to a new child, or turns it away.
-func (s *Server) startConn(nc net.Conn) {
+// startConn hands nc to a new child, or turns it away. It returns an error
+// only when the process ran out of descriptors or memory on the way, after
+// it has given the client the busy reply.
+func (s *Server) startConn(nc net.Conn) error {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		s.log.Error("multiprocess: connection has no file descriptor to hand over", "peer", nc.RemoteAddr())
 		nc.Close()
-		return
+		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.closing:
 		nc.Close()
-		return
+		return nil
 	case s.active >= int64(s.cfg.MaxConns):
 		s.e.Refuse(nc)
-		return
+		return nil
 	}
-	// Once the child has its own copy of the descriptor, ours are closed:
-	// the connection then lives in the child alone, and ends, whatever the
-	// child does, when the child does.
 	f, err := dupFile(sc, "conn")
+	if err == nil {
+		var ch *child
+		ch, err = s.startLocked(f, false)
+		f.Close()
+		if err == nil {
+			// The child has its own copy of the descriptor, and ours is
+			// closed: the connection lives in the child alone, and ends,
+			// whatever the child does, when the child does.
+			nc.Close()
+			ch.open = 1
+			s.active++
+			s.accepted++
+			return nil
+		}
+	}
+	if accept.Classify(err) == accept.Pause {
+		s.e.Refuse(nc)
+		return err
+	}
+	s.log.Error("multiprocess: start a child", "err", err)
 	nc.Close()
-	if err != nil {
-		s.log.Error("multiprocess: duplicate the connection's descriptor", "err", err)
-		return
-	}
-	defer f.Close()
-	ch, err := s.startLocked(f, false)
-	if err != nil {
-		s.log.Error("multiprocess: start a child", "err", err)
-		return
-	}
-	ch.open = 1
-	s.active++
-	s.accepted++
+	return nil
 }
 
 // servePrefork starts the children and waits for Shutdown or Close.
@@ -191,156 +192,8 @@ func (s *Server) servePrefork(l net.Listener) error {
 		}
 	}
 	s.mu.Unlock()
-	<-s.done
+	<-s.listeners.Done()
 	return netlab.ErrServerClosed
-}
-
-// startLocked starts a child that inherits socket as fd 3, with its control
-// socketpair as fd 4 and, for a Relayer, its link as fd 5. It holds mu while
-// the child starts (a fork and an exec: about a millisecond), so that
-// Shutdown either sees the child or stops it from being started.
-func (s *Server) startLocked(socket *os.File, prefork bool) (*child, error) {
-	ctlParent, ctlChild, err := socketpair("control")
-	if err != nil {
-		return nil, err
-	}
-	defer ctlChild.Close()
-	files := []*os.File{socket, ctlChild}
-	var linkParent *os.File
-	if s.relay != nil {
-		var linkChild *os.File
-		linkParent, linkChild, err = socketpair("link")
-		if err != nil {
-			ctlParent.Close()
-			return nil, err
-		}
-		defer linkChild.Close()
-		files = append(files, linkChild)
-	}
-	cc := s.child
-	cc.Prefork = prefork
-	cfg, err := json.Marshal(cc)
-	if err != nil {
-		return nil, fmt.Errorf("multiprocess: encode the child's configuration: %w", err)
-	}
-
-	// /proc/self/exe is this very program even if its file was replaced
-	// or removed since it started; os.Executable might name another.
-	cmd := exec.Command("/proc/self/exe")
-	cmd.Args = []string{"netlab-child-" + s.spec.Service} // what ps shows
-	cmd.Env = append(os.Environ(), envChild+"="+string(cfg), raceOptions())
-	cmd.ExtraFiles = files
-	cmd.Stderr = s.opts.Stderr
-	if err := cmd.Start(); err != nil {
-		ctlParent.Close()
-		if linkParent != nil {
-			linkParent.Close()
-		}
-		return nil, fmt.Errorf("multiprocess: start a child: %w", err)
-	}
-	ctl, err := asConn(ctlParent)
-	if err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return nil, err
-	}
-	ch := &child{cmd: cmd, ctl: ctl, prefork: prefork, done: make(chan struct{})}
-	s.children[ch] = struct{}{}
-	s.log.Debug("child started", "pid", cmd.Process.Pid, "prefork", prefork)
-	s.wg.Go(func() { s.watch(ch) })
-	if linkParent != nil {
-		link, err := asConn(linkParent)
-		if err != nil {
-			s.log.Error("multiprocess: link to the child", "err", err)
-		} else {
-			s.wg.Go(func() {
-				if err := s.relay.ServeRelay(link); err != nil {
-					s.log.Error("multiprocess: relay to the child", "pid", cmd.Process.Pid, "err", err)
-				}
-			})
-		}
-	}
-	return ch, nil
-}
-
-// watch answers a child's control requests until it exits, then reaps it.
-// Reading to the end first is what makes reaping safe to block on: the
-// child's end of the socketpair closes only when the child is gone.
-func (s *Server) watch(ch *child) {
-	r := bufio.NewScanner(ch.ctl)
-	for r.Scan() {
-		tag, req, _ := strings.Cut(r.Text(), " ")
-		if tag == "close" {
-			s.mu.Lock()
-			ch.open--
-			s.active--
-			s.mu.Unlock()
-			continue
-		}
-		ans := "ack"
-		s.mu.Lock()
-		switch req {
-		case "open": // may a preforked child serve the connection it accepted?
-			if !s.closing && s.active < int64(s.cfg.MaxConns) {
-				ch.open++
-				s.active++
-				s.accepted++
-				ans = "ok"
-			} else {
-				s.refused++
-				ans = "busy"
-			}
-		case "panic":
-			s.panics++
-		case "drop":
-			s.dropped++
-		}
-		s.mu.Unlock()
-		ch.send(tag + " " + ans)
-	}
-	ch.ctl.Close()
-	err := ch.cmd.Wait() // the child is reaped: no zombie
-
-	s.mu.Lock()
-	delete(s.children, ch)
-	s.active -= ch.open
-	crashed := err != nil && !ch.killed
-	if crashed {
-		s.panics++
-	}
-	respawn := ch.prefork && !s.closing
-	s.mu.Unlock()
-	close(ch.done)
-
-	if crashed {
-		s.log.Error("child crashed; its connections are gone, the others are served", "pid", ch.cmd.Process.Pid, "status", ch.cmd.ProcessState.String())
-	} else {
-		s.log.Debug("child exited", "pid", ch.cmd.Process.Pid)
-	}
-	if respawn {
-		s.respawn()
-	}
-}
-
-// respawn replaces a preforked child that died, unless the server is
-// closing by then.
-func (s *Server) respawn() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing || s.lfile == nil {
-		return
-	}
-	if _, err := s.startLocked(s.lfile, true); err != nil {
-		s.log.Error("multiprocess: replace a child that died", "err", err)
-	}
-}
-
-// send writes one line to the child. An error means the child is gone, and
-// watch finds out by itself.
-func (ch *child) send(msg string) {
-	ch.wmu.Lock()
-	defer ch.wmu.Unlock()
-	ch.ctl.Write([]byte(msg + "\n"))
 }
 
 // beginClose stops accepting and starting children, and returns the
@@ -348,10 +201,8 @@ func (ch *child) send(msg string) {
 func (s *Server) beginClose() []*child {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.closing {
-		s.closing = true
-		close(s.done)
-	}
+	s.closing = true
+	s.listeners.Close()
 	if s.lfile != nil {
 		s.lfile.Close()
 		s.lfile = nil
@@ -363,43 +214,38 @@ func (s *Server) beginClose() []*child {
 	return cs
 }
 
-// kill ends the children at once. Their deaths are not counted as crashes.
-func (s *Server) kill(cs []*child) {
-	s.mu.Lock()
-	for _, ch := range cs {
-		ch.killed = true
-	}
-	s.mu.Unlock()
-	for _, ch := range cs {
-		ch.cmd.Process.Kill() // after Wait it does nothing: the process is known to be done
-	}
-}
-
 // Shutdown stops accepting and asks every child to shut down gracefully: to
 // stop accepting (a preforked one), close its idle connections and let the
 // others finish, as perconn's Shutdown does. When ctx ends it kills the
-// children that are left. It returns once every child is reaped and every
-// goroutine the server started has exited.
+// children that are left and returns ctx.Err(). It returns once every child
+// is reaped and every goroutine the server started has exited.
 func (s *Server) Shutdown(ctx context.Context) error {
 	cs := s.beginClose()
-	// The engine only holds the parent's listener and its busy replies.
-	err := s.e.Shutdown(ctx)
 	for _, ch := range cs {
-		ch.send("shutdown")
+		ch.w.Write(frame.Frame{Verb: verbShutdown})
 	}
-	for _, ch := range cs {
-		select {
-		case <-ch.done:
-			continue
-		case <-ctx.Done():
-		}
+	// The engine holds nothing but the busy replies being written.
+	err := s.e.Shutdown(ctx)
+	if !reaped(ctx, cs) {
 		s.kill(cs)
 		err = ctx.Err()
-		break
 	}
 	s.wg.Wait() // every child reaped, every relay done
 	s.closeService()
 	return err
+}
+
+// reaped waits until every child in cs is reaped, and reports false if ctx
+// ends first.
+func reaped(ctx context.Context, cs []*child) bool {
+	for _, ch := range cs {
+		select {
+		case <-ch.done:
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // Close stops accepting and kills every child. It returns once they are all
@@ -444,69 +290,4 @@ func (s *Server) Children() []int {
 		pids = append(pids, ch.cmd.Process.Pid)
 	}
 	return pids
-}
-
-// raceOptions returns the GORACE setting for a child. A program built with
-// -race sleeps for a second as it exits, so that other threads can still
-// report a race; a child per connection would make every connection last a
-// second longer. Zero keeps the reports and drops the wait. Without -race
-// the variable is ignored.
-func raceOptions() string {
-	opts := os.Getenv("GORACE")
-	if !strings.Contains(opts, "atexit_sleep_ms") {
-		opts = strings.TrimSpace(opts + " atexit_sleep_ms=0")
-	}
-	return "GORACE=" + opts
-}
-
-// socketpair returns two connected Unix stream sockets, both close-on-exec:
-// the flag is set atomically, as the sockets are made, so a child started
-// by another goroutine at that very moment cannot inherit them. exec.Cmd
-// clears it on the copies it hands the child as fd 3, 4, ….
-func socketpair(name string) (parent, child *os.File, err error) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("multiprocess: %s socketpair: %w", name, os.NewSyscallError("socketpair", err))
-	}
-	return os.NewFile(uintptr(fds[0]), name+"-parent"), os.NewFile(uintptr(fds[1]), name+"-child"), nil
-}
-
-// dupFile duplicates c's descriptor for a child to inherit.
-//
-// It does not use the File method of net.TCPConn or net.TCPListener,
-// whose *os.File puts the descriptor into blocking mode when exec asks for
-// its number. Blocking mode (O_NONBLOCK cleared) belongs to the open file
-// description, which every duplicate shares, in this process and in every
-// child that inherited it: one child started that way leaves the others'
-// accept(2) blocked in the kernel, where closing the listener at shutdown
-// no longer wakes it. A descriptor duplicated by hand and wrapped with
-// os.NewFile keeps its mode.
-func dupFile(c syscall.Conn, name string) (*os.File, error) {
-	raw, err := c.SyscallConn()
-	if err != nil {
-		return nil, fmt.Errorf("multiprocess: %s descriptor: %w", name, err)
-	}
-	var fd int
-	var dupErr error
-	err = raw.Control(func(s uintptr) {
-		fd, dupErr = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0)
-	})
-	if err == nil {
-		err = dupErr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("multiprocess: duplicate the %s descriptor: %w", name, os.NewSyscallError("fcntl", err))
-	}
-	return os.NewFile(uintptr(fd), name), nil
-}
-
-// asConn turns a socket into a net.Conn that the runtime's poller serves
-// (so a blocked Read ends when it is closed) and closes f.
-func asConn(f *os.File) (net.Conn, error) {
-	defer f.Close()
-	c, err := net.FileConn(f)
-	if err != nil {
-		return nil, fmt.Errorf("multiprocess: socketpair as a connection: %w", err)
-	}
-	return c, nil
 }

@@ -3,7 +3,6 @@ package multiprocess_test
 import (
 	"bufio"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"os"
@@ -13,10 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/internal/conformance"
 	"github.com/netlab-go/netlab/multiprocess"
 	"github.com/netlab-go/netlab/multiprocess/services"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // crashy is a test service: it echoes, except that the line "panic" makes
@@ -50,34 +52,24 @@ func init() {
 func start(t *testing.T, spec multiprocess.Spec, cfg netlab.Config, opts multiprocess.Options) (string, *multiprocess.Server) {
 	t.Helper()
 	srv, err := multiprocess.New(spec, cfg, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	t.Cleanup(func() {
 		shutdown(t, srv)
-		if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
-			t.Errorf("Serve returned %v, want ErrServerClosed", err)
-		}
-		if kids := childrenOf(t, os.Getpid()); len(kids) > 0 {
-			t.Errorf("after Shutdown these children are left (pid: state): %v", kids)
-		}
+		assert.ErrorIs(t, <-served, netlab.ErrServerClosed, "what Serve returned")
+		assert.Empty(t, childrenOf(t, os.Getpid()), "children left after Shutdown (pid: state)")
 	})
 	return l.Addr().String(), srv
 }
 
 func shutdown(t *testing.T, srv *multiprocess.Server) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), conformance.Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), netlabtest.Timeout) // t.Context is done by cleanup time
 	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		t.Errorf("shutdown: %v", err)
-	}
+	assert.NoError(t, srv.Shutdown(ctx), "shutdown")
 }
 
 // childrenOf returns the processes whose parent is pid, with their state
@@ -85,9 +77,7 @@ func shutdown(t *testing.T, srv *multiprocess.Server) {
 func childrenOf(t *testing.T, pid int) map[int]string {
 	t.Helper()
 	stats, err := filepath.Glob("/proc/[0-9]*/stat")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	kids := map[int]string{}
 	for _, path := range stats {
 		b, err := os.ReadFile(path)
@@ -108,26 +98,24 @@ func childrenOf(t *testing.T, pid int) map[int]string {
 	return kids
 }
 
-// roundTrip sends line on c and fails the test unless it comes back.
-func roundTrip(t *testing.T, c net.Conn, r *bufio.Reader, line string) {
-	t.Helper()
-	if _, err := io.WriteString(c, line+"\n"); err != nil {
-		t.Fatalf("send %q: %v", line, err)
-	}
-	got, err := r.ReadString('\n')
-	if err != nil || got != line+"\n" {
-		t.Fatalf("sent %q, got %q (%v)", line, got, err)
-	}
-}
-
+// client is a connection with a line reader.
 type client struct {
-	net.Conn
+	*net.TCPConn
 	r *bufio.Reader
 }
 
 func dial(t *testing.T, addr string) client {
-	c := conformance.Dial(t, addr)
+	c := netlabtest.Dial(t, addr)
 	return client{c, bufio.NewReader(c)}
+}
+
+// roundTrip sends a line and expects it back.
+func (c client) roundTrip(t *testing.T, line string) {
+	t.Helper()
+	netlabtest.RoundTrip(t, struct {
+		io.Reader
+		io.Writer
+	}{c.r, c}, line+"\n")
 }
 
 func TestACrashKillsOnlyItsChild(t *testing.T) {
@@ -135,72 +123,68 @@ func TestACrashKillsOnlyItsChild(t *testing.T) {
 		t.Run("a session that calls "+magic+" closes its connection alone", func(t *testing.T) {
 			addr, srv := start(t, multiprocess.Spec{Service: "test-crashy"}, netlab.Config{}, multiprocess.Options{Stderr: io.Discard})
 			a, b := dial(t, addr), dial(t, addr)
-			roundTrip(t, a, a.r, "a is served")
-			roundTrip(t, b, b.r, "b is served")
+			a.roundTrip(t, "a is served")
+			b.roundTrip(t, "b is served")
 
-			io.WriteString(b, magic+"\n")
-			if rest, err := io.ReadAll(b.r); len(rest) > 0 || err != nil && !errors.Is(err, net.ErrClosed) && !strings.Contains(err.Error(), "reset") {
-				t.Fatalf("after %q b read %q (%v), want the connection to end", magic, rest, err)
+			_, err := io.WriteString(b, magic+"\n")
+			require.NoError(t, err)
+			rest, err := io.ReadAll(b.r)
+			assert.Empty(t, rest, "what b read after %q", magic)
+			if err != nil {
+				assert.True(t, netlabtest.IsReset(err), "b's connection ends with %v", err)
 			}
-			roundTrip(t, a, a.r, "a is still served")
+			a.roundTrip(t, "a is still served")
 			c := dial(t, addr)
-			roundTrip(t, c, c.r, "and a newcomer is served")
+			c.roundTrip(t, "and a newcomer is served")
 
 			a.Close()
 			c.Close()
 			shutdown(t, srv)
 			st := srv.Stats()
-			if st.Panics != 1 || st.Accepted != 3 || st.Active != 0 {
-				t.Errorf("stats after shutdown: %+v, want 1 panic, 3 accepted, none active", st)
-			}
+			assert.EqualValues(t, 1, st.Panics, "panics")
+			assert.EqualValues(t, 3, st.Accepted, "accepted")
+			assert.Zero(t, st.Active, "active after shutdown")
 		})
 	}
 
 	t.Run("a preforked child that dies is replaced, and the server goes on", func(t *testing.T) {
 		addr, srv := start(t, multiprocess.Spec{Service: "test-crashy"}, netlab.Config{}, multiprocess.Options{Procs: 2, Stderr: io.Discard})
 		b := dial(t, addr)
-		roundTrip(t, b, b.r, "b is served")
+		b.roundTrip(t, "b is served")
 		before := srv.Children()
-		io.WriteString(b, "exit\n")
-		io.ReadAll(b.r) // the end of the connection: its child is gone
+		_, err := io.WriteString(b, "exit\n")
+		require.NoError(t, err)
+		netlabtest.WaitClosed(t, b.TCPConn) // the end of the connection: its child is gone
 		for i := range 4 {
 			c := dial(t, addr)
-			roundTrip(t, c, c.r, "client "+strconv.Itoa(i)+" is served")
+			c.roundTrip(t, "client "+strconv.Itoa(i)+" is served")
 			c.Close()
 		}
 		shutdown(t, srv)
-		if st := srv.Stats(); st.Panics != 1 || st.Accepted != 5 {
-			t.Errorf("stats after shutdown: %+v, want 1 crash, 5 accepted", st)
-		}
-		if len(before) != 2 {
-			t.Errorf("started with children %v, want 2", before)
-		}
+		st := srv.Stats()
+		assert.EqualValues(t, 1, st.Panics, "crashes")
+		assert.EqualValues(t, 5, st.Accepted, "accepted")
+		assert.Len(t, before, 2, "children at the start")
 	})
 }
 
 func TestChatAcrossProcesses(t *testing.T) {
-	addr, srv := start(t, services.Chat(), netlab.Config{}, multiprocess.Options{})
-	a := dial(t, addr)
-	if got, _ := a.r.ReadString('\n'); got != "* welcome guest-1\n" {
-		t.Fatalf("a got %q", got)
-	}
-	b := dial(t, addr)
-	if got, _ := b.r.ReadString('\n'); got != "* welcome guest-2\n" {
-		t.Fatalf("b got %q", got)
-	}
-	if kids := srv.Children(); len(kids) != 2 {
-		t.Fatalf("two clients are served by children %v, want two processes", kids)
-	}
-	io.WriteString(b, "hello from another process\n")
-	for _, want := range []string{"* guest-2 joined\n", "guest-2: hello from another process\n"} {
-		if got, err := a.r.ReadString('\n'); got != want {
-			t.Fatalf("a got %q (%v), want %q", got, err, want)
-		}
-	}
-	io.WriteString(a, "/who\n")
-	if got, _ := a.r.ReadString('\n'); got != "* online: guest-1 guest-2\n" {
-		t.Errorf("who: %q", got)
-	}
+	t.Run("two clients served by two processes chat through the parent's hub", func(t *testing.T) {
+		addr, srv := start(t, services.Chat(), netlab.Config{}, multiprocess.Options{})
+		a := dial(t, addr)
+		require.Equal(t, "* welcome guest-1", netlabtest.ReceiveLine(t, a.r))
+		b := dial(t, addr)
+		require.Equal(t, "* welcome guest-2", netlabtest.ReceiveLine(t, b.r))
+		require.Len(t, srv.Children(), 2, "two clients are served by two processes")
+
+		_, err := io.WriteString(b, "hello from another process\n")
+		require.NoError(t, err)
+		assert.Equal(t, "* guest-2 joined", netlabtest.ReceiveLine(t, a.r))
+		assert.Equal(t, "guest-2: hello from another process", netlabtest.ReceiveLine(t, a.r))
+		_, err = io.WriteString(a, "/who\n")
+		require.NoError(t, err)
+		assert.Equal(t, "* online: guest-1 guest-2", netlabtest.ReceiveLine(t, a.r))
+	})
 }
 
 func TestShutdown(t *testing.T) {
@@ -208,53 +192,37 @@ func TestShutdown(t *testing.T) {
 		root := t.TempDir()
 		addr, srv := start(t, services.Files(root, 0), netlab.Config{}, multiprocess.Options{})
 		c := dial(t, addr)
-		io.WriteString(c, "PUT big 1000000\nonly the first bytes")
-		roundTripOK := dial(t, addr) // the server is responsive: the PUT is in the child's hands
-		io.WriteString(roundTripOK, "LIST\n")
-		if got, _ := roundTripOK.r.ReadString('\n'); !strings.HasPrefix(got, "OK") {
-			t.Fatalf("LIST: %q", got)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		_, err := io.WriteString(c, "PUT big 1000000\nonly the first bytes")
+		require.NoError(t, err)
+		// The upload is in the child's hands once its temporary file exists.
+		netlabtest.WaitFor(t, "the upload's temporary file", func() bool { return len(netlabtest.HiddenFiles(t, root)) > 0 })
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 		defer cancel()
-		if err := srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("Shutdown with an upload stuck: got %v, want DeadlineExceeded", err)
-		}
-		if kids := childrenOf(t, os.Getpid()); len(kids) > 0 {
-			t.Errorf("children left after Shutdown: %v", kids)
-		}
-		if st := srv.Stats(); st.Panics != 0 || st.Active != 0 {
-			t.Errorf("stats: %+v: children we killed are no crash, and nothing is active", st)
-		}
+		assert.ErrorIs(t, srv.Shutdown(ctx), context.DeadlineExceeded, "Shutdown with an upload stuck")
+		assert.Empty(t, childrenOf(t, os.Getpid()), "children left after Shutdown")
+		st := srv.Stats()
+		assert.Zero(t, st.Panics, "children we killed are no crash")
+		assert.Zero(t, st.Active, "active after Shutdown")
 	})
 
-	t.Run("Serve returns ErrServerClosed after Close, in both modes", func(t *testing.T) {
-		for _, procs := range []int{0, 2} {
+	for _, procs := range []int{0, 2} {
+		t.Run("Serve returns ErrServerClosed after Close, with "+strconv.Itoa(procs)+" preforked children", func(t *testing.T) {
 			srv, err := multiprocess.New(services.Echo(), netlab.Config{}, multiprocess.Options{Procs: procs})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			served := make(chan error, 1)
 			go func() { served <- srv.Serve(l) }()
 			c := dial(t, l.Addr().String())
-			roundTrip(t, c, c.r, "served")
-			srv.Close()
-			if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
-				t.Errorf("procs=%d: Serve returned %v", procs, err)
-			}
-			if kids := childrenOf(t, os.Getpid()); len(kids) > 0 {
-				t.Errorf("procs=%d: children left after Close: %v", procs, kids)
-			}
-		}
-	})
+			c.roundTrip(t, "served")
+			require.NoError(t, srv.Close())
+			assert.ErrorIs(t, <-served, netlab.ErrServerClosed, "what Serve returned")
+			assert.Empty(t, childrenOf(t, os.Getpid()), "children left after Close")
+		})
+	}
 
-	t.Run("an unregistered service is refused by New", func(t *testing.T) {
+	t.Run("an unregistered service is refused by New, with a hint to register it", func(t *testing.T) {
 		_, err := multiprocess.New(multiprocess.Spec{Service: "nope"}, netlab.Config{}, multiprocess.Options{})
-		if err == nil || !strings.Contains(err.Error(), "Register") {
-			t.Errorf("got %v, want an error that says to register it", err)
-		}
+		assert.ErrorContains(t, err, "Register")
 	})
 }
