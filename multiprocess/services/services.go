@@ -28,6 +28,7 @@ import (
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/filesrv"
 	"github.com/netlab-go/netlab/multiprocess"
+	"github.com/netlab-go/netlab/tempconv"
 )
 
 // The chat service's parent instance serves each child's relay hub.
@@ -37,6 +38,7 @@ func init() {
 	multiprocess.Register("echo", newEcho)
 	multiprocess.Register("chat", newChat)
 	multiprocess.Register("files", newFiles)
+	multiprocess.Register("tempconv", func(multiprocess.Env) (netlab.Service, error) { return tempconv.New(), nil })
 }
 
 // Echo returns the Spec of the echo service.
@@ -58,9 +60,9 @@ func Files(root string, maxUpload int64) multiprocess.Spec {
 	return multiprocess.Spec{Service: "files", Args: args}
 }
 
-// SpecOf returns the Spec of a service made by [echo.New], [chat.New] or
-// [filesrv.New]. A files service does not tell its upload limit, so its
-// Spec has the default one; use [Files] to choose it.
+// SpecOf returns the Spec of a service made by [echo.New], [chat.New],
+// [filesrv.New] or [tempconv.New]. A files service does not tell its upload
+// limit, so its Spec has the default one; use [Files] to choose it.
 func SpecOf(svc netlab.Service) (multiprocess.Spec, error) {
 	switch svc := svc.(type) {
 	case *echo.Service:
@@ -69,6 +71,8 @@ func SpecOf(svc netlab.Service) (multiprocess.Spec, error) {
 		return Chat(), nil
 	case *filesrv.Service:
 		return Files(svc.String(), 0), nil
+	case *tempconv.Service:
+		return multiprocess.Spec{Service: "tempconv"}, nil
 	}
 	return multiprocess.Spec{}, fmt.Errorf("multiprocess: no Spec for a %T: register it with multiprocess.Register and build its Spec by hand", svc)
 }
