@@ -1,0 +1,143 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/web"
+)
+
+func TestServer(t *testing.T) {
+	t.Run("a page from another site cannot upgrade: 403", func(t *testing.T) {
+		_, addr := startWeb(t, upper{}, netlab.Config{})
+		ctx, cancel := context.WithTimeout(t.Context(), wait)
+		defer cancel()
+		_, resp, err := websocket.Dial(ctx, "ws://"+addr+"/ws", &websocket.DialOptions{
+			HTTPHeader: http.Header{"Origin": {"http://evil.example"}},
+		})
+		require.Error(t, err)
+		require.NotNil(t, resp)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	})
+
+	t.Run("a page from the server's own origin can", func(t *testing.T) {
+		_, addr := startWeb(t, upper{}, netlab.Config{})
+		ctx, cancel := context.WithTimeout(t.Context(), wait)
+		defer cancel()
+		ws, resp, err := websocket.Dial(ctx, "ws://"+addr+"/ws", &websocket.DialOptions{
+			HTTPHeader: http.Header{"Origin": {"http://" + addr}},
+		})
+		require.NoError(t, err)
+		if resp.Body != nil {
+			resp.Body.Close()
+		}
+		defer ws.CloseNow()
+		_, p, err := ws.Read(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, "ready", string(p))
+	})
+
+	t.Run("a binary message closes the socket with status 1003", func(t *testing.T) {
+		_, addr := startWeb(t, upper{}, netlab.Config{})
+		c := dialWS(t, addr)
+		c.expect("ready")
+		ctx, cancel := context.WithTimeout(t.Context(), wait)
+		defer cancel()
+		require.NoError(t, c.ws.Write(ctx, websocket.MessageBinary, []byte("hi\n")))
+		assert.Equal(t, websocket.StatusUnsupportedData, c.closeStatus())
+	})
+
+	t.Run("a message over 4096 bytes gets line too long and the socket stays open", func(t *testing.T) {
+		_, addr := startWeb(t, upper{}, netlab.Config{})
+		c := dialWS(t, addr)
+		c.expect("ready")
+		c.send(strings.Repeat("x", web.MaxLine+1))
+		assert.Equal(t, "! line too long", c.read())
+		c.send(strings.Repeat("x", web.MaxLine) + "\n") // its own LF is not counted
+		assert.Equal(t, strings.Repeat("X", web.MaxLine), c.read())
+		c.send(strings.Repeat("y", web.MaxLine))
+		assert.Equal(t, strings.Repeat("Y", web.MaxLine), c.read())
+	})
+
+	t.Run("a line the service sends in pieces is one message, and one Send of two lines two", func(t *testing.T) {
+		_, addr := startWeb(t, upper{}, netlab.Config{})
+		c := dialWS(t, addr)
+		c.expect("ready")
+		c.send("multi")
+		assert.Equal(t, "one", c.read())
+		assert.Equal(t, "two", c.read())
+		c.send("part")
+		assert.Equal(t, "partial", c.read(), "the CR before the LF is dropped too")
+		c.send("bytes")
+		assert.Equal(t, "a\uFFFDb", c.read(), "a text message must be UTF-8")
+	})
+
+	t.Run("SendFile says files are not served over WebSocket", func(t *testing.T) {
+		_, addr := startWeb(t, upper{}, netlab.Config{})
+		c := dialWS(t, addr)
+		c.expect("ready")
+		c.send("file")
+		assert.Equal(t, "file: "+web.ErrNoFiles.Error(), c.read())
+	})
+
+	t.Run("a session that closes gets its last line out, then a normal close", func(t *testing.T) {
+		_, addr := startWeb(t, upper{}, netlab.Config{})
+		c := dialWS(t, addr)
+		c.expect("ready")
+		c.send("quit")
+		assert.Equal(t, "bye", c.read())
+		assert.Equal(t, websocket.StatusNormalClosure, c.closeStatus())
+	})
+
+	t.Run("a browser silent for the idle timeout is closed", func(t *testing.T) {
+		_, addr := startWeb(t, upper{}, netlab.Config{IdleTimeout: 50 * 1e6})
+		c := dialWS(t, addr)
+		c.expect("ready")
+		assert.Equal(t, websocket.StatusGoingAway, c.closeStatus())
+	})
+
+	t.Run("beyond MaxConns a browser hears the service's busy reply and 1013", func(t *testing.T) {
+		_, addr := startWeb(t, chat.New(chat.Options{}), netlab.Config{MaxConns: 1})
+		first := dialWS(t, addr)
+		first.expect("* welcome guest-1")
+		second := dialWS(t, addr)
+		assert.Equal(t, "! server busy", second.read())
+		assert.Equal(t, websocket.StatusTryAgainLater, second.closeStatus())
+		first.send("/who")
+		assert.Equal(t, "* online: guest-1", first.read(), "the first member is served on")
+	})
+
+	t.Run("the pages are served with a strict content policy", func(t *testing.T) {
+		_, addr := startWeb(t, upper{}, netlab.Config{}, web.WithPage(web.ChatPage))
+		for path, want := range map[string]string{
+			"/":                  "netlab chat",
+			"/console":           "netlab console",
+			"/static/style.css":  ":root",
+			"/static/chat.js":    "LineSocket",
+			"/static/socket.js":  "class LineSocket",
+			"/static/console.js": "LineSocket",
+		} {
+			resp, body := get(t, addr, path)
+			assert.Equal(t, http.StatusOK, resp.StatusCode, path)
+			assert.Contains(t, body, want, path)
+			assert.Contains(t, resp.Header.Get("Content-Security-Policy"), "script-src 'self'", path)
+		}
+		resp, _ := get(t, addr, "/nothing")
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	})
+
+	t.Run("a line service is served the console at its root", func(t *testing.T) {
+		_, addr := startWeb(t, upper{}, netlab.Config{})
+		_, body := get(t, addr, "/")
+		assert.Contains(t, body, "netlab console")
+	})
+}
