@@ -147,4 +147,3 @@ func TestTheServerHangingUpIsShown(t *testing.T) {
 	page.typeLine("/connect " + addr)
 	page.shows("* connected to "+addr, "the user may connect again")
 }
-

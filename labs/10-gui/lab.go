@@ -14,10 +14,10 @@
 //
 // What the page shows, besides the server's lines:
 //
-//	* connected to HOST:PORT (or: udp HOST:PORT)
-//	* disconnected            the server closed the connection
-//	! cannot connect: ERROR
-//	! not connected: type /connect HOST:PORT first
+//	"* connected to HOST:PORT"   (or "udp HOST:PORT")
+//	"* disconnected"             the server closed the connection
+//	"! cannot connect: ERROR"
+//	"! not connected: type /connect HOST:PORT first"
 package gui
 
 import (
@@ -49,10 +49,10 @@ const (
 // which is safe from any goroutine.
 type client struct {
 	page     netlab.Conn
-	server   net.Conn       // nil until connected
-	udp      bool           // server is a UDP socket: a datagram is a line
+	server   net.Conn        // nil until connected
+	udp      bool            // server is a UDP socket: a datagram is a line
 	lines    strings.Builder // the start of a line typed, until its LF
-	receiver sync.WaitGroup // the goroutine that shows what server says
+	receiver sync.WaitGroup  // the goroutine that shows what server says
 }
 
 // Data is what the page typed: lines.
