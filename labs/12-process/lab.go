@@ -1,0 +1,102 @@
+// Package process is lab 12: a server that answers each message itself, to
+// be made to answer each from a new process — the course's process per
+// "Hello" and per "Good" — so that a message that crashes its worker takes
+// down only that process.
+//
+// Go cannot fork a running program (the runtime's threads would not come
+// along), so a worker is the same program started again, told by its
+// environment that it is a worker, with the client's socket as fd 3: the
+// multiprocess model's way, in a few lines.
+package process
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+)
+
+// Environment variables that make the program a worker.
+const (
+	envWorker  = "LAB_WORKER_MESSAGE" // the message to answer; set only in a worker
+	envPIDFile = "LAB_WORKER_PIDS"    // if set, each worker appends its PID to this file
+)
+
+// Work is what a worker computes for one message. "Crash" crashes it, the
+// way a bug in a C library or a nil map does: no recover saves the process.
+func Work(msg string) string {
+	switch msg {
+	case "Hello":
+		return "Hello Client"
+	case "Good":
+		return "Good Afternoon"
+	case "Crash":
+		var m map[string]int
+		m[msg]++ // assignment to entry in nil map
+	}
+	return "? " + msg
+}
+
+// IsWorker reports whether this process was started to answer one message.
+// A program calls it first thing in main (a test, in TestMain), and if it
+// is true calls RunWorker and exits with its result.
+func IsWorker() bool { return os.Getenv(envWorker) != "" }
+
+// RunWorker answers the message in the environment on the socket at fd 3
+// and returns the exit code.
+func RunWorker() int {
+	if path := os.Getenv(envPIDFile); path != "" {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err == nil {
+			fmt.Fprintln(f, os.Getpid())
+			f.Close()
+		}
+	}
+	conn := os.NewFile(3, "client")
+	if conn == nil {
+		fmt.Fprintln(os.Stderr, "worker: no client socket at fd 3")
+		return 2
+	}
+	if _, err := fmt.Fprintln(conn, Work(os.Getenv(envWorker))); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		return 1
+	}
+	return 0
+}
+
+// workerEnv returns the environment of a worker for msg.
+func workerEnv(msg string) []string {
+	return append(os.Environ(), envWorker+"="+msg)
+}
+
+// Serve accepts clients on l and answers each line a client sends with
+// answer, in order, until l is closed; it returns nil once l is closed and
+// every client has left.
+func Serve(l net.Listener) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		c, err := l.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		wg.Go(func() {
+			defer c.Close()
+			lines := bufio.NewScanner(c)
+			for lines.Scan() {
+				if msg := lines.Text(); msg != "" {
+					answer(c.(*net.TCPConn), msg)
+				}
+			}
+		})
+	}
+}
+
+// itoa is strconv.Itoa, for the tests' messages.
+var itoa = strconv.Itoa
