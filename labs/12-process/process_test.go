@@ -22,11 +22,21 @@ import (
 // its own, so that a crash in it fails a test instead of ending the run.
 const envServer = "LAB_PROCESS_SERVER"
 
+// envStarted marks the processes the server starts.
+const envStarted = "LAB_PROCESS_SERVER_CHILD"
+
 func TestMain(m *testing.M) {
 	if IsWorker() {
 		os.Exit(RunWorker())
 	}
+	if os.Getenv(envStarted) != "" {
+		// A child of the server that is not a worker: without this it
+		// would serve, or run the tests, and start children of its own.
+		fmt.Fprintln(os.Stderr, "started by the server without a message to answer: set cmd.Env = workerEnv(msg)")
+		os.Exit(2)
+	}
 	if os.Getenv(envServer) != "" {
+		os.Setenv(envStarted, "1") // inherited by whatever the server starts
 		os.Exit(runServer())
 	}
 	labkit.Main(m)
