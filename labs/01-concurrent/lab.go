@@ -1,6 +1,3 @@
-// Package concurrent is lab 1: an echo server that serves one client at a
-// time, to be made to serve every client at once with a goroutine per
-// connection.
 package concurrent
 
 import (

@@ -1,6 +1,3 @@
-// Package pool is lab 4: a server that starts a goroutine for every client
-// however many come, to be bounded to a number of workers, telling each
-// client beyond them "busy" at once instead of letting it wait.
 package pool
 
 import (

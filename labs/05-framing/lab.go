@@ -1,7 +1,3 @@
-// Package framing is lab 5: a sans-I/O chat room whose session treats the
-// bytes of one read as one line, to be fixed so that lines are framed by
-// their LF however the bytes arrive — one at a time, several lines at once,
-// a line cut in two.
 package framing
 
 import (

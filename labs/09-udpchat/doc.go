@@ -1,6 +1,8 @@
 // Package udpchat is lab 9: a chat over UDP, where a server has no
 // connection per client — only the addresses it has heard from — and a
-// client prints each datagram the moment it arrives.
+// client prints each datagram the moment it arrives. The trade: no
+// accept, no socket and no goroutine per client, and no delivery, order or
+// end of a peer either.
 //
 // The protocol: every datagram is one line of text. The server remembers
 // the address of every peer that sends it anything and sends each line to

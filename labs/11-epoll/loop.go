@@ -1,8 +1,5 @@
 //go:build linux
 
-// Package epoll is lab 11: an echo server on one epoll loop — one goroutine,
-// non-blocking sockets, the kernel saying which one is ready — whose
-// read, write and close handlers are to be completed.
 package epoll
 
 import (
