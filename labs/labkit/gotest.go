@@ -139,11 +139,23 @@ func modulePath(root string) (string, error) {
 }
 
 // failures returns the test's own lines of output: its t.Error and t.Fatal
-// messages, without the === RUN and --- FAIL bookkeeping.
+// messages, without the === RUN and --- FAIL bookkeeping, and without
+// testify's stack trace and diff, which repeat what expected and actual say.
 func failures(lines []string) []string {
 	var msgs []string
+	inDiff := false
 	for _, l := range lines {
 		t := strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(t, "Diff:"):
+			inDiff = true
+			continue
+		case strings.HasPrefix(t, "Test:"):
+			inDiff = false
+			continue
+		case inDiff, strings.HasPrefix(t, "Error Trace:"), strings.HasPrefix(t, "/") && strings.Contains(t, ".go:"):
+			continue
+		}
 		if t == "" || strings.HasPrefix(t, "=== ") || strings.HasPrefix(t, "--- ") ||
 			t == "FAIL" || t == "PASS" || strings.HasPrefix(t, "FAIL\t") || strings.HasPrefix(t, "ok ") {
 			continue
