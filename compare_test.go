@@ -1,14 +1,11 @@
 package netlab_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,55 +13,31 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
-	"github.com/netlab-go/netlab/eventloop"
 	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/internal/models"
 	"github.com/netlab-go/netlab/internal/workload"
-	"github.com/netlab-go/netlab/iterative"
 	"github.com/netlab-go/netlab/multiprocess"
-	mpservices "github.com/netlab-go/netlab/multiprocess/services"
-	"github.com/netlab-go/netlab/perconn"
-	"github.com/netlab-go/netlab/pool"
+	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
-// models is the comparison table: every model netlab has, in the order the
-// docs teach them. Every test and benchmark in this file runs over it.
-var models = []conformance.Model{
-	{Name: "iterative", Serial: true, New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		return iterative.New(svc, cfg), nil
-	}},
-	{Name: "perconn", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		return perconn.New(svc, cfg), nil
-	}},
-	{Name: "pool", Limit: poolWorkers, New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		return pool.New(svc, cfg, pool.Options{Workers: poolWorkers}), nil
-	}},
-	{Name: "eventloop", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		srv, err := eventloop.New(svc, cfg, eventloop.Options{})
-		if err != nil {
-			return nil, err // off Linux: wraps netlab.ErrUnsupported
-		}
-		return srv, nil
-	}},
-	{Name: "multiprocess", Limit: multiprocessLimit, New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		spec, err := mpservices.SpecOf(svc)
-		if err != nil {
-			return nil, err
-		}
-		srv, err := multiprocess.New(spec, cfg, multiprocess.Options{})
-		if err != nil {
-			return nil, err
-		}
-		return srv, nil
-	}},
-}
+// table is the comparison: every model in the table of models, each with
+// its flags at their defaults, as the harness sees it. Every test and
+// benchmark in this file runs over it.
+var table = func() []conformance.Model {
+	var ms []conformance.Model
+	for _, m := range models.All {
+		ms = append(ms, conformance.Of(m, models.Flags{}))
+	}
+	return ms
+}()
 
-// multiprocessLimit keeps the comparison from starting thousands of
-// processes: a child per connection costs about a megabyte of memory each,
-// and the 1000-connection benchmarks would need a gigabyte for echo.
-const multiprocessLimit = 100
+// reference is the model the single-model tests and benchmarks run.
+var reference = conformance.Of(models.Reference(), models.Flags{})
 
-// poolWorkers is the pool's size in the comparison: its command-line default.
-const poolWorkers = 64
+// oneAtATime is the model that serves one client at a time.
+var oneAtATime = conformance.Of(models.OneAtATime(), models.Flags{})
 
 func TestMain(m *testing.M) {
 	// The multiprocess model re-executes this test binary for its children.
@@ -76,7 +49,7 @@ func TestMain(m *testing.M) {
 
 // TestEcho holds every model to RFC 862, byte for byte.
 func TestEcho(t *testing.T) {
-	for _, m := range models {
+	for _, m := range table {
 		t.Run(m.Name, func(t *testing.T) {
 			conformance.Echo(t, m)
 		})
@@ -85,7 +58,7 @@ func TestEcho(t *testing.T) {
 
 // TestChat holds every model to the chat protocol, byte for byte.
 func TestChat(t *testing.T) {
-	for _, m := range models {
+	for _, m := range table {
 		t.Run(m.Name, func(t *testing.T) {
 			conformance.Chat(t, m)
 		})
@@ -94,7 +67,7 @@ func TestChat(t *testing.T) {
 
 // TestFiles holds every model to the files protocol, byte for byte.
 func TestFiles(t *testing.T) {
-	for _, m := range models {
+	for _, m := range table {
 		t.Run(m.Name, func(t *testing.T) {
 			conformance.Files(t, m)
 		})
@@ -107,35 +80,30 @@ func TestFiles(t *testing.T) {
 // without the property.
 
 func TestIterativeServesASecondClientOnlyAfterTheFirstLeaves(t *testing.T) {
-	addr, srv := conformance.Start(t, models[0], echo.New(), netlab.Config{})
+	addr, srv := conformance.Start(t, oneAtATime, echo.New(), netlab.Config{})
 	stats := srv.(netlab.StatsReporter)
 
-	first := conformance.Dial(t, addr)
-	roundTrip(t, first, "first, hello\n")
+	first := netlabtest.Dial(t, addr)
+	netlabtest.RoundTrip(t, first, "first, hello\n")
 
 	// The second client's connect succeeds — the kernel completes the
 	// handshake and queues it in the listen backlog — and it can send.
-	second := conformance.Dial(t, addr)
-	if _, err := second.Write([]byte("second, waiting\n")); err != nil {
-		t.Fatal(err)
-	}
+	second := netlabtest.Dial(t, addr)
+	_, err := second.Write([]byte("second, waiting\n"))
+	require.NoError(t, err)
 	// The first client keeps being served meanwhile. The server has not even
 	// accepted the second: its accept loop is inside the first's session.
-	roundTrip(t, first, "first, still here\n")
-	if got := stats.Stats().Accepted; got != 1 {
-		t.Fatalf("accepted %d connections while the first client is connected, want 1", got)
-	}
+	netlabtest.RoundTrip(t, first, "first, still here\n")
+	require.EqualValues(t, 1, stats.Stats().Accepted, "connections accepted while the first client is connected")
 
 	// The first leaves; only now is the second accepted and answered.
 	first.Close()
-	expect(t, second, "second, waiting\n")
-	if got := stats.Stats().Accepted; got != 2 {
-		t.Fatalf("accepted %d connections, want 2", got)
-	}
+	netlabtest.Expect(t, second, "second, waiting\n")
+	assert.EqualValues(t, 2, stats.Stats().Accepted, "connections accepted")
 }
 
 func TestConcurrentModelsServeManyClientsAtOnce(t *testing.T) {
-	for _, m := range models {
+	for _, m := range table {
 		if m.Serial {
 			continue
 		}
@@ -149,19 +117,19 @@ func TestConcurrentModelsServeManyClientsAtOnce(t *testing.T) {
 			}
 			var clients []net.Conn
 			for i := range n {
-				c := conformance.Dial(t, addr)
-				roundTrip(t, c, fmt.Sprintf("client %d\n", i))
+				c := netlabtest.Dial(t, addr)
+				netlabtest.RoundTrip(t, c, fmt.Sprintf("client %d\n", i))
 				clients = append(clients, c)
 			}
 			for i, c := range clients {
-				roundTrip(t, c, fmt.Sprintf("client %d, again\n", i))
+				netlabtest.RoundTrip(t, c, fmt.Sprintf("client %d, again\n", i))
 			}
 		})
 	}
 }
 
 func TestAClientThatStopsReadingDoesNotStallOthers(t *testing.T) {
-	for _, m := range models {
+	for _, m := range table {
 		if m.Serial {
 			continue
 		}
@@ -172,41 +140,25 @@ func TestAClientThatStopsReadingDoesNotStallOthers(t *testing.T) {
 			// server's queue can hold, and never reads its echo. The server
 			// must stop reading from it (backpressure) rather than buffer
 			// without bound or block anyone else.
-			slow := conformance.Dial(t, addr)
+			slow := netlabtest.Dial(t, addr)
 			wrote := make(chan error, 1)
 			go func() {
 				_, err := slow.Write(make([]byte, 64<<20))
 				wrote <- err
 			}()
 
-			other := conformance.Dial(t, addr)
+			other := netlabtest.Dial(t, addr)
 			for i := range 200 {
-				roundTrip(t, other, fmt.Sprintf("still served %d\n", i))
+				netlabtest.RoundTrip(t, other, fmt.Sprintf("still served %d\n", i))
 			}
 			select {
 			case err := <-wrote:
-				t.Fatalf("the server took all 64 MiB from a client that reads nothing (write returned %v): no backpressure", err)
+				require.FailNow(t, "no backpressure", "the server took all 64 MiB from a client that reads nothing (write returned %v)", err)
 			default:
 			}
 			slow.Close()
 			<-wrote
 		})
-	}
-}
-
-func roundTrip(t testing.TB, c net.Conn, msg string) {
-	t.Helper()
-	if _, err := c.Write([]byte(msg)); err != nil {
-		t.Fatalf("send %q: %v", msg, err)
-	}
-	expect(t, c, msg)
-}
-
-func expect(t testing.TB, c net.Conn, want string) {
-	t.Helper()
-	got := make([]byte, len(want))
-	if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, []byte(want)) {
-		t.Fatalf("got %q (%v), want %q", got, err, want)
 	}
 }
 
@@ -224,7 +176,7 @@ func BenchmarkEcho(b *testing.B) {
 		b.Run(fmt.Sprintf("conns=%d/model=baseline", conns), func(b *testing.B) {
 			benchEcho(b, startBaseline(b), conns)
 		})
-		for _, m := range models {
+		for _, m := range table {
 			if !m.Serves(conns) {
 				continue // the clients beyond its limit would only measure waiting
 			}
@@ -242,9 +194,7 @@ func benchEcho(b *testing.B, addr string, conns int) {
 	b.ResetTimer()
 	res, err := workload.Echo(ctx, addr, conns, 64, int64(b.N))
 	b.StopTimer()
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	b.ReportMetric(res.OpsPerSec(), "req/s")
 	b.ReportMetric(float64(res.Percentile(50).Microseconds()), "p50-µs")
 	b.ReportMetric(float64(res.Percentile(99).Microseconds()), "p99-µs")
@@ -254,48 +204,19 @@ func benchEcho(b *testing.B, addr string, conns int) {
 // server there is — read into a buffer, write it back — as the yardstick
 // for what perconn's queue, backpressure and bookkeeping cost.
 func startBaseline(b *testing.B) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
+	return netlabtest.StartBare(b, func(c net.Conn) {
+		defer c.Close()
+		buf := make([]byte, 16<<10)
 		for {
-			c, err := l.Accept()
+			n, err := c.Read(buf)
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				buf := make([]byte, 16<<10)
-				for {
-					n, err := c.Read(buf)
-					if err != nil {
-						c.Close()
-						return
-					}
-					if _, err := c.Write(buf[:n]); err != nil {
-						c.Close()
-						return
-					}
-				}
-			})
+			if _, err := c.Write(buf[:n]); err != nil {
+				return
+			}
 		}
 	})
-	b.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String()
 }
 
 // BenchmarkIdleConnMemory opens idle echo connections and reports what each
@@ -306,7 +227,7 @@ func startBaseline(b *testing.B) string {
 //	go test -run '^$' -bench IdleConnMemory -benchtime 1x .
 func BenchmarkIdleConnMemory(b *testing.B) {
 	const n = 2000
-	for _, m := range models {
+	for _, m := range table {
 		if !m.Serves(n) {
 			continue
 		}
@@ -317,16 +238,14 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 				var clients []net.Conn
 				for range n {
 					c, err := net.Dial("tcp", addr)
-					if err != nil {
-						b.Fatal(err)
-					}
+					require.NoError(b, err)
 					clients = append(clients, c)
 				}
 				// Wait until the server has accepted them all: the
 				// connections are only worth measuring once served.
-				for srv.(netlab.StatsReporter).Stats().Active < n {
-					runtime.Gosched()
-				}
+				netlabtest.WaitFor(b, "every client to be served", func() bool {
+					return srv.(netlab.StatsReporter).Stats().Active >= n
+				})
 				after := inUse()
 				b.ReportMetric(float64(after-before)/n, "B/conn")
 				for _, c := range clients {
@@ -360,14 +279,12 @@ func inUse() int64 {
 func BenchmarkPerconnVsBaseline(b *testing.B) {
 	for _, conns := range []int{50, 1000} {
 		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) {
-			perconnAddr, _ := conformance.Start(b, models[1], echo.New(), netlab.Config{})
+			perconnAddr, _ := conformance.Start(b, reference, echo.New(), netlab.Config{})
 			ctx, cancel := context.WithTimeout(b.Context(), 10*time.Minute)
 			defer cancel()
 			fleet := func(addr string) *workload.Fleet {
 				f, err := workload.EchoFleet(ctx, addr, conns, 64)
-				if err != nil {
-					b.Fatal(err)
-				}
+				require.NoError(b, err)
 				b.Cleanup(f.Close)
 				return f
 			}
@@ -375,9 +292,7 @@ func BenchmarkPerconnVsBaseline(b *testing.B) {
 			var base, ours workload.Result
 			round := func(f *workload.Fleet, acc *workload.Result) {
 				res, err := f.Run(ctx, int64(max(20000, 20*conns)))
-				if err != nil {
-					b.Fatal(err)
-				}
+				require.NoError(b, err)
 				acc.Ops += res.Ops
 				acc.Elapsed += res.Elapsed
 			}

@@ -6,13 +6,15 @@
 //
 // The shape of it:
 //
-//	          ┌──────────── model (iterative, perconn, pool, eventloop, …) ───────────┐
-//	socket ──▶│ read(2) ──▶ Session.Data(p) ──┐                                      │
-//	          │                               │ Conn.Send(p)   ┌──────────────┐      │
-//	          │                               └───────────────▶│ output queue │──▶ write(2) / sendfile(2) ──▶ socket
-//	          │ other sessions (chat fan-out) ────Conn.Send──▶ │  (bounded)   │      │
-//	          │                                                └──────────────┘      │
-//	          └──────────────────────────────────────────────────────────────────────┘
+//	         ┌─────────── model (iterative, perconn, pool, eventloop, …) ─────────┐
+//	socket ──┼─▶ read(2) ──▶ Session.Data(p) ──┐                                  │
+//	         │                                 │ Conn.Send(p)  ┌──────────────┐   │
+//	         │                                 └──────────────▶│ output queue │   │
+//	         │   other sessions (chat fan-out) ── Conn.Send ──▶│  (bounded)   │   │
+//	         │                                                 └──────┬───────┘   │
+//	         │                                  write(2), sendfile(2) │           │
+//	socket ◀─┼────────────────────────────────────────────────────────┘           │
+//	         └────────────────────────────────────────────────────────────────────┘
 //
 // A model calls [Service.Open] for each accepted connection and gets a [Session].
 // It feeds the session the bytes it reads ([Session.Data]), tells it when the

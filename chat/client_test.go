@@ -6,22 +6,24 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
-	"github.com/netlab-go/netlab/internal/conformance"
-	"github.com/netlab-go/netlab/perconn"
+	"github.com/netlab-go/netlab/internal/models"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
-var perconnModel = conformance.Model{Name: "perconn", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-	return perconn.New(svc, cfg), nil
-}}
+// reference builds the model a service's tests run under.
+var reference = models.Reference().With(models.Flags{})
 
-// startChat serves a fresh chat room on perconn for the length of the test.
+// startChat serves a fresh chat room under the reference model for the
+// length of the test.
 func startChat(t *testing.T) string {
 	t.Helper()
-	addr, _ := conformance.Start(t, perconnModel, chat.New(chat.Options{}), netlab.Config{})
+	addr, _ := netlabtest.Start(t, reference, chat.New(chat.Options{}), netlab.Config{})
 	return addr
 }
 
@@ -29,9 +31,7 @@ func startChat(t *testing.T) string {
 func dial(t *testing.T, addr string, opts ...chat.ClientOption) *chat.Client {
 	t.Helper()
 	c, err := chat.Dial(t.Context(), addr, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -39,84 +39,60 @@ func dial(t *testing.T, addr string, opts ...chat.ClientOption) *chat.Client {
 // expect waits for c's next line and fails unless it is want.
 func expect(t *testing.T, c *chat.Client, want string) {
 	t.Helper()
-	select {
-	case got, ok := <-c.Lines():
-		if !ok {
-			t.Fatalf("connection ended (%v) while waiting for %q", c.Err(), want)
-		}
-		if got != want {
-			t.Fatalf("got %q, want %q", got, want)
-		}
-	case <-time.After(conformance.Timeout):
-		t.Fatalf("no line after %v, want %q", conformance.Timeout, want)
-	}
+	got := netlabtest.Next(t, c.Lines(), fmt.Sprintf("the line %q", want))
+	require.Equal(t, want, got)
+}
+
+// join dials a client and waits for its welcome, so that the room names
+// clients in the order the test joins them: the server opens sessions as
+// their goroutines get to it, not in the order the clients connected.
+func join(t *testing.T, addr, name string) *chat.Client {
+	t.Helper()
+	c := dial(t, addr)
+	expect(t, c, "* welcome "+name)
+	return c
 }
 
 func TestClient(t *testing.T) {
 	t.Run("two clients talk, in the open and directly", func(t *testing.T) {
 		addr := startChat(t)
-		a := dial(t, addr)
-		expect(t, a, "* welcome guest-1")
-		b := dial(t, addr)
-		expect(t, b, "* welcome guest-2")
+		a := join(t, addr, "guest-1")
+		b := join(t, addr, "guest-2")
 		expect(t, a, "* guest-2 joined")
 
-		if err := a.Nick("ann"); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, a.Nick("ann"))
 		expect(t, a, "* you are ann")
 		expect(t, b, "* guest-1 is now ann")
-		if err := a.Say("hello"); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, a.Say("hello"))
 		expect(t, b, "ann: hello")
-		if err := b.Msg("ann", "psst"); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, b.Msg("ann", "psst"))
 		expect(t, a, "guest-2 (dm): psst")
-		if err := b.Who(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, b.Who())
 		expect(t, b, "* online: ann guest-2")
 	})
 
 	t.Run("lines end after quit, without an error", func(t *testing.T) {
 		addr := startChat(t)
-		a := dial(t, addr)
-		expect(t, a, "* welcome guest-1")
-		if err := a.Quit(); err != nil {
-			t.Fatal(err)
-		}
+		a := join(t, addr, "guest-1")
+		require.NoError(t, a.Quit())
 		expect(t, a, "* bye")
-		if line, ok := <-a.Lines(); ok {
-			t.Fatalf("got %q after bye, want the end", line)
-		}
-		<-a.Done()
-		if err := a.Err(); err != nil {
-			t.Errorf("Err after the server closed: %v", err)
-		}
+		line, ok := <-a.Lines()
+		assert.False(t, ok, "got %q after bye, want the end", line)
+		netlabtest.Await(t, a.Done(), "the client to end")
+		assert.NoError(t, a.Err(), "Err after the server closed")
 	})
 
 	t.Run("CloseWrite leaves after the lines already sent, without a bye", func(t *testing.T) {
 		addr := startChat(t)
-		a := dial(t, addr)
-		expect(t, a, "* welcome guest-1")
-		b := dial(t, addr)
-		expect(t, b, "* welcome guest-2")
+		a := join(t, addr, "guest-1")
+		b := join(t, addr, "guest-2")
 		expect(t, a, "* guest-2 joined")
-		if err := b.Say("last words"); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Who(); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.CloseWrite(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, b.Say("last words"))
+		require.NoError(t, b.Who())
+		require.NoError(t, b.CloseWrite())
 		expect(t, b, "* online: guest-1 guest-2")
-		if line, ok := <-b.Lines(); ok {
-			t.Fatalf("got %q after the half-close was handled, want the end", line)
-		}
+		line, ok := <-b.Lines()
+		assert.False(t, ok, "got %q after the half-close was handled, want the end", line)
 		expect(t, a, "guest-2: last words")
 		expect(t, a, "* guest-2 left")
 	})
@@ -125,57 +101,49 @@ func TestClient(t *testing.T) {
 		addr := startChat(t)
 		var (
 			mu  sync.Mutex
-			got []string
+			got []string // guarded by mu
 		)
-		done := make(chan struct{})
+		welcomed, last := make(chan struct{}), make(chan struct{})
 		a := dial(t, addr, chat.OnLine(func(line string) {
 			mu.Lock()
 			defer mu.Unlock()
 			got = append(got, line)
-			if line == "guest-2: 99" {
-				close(done)
+			switch line {
+			case "* welcome guest-1":
+				close(welcomed)
+			case "guest-2: 99":
+				close(last)
 			}
 		}))
-		if a.Lines() != nil {
-			t.Error("Lines is not nil with OnLine")
-		}
-		b := dial(t, addr)
-		expect(t, b, "* welcome guest-2")
+		assert.Nil(t, a.Lines(), "Lines with OnLine")
+		// The room names clients in the order their sessions open, so the
+		// second client connects only once the first is welcomed.
+		netlabtest.Await(t, welcomed, "the first client's welcome")
+		b := join(t, addr, "guest-2")
 		for i := range 100 {
-			if err := b.Say(fmt.Sprint(i)); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, b.Say(fmt.Sprint(i)))
 		}
-		select {
-		case <-done:
-		case <-time.After(conformance.Timeout):
-			t.Fatal("the last line never reached the OnLine function")
-		}
+		netlabtest.Await(t, last, "the last line to reach the OnLine function")
 		mu.Lock()
 		defer mu.Unlock()
 		want := []string{"* welcome guest-1", "* guest-2 joined"}
 		for i := range 100 {
 			want = append(want, fmt.Sprintf("guest-2: %d", i))
 		}
-		if strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Errorf("got %d lines %q…, want %d in order", len(got), got[:min(len(got), 4)], len(want))
-		}
+		assert.Equal(t, want, got)
 	})
 
 	t.Run("many goroutines may send at once and every line arrives whole", func(t *testing.T) {
 		addr := startChat(t)
-		a := dial(t, addr)
-		expect(t, a, "* welcome guest-1")
-		b := dial(t, addr)
-		expect(t, b, "* welcome guest-2")
+		a := join(t, addr, "guest-1")
+		b := join(t, addr, "guest-2")
 		expect(t, a, "* guest-2 joined")
 		const senders, each = 8, 50
 		var wg sync.WaitGroup
 		for i := range senders {
 			wg.Go(func() {
 				for j := range each {
-					if err := a.Say(fmt.Sprintf("sender %d line %d %s", i, j, strings.Repeat("x", 100))); err != nil {
-						t.Error(err)
+					if !assert.NoError(t, a.Say(fmt.Sprintf("sender %d line %d %s", i, j, strings.Repeat("x", 100)))) {
 						return
 					}
 				}
@@ -183,14 +151,11 @@ func TestClient(t *testing.T) {
 		}
 		next := make([]int, senders)
 		for range senders * each {
-			line, ok := <-b.Lines()
-			if !ok {
-				t.Fatalf("connection ended: %v", b.Err())
-			}
+			line := netlabtest.Next(t, b.Lines(), "the next line")
 			var i, j int
-			if _, err := fmt.Sscanf(line, "guest-1: sender %d line %d", &i, &j); err != nil || j != next[i] {
-				t.Fatalf("got %q, want sender %d's line %d (%v)", line, i, next[i], err)
-			}
+			_, err := fmt.Sscanf(line, "guest-1: sender %d line %d", &i, &j)
+			require.NoError(t, err, "line %q", line)
+			require.Equal(t, next[i], j, "sender %d's lines in order", i)
 			next[i]++
 		}
 		wg.Wait()
@@ -198,45 +163,36 @@ func TestClient(t *testing.T) {
 
 	t.Run("Close stops the reader even when nobody takes the lines", func(t *testing.T) {
 		addr := startChat(t)
-		a := dial(t, addr)
-		expect(t, a, "* welcome guest-1")
-		b := dial(t, addr)
-		expect(t, b, "* welcome guest-2")
+		a := join(t, addr, "guest-1")
+		b := join(t, addr, "guest-2")
 		expect(t, a, "* guest-2 joined")
 		// More lines than Lines buffers: a's reader blocks delivering.
 		for i := range 1000 {
-			b.Say(fmt.Sprint(i))
+			require.NoError(t, b.Say(fmt.Sprint(i)))
 		}
-		b.Who()
+		require.NoError(t, b.Who())
 		for line := range b.Lines() {
 			if strings.HasPrefix(line, "* online:") {
 				break // every message was handled before this answer
 			}
 		}
-		if err := a.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		<-a.Done() // goleak in TestMain checks the rest
+		assert.NoError(t, a.Close())
+		netlabtest.Await(t, a.Done(), "the reader to stop") // goleak in TestMain checks the rest
 	})
 
 	t.Run("lines the server would misread are refused", func(t *testing.T) {
 		addr := startChat(t)
 		a := dial(t, addr)
 		for _, text := range []string{"/quit", "%bob%hi"} {
-			if err := a.Say(text); err == nil {
-				t.Errorf("Say(%q) sent a command", text)
-			}
+			assert.Error(t, a.Say(text), "Say(%q) sent a command", text)
 		}
-		if err := a.Send("two\nlines"); err == nil {
-			t.Error("Send accepted a line break")
-		}
+		assert.Error(t, a.Send("two\nlines"), "Send accepted a line break")
 	})
 
 	t.Run("dialing nothing fails with the address in the error", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
-		if _, err := chat.Dial(ctx, "127.0.0.1:1"); err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
-			t.Errorf("Dial: %v", err)
-		}
+		_, err := chat.Dial(ctx, "127.0.0.1:1")
+		assert.ErrorContains(t, err, "127.0.0.1:1")
 	})
 }

@@ -13,8 +13,10 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
-	"github.com/netlab-go/netlab/internal/conformance"
 	"github.com/netlab-go/netlab/internal/workload"
+	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // This file measures why a broadcast must not wait for its receivers. The
@@ -48,7 +50,7 @@ func BenchmarkFanOut(b *testing.B) {
 	}{
 		{"naive", startNaiveRoom},
 		{"chat", func(tb testing.TB) string {
-			addr, _ := conformance.Start(tb, perconnModel, chat.New(chat.Options{}), netlab.Config{})
+			addr, _ := netlabtest.Start(tb, reference, chat.New(chat.Options{}), netlab.Config{})
 			return addr
 		}},
 	}
@@ -59,7 +61,7 @@ func BenchmarkFanOut(b *testing.B) {
 				if silent {
 					// Connects first, so it is in the room for every
 					// message, and never reads a byte.
-					conformance.Dial(b, addr)
+					netlabtest.Dial(b, addr)
 				}
 				ctx, cancel := context.WithTimeout(b.Context(), fanOutDeadline)
 				defer cancel()
@@ -88,30 +90,26 @@ func BenchmarkFanOut(b *testing.B) {
 func TestWorkloadChat(t *testing.T) {
 	t.Run("every message reaches every other client and is counted once", func(t *testing.T) {
 		addr := startChat(t)
-		ctx, cancel := context.WithTimeout(t.Context(), conformance.Timeout)
+		ctx, cancel := context.WithTimeout(t.Context(), netlabtest.Timeout)
 		defer cancel()
 		const conns, ops = 5, 2000 // 500 messages, each delivered 4 times
 		res, err := workload.Chat(ctx, addr, conns, ops)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Ops != ops || res.Conns != conns {
-			t.Errorf("%d deliveries over %d clients, want %d over %d", res.Ops, res.Conns, ops, conns)
-		}
+		require.NoError(t, err)
+		assert.EqualValues(t, ops, res.Ops, "%d deliveries over %d clients, want %d over %d", res.Ops, res.Conns, ops, conns)
+		assert.Equal(t, conns, res.Conns, "%d deliveries over %d clients, want %d over %d", res.Ops, res.Conns, ops, conns)
 		if p50, p99 := res.Percentile(50), res.Percentile(99); p50 <= 0 || p99 < p50 {
 			t.Errorf("latencies p50 %v, p99 %v", p50, p99)
 		}
 	})
 
 	t.Run("a silent client in the room does not stop the run", func(t *testing.T) {
-		addr, _ := conformance.Start(t, perconnModel, chat.New(chat.Options{}), netlab.Config{MaxPending: 64 << 10})
-		conformance.Dial(t, addr)
-		ctx, cancel := context.WithTimeout(t.Context(), conformance.Timeout)
+		addr, _ := netlabtest.Start(t, reference, chat.New(chat.Options{}), netlab.Config{MaxPending: 64 << 10})
+		netlabtest.Dial(t, addr)
+		ctx, cancel := context.WithTimeout(t.Context(), netlabtest.Timeout)
 		defer cancel()
 		res, err := workload.ChatSized(ctx, addr, 3, 1000, 6000) // 3 MB to the silent client
-		if err != nil || res.Ops != 6000 {
-			t.Errorf("%d deliveries (%v), want 6000", res.Ops, err)
-		}
+		require.NoError(t, err, "%d deliveries (%v), want 6000", res.Ops, err)
+		assert.EqualValues(t, 6000, res.Ops, "%d deliveries (%v), want 6000", res.Ops, err)
 	})
 
 	t.Run("one client is refused", func(t *testing.T) {
@@ -125,9 +123,7 @@ func TestWorkloadChat(t *testing.T) {
 // its address.
 func startNaiveRoom(tb testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	r := &naiveRoom{members: map[net.Conn]string{}, all: map[net.Conn]bool{}}
 	r.wg.Go(func() { r.serve(l) })
 	tb.Cleanup(func() {

@@ -8,89 +8,74 @@ import (
 	"testing"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestHubNames(t *testing.T) {
 	t.Run("newcomers are numbered from guest-1", func(t *testing.T) {
 		h := NewHub(nil)
 		for i := 1; i <= 3; i++ {
-			c := &fakeConn{}
+			c := netlabtest.NewConn()
 			h.Join(c)
-			if got, want := c.take(), fmt.Sprintf("* welcome guest-%d\n", i); got != want {
-				t.Errorf("newcomer %d got %q, want %q", i, got, want)
-			}
+			assert.Equal(t, fmt.Sprintf("* welcome guest-%d\n", i), c.Take())
 		}
 	})
 
 	t.Run("a guest name taken with nick is skipped", func(t *testing.T) {
 		h := NewHub(nil)
-		id := h.Join(&fakeConn{})
-		if err := h.Rename(id, "guest-2"); err != nil {
-			t.Fatal(err)
-		}
-		c := &fakeConn{}
+		id := h.Join(netlabtest.NewConn())
+		require.NoError(t, h.Rename(id, "guest-2"))
+		c := netlabtest.NewConn()
 		h.Join(c)
-		if got, want := c.take(), "* welcome guest-3\n"; got != want {
-			t.Errorf("got %q, want %q", got, want)
-		}
+		assert.Equal(t, "* welcome guest-3\n", c.Take())
 	})
 
 	t.Run("a name freed by leaving can be taken", func(t *testing.T) {
 		h := NewHub(nil)
-		a := h.Join(&fakeConn{})
+		a := h.Join(netlabtest.NewConn())
 		h.Rename(a, "ann")
 		h.Leave(a)
-		b := h.Join(&fakeConn{})
-		if err := h.Rename(b, "ann"); err != nil {
-			t.Errorf("rename to a freed name: %v", err)
-		}
+		b := h.Join(netlabtest.NewConn())
+		assert.NoError(t, h.Rename(b, "ann"), "rename to a freed name")
 	})
 
 	t.Run("who sorts by byte order", func(t *testing.T) {
 		h := NewHub(nil)
 		for range 10 {
-			h.Join(&fakeConn{})
+			h.Join(netlabtest.NewConn())
 		}
-		id := h.Join(&fakeConn{})
+		id := h.Join(netlabtest.NewConn())
 		h.Rename(id, "Zed")
 		want := "Zed guest-1 guest-10 guest-2 guest-3 guest-4 guest-5 guest-6 guest-7 guest-8 guest-9"
-		if got := strings.Join(h.Who(), " "); got != want {
-			t.Errorf("who: %q, want %q", got, want)
-		}
+		assert.Equal(t, want, strings.Join(h.Who(), " "))
 	})
 }
 
 func TestHubLeave(t *testing.T) {
 	t.Run("leaving twice is announced once", func(t *testing.T) {
 		h := NewHub(nil)
-		a, b := &fakeConn{}, &fakeConn{}
+		a, b := netlabtest.NewConn(), netlabtest.NewConn()
 		ida := h.Join(a)
 		h.Join(b)
-		b.take()
+		b.Take()
 		h.Leave(ida)
 		h.Leave(ida)
-		if got, want := b.take(), "* guest-1 left\n"; got != want {
-			t.Errorf("got %q, want %q", got, want)
-		}
+		assert.Equal(t, "* guest-1 left\n", b.Take())
 	})
 
 	t.Run("requests from a member that left do nothing", func(t *testing.T) {
 		h := NewHub(nil)
-		a, b := &fakeConn{}, &fakeConn{}
+		a, b := netlabtest.NewConn(), netlabtest.NewConn()
 		ida := h.Join(a)
 		h.Join(b)
 		h.Leave(ida)
-		b.take()
+		b.Take()
 		h.Say(ida, "ghost")
-		if err := h.Tell(ida, "guest-2", "ghost"); err != nil {
-			t.Errorf("tell from a departed member: %v", err)
-		}
-		if err := h.Rename(ida, "ghost"); err != nil {
-			t.Errorf("rename of a departed member: %v", err)
-		}
-		if got := b.take(); got != "" {
-			t.Errorf("guest-2 got %q from a departed member", got)
-		}
+		assert.NoError(t, h.Tell(ida, "guest-2", "ghost"), "tell from a departed member")
+		assert.NoError(t, h.Rename(ida, "ghost"), "rename of a departed member")
+		assert.Equal(t, "", b.Take())
 	})
 }
 
@@ -99,26 +84,22 @@ func TestHubLeave(t *testing.T) {
 // reports the drop, they hear that it left.
 func TestHubOverflowingMemberAlone(t *testing.T) {
 	h := NewHub(nil)
-	slow := &fakeConn{max: 100}
-	fast := &fakeConn{}
-	talker := &fakeConn{}
+	slow := &netlabtest.Conn{Max: 100}
+	fast := netlabtest.NewConn()
+	talker := netlabtest.NewConn()
 	idSlow := h.Join(slow)
 	h.Join(fast)
 	idTalker := h.Join(talker)
-	fast.take()
+	fast.Take()
 	var want strings.Builder
 	for i := range 50 {
 		h.Say(idTalker, "line "+strconv.Itoa(i))
 		fmt.Fprintf(&want, "guest-3: line %d\n", i)
 	}
-	if !slow.isClosed() {
-		t.Fatal("the slow member did not overflow")
-	}
+	require.True(t, slow.Closed(), "the slow member did not overflow")
 	h.Leave(idSlow) // what its session's Closed does
 	want.WriteString("* guest-1 left\n")
-	if got := fast.take(); got != want.String() {
-		t.Errorf("the fast member got %q, want every line and the leave", got)
-	}
+	assert.Equal(t, want.String(), fast.Take())
 }
 
 // recorder is a Member that checks, as lines arrive, that each sender's
@@ -172,19 +153,15 @@ func TestHubConcurrentSendersKeepOrder(t *testing.T) {
 	}
 	wg.Go(func() { // churn: members come and go during the broadcasts
 		for range 100 {
-			id := h.Join(&fakeConn{})
+			id := h.Join(netlabtest.NewConn())
 			h.Who()
 			h.Leave(id)
 		}
 	})
 	wg.Wait()
 	for i, r := range recs {
-		if r.err != nil {
-			t.Errorf("receiver %d: %v", i, r.err)
-		}
-		if want := (senders - 1) * msgs; r.n != want {
-			t.Errorf("receiver %d got %d messages, want %d", i, r.n, want)
-		}
+		assert.NoError(t, r.err, "receiver %d: %v", i, r.err)
+		assert.Equal(t, (senders-1)*msgs, r.n, "receiver %d's messages", i)
 	}
 }
 
@@ -195,13 +172,13 @@ func TestHubConcurrentSendersKeepOrder(t *testing.T) {
 // be gone in the end.
 func TestHubLeaveDuringBroadcasts(t *testing.T) {
 	h := NewHub(nil)
-	talker := h.Join(&fakeConn{})
+	talker := h.Join(netlabtest.NewConn())
 	var wg sync.WaitGroup
 	for range 4 {
-		c := &fakeConn{max: 64, dropped: make(chan struct{})}
+		c := &netlabtest.Conn{Max: 64}
 		id := h.Join(c)
 		wg.Go(func() {
-			<-c.dropped
+			<-c.Dropped()
 			s := &session{c: c, hub: h, id: id}
 			s.Closed(netlab.ErrOverflow)
 		})
@@ -212,7 +189,5 @@ func TestHubLeaveDuringBroadcasts(t *testing.T) {
 		}
 	})
 	wg.Wait()
-	if got := h.Who(); len(got) != 1 {
-		t.Errorf("who after every slow member was dropped: %q", got)
-	}
+	assert.Len(t, h.Who(), 1, "who after every slow member was dropped")
 }

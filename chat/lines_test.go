@@ -1,6 +1,8 @@
 package chat
 
 import (
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"strings"
 	"testing"
 )
@@ -44,9 +46,7 @@ func TestLineSplitter(t *testing.T) {
 			for _, c := range tt.chunks {
 				got = append(got, collect(s, c)...)
 			}
-			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
+			assert.False(t, strings.Join(got, "|") != strings.Join(tt.want, "|"), "got %q, want %q", got, tt.want)
 		})
 	}
 }
@@ -65,13 +65,10 @@ func TestLineSplitterHoldsNoMoreThanTheLimit(t *testing.T) {
 					errs++
 				}
 			}
-			if len(s.partial) > MaxLine+1 || cap(s.partial) > 2*(MaxLine+1) {
-				t.Fatalf("chunks of %d: holding %d bytes (capacity %d) after %d sent", size, len(s.partial), cap(s.partial), sent+size)
-			}
+			require.False(t, len(s.partial) > MaxLine+1, "chunks of %d: holding %d bytes (capacity %d) after %d sent", size, len(s.partial), cap(s.partial), sent+size)
+			require.False(t, cap(s.partial) > 2*(MaxLine+1), "chunks of %d: holding %d bytes (capacity %d) after %d sent", size, len(s.partial), cap(s.partial), sent+size)
 		}
-		if errs != 1 {
-			t.Errorf("chunks of %d: %d too-long reports, want 1", size, errs)
-		}
+		assert.EqualValues(t, 1, errs, "chunks of %d: %d too-long reports, want 1", size, errs)
 		if got := collect(s, "\nafter\n"); strings.Join(got, "|") != "after" {
 			t.Errorf("chunks of %d: after the LF got %q, want [after]", size, got)
 		}
@@ -89,7 +86,5 @@ func TestLineSplitterStopsWhenTold(t *testing.T) {
 			break
 		}
 	}
-	if strings.Join(got, "|") != "a|b" {
-		t.Errorf("got %q, want [a b]", got)
-	}
+	assert.False(t, strings.Join(got, "|") != "a|b", "got %q, want [a b]", got)
 }

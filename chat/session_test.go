@@ -5,27 +5,27 @@ import (
 	"testing"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"time"
 )
 
 // room is a chat service with two members on fake connections: a is
 // guest-1, b is guest-2, and what they were sent while joining is cleared.
 type room struct {
 	svc    *Service
-	a, b   *fakeConn
+	a, b   *netlabtest.Conn
 	sa, sb netlab.Session
 }
 
 func newRoom(t *testing.T) *room {
 	t.Helper()
-	r := &room{svc: New(Options{}), a: &fakeConn{}, b: &fakeConn{}}
+	r := &room{svc: New(Options{}), a: netlabtest.NewConn(), b: netlabtest.NewConn()}
 	r.sa = r.svc.Open(r.a)
 	r.sb = r.svc.Open(r.b)
-	if got, want := r.a.take(), "* welcome guest-1\n* guest-2 joined\n"; got != want {
-		t.Fatalf("a joined and got %q, want %q", got, want)
-	}
-	if got, want := r.b.take(), "* welcome guest-2\n"; got != want {
-		t.Fatalf("b joined and got %q, want %q", got, want)
-	}
+	require.Equal(t, "* welcome guest-1\n* guest-2 joined\n", r.a.Take())
+	require.Equal(t, "* welcome guest-2\n", r.b.Take())
 	return r
 }
 
@@ -123,15 +123,9 @@ func TestSession(t *testing.T) {
 			t.Run(tt.name+" "+ch.name, func(t *testing.T) {
 				r := newRoom(t)
 				feed(r.sa, tt.in, ch.size)
-				if got := r.a.take(); got != tt.wantA {
-					t.Errorf("guest-1 got %q, want %q", got, tt.wantA)
-				}
-				if got := r.b.take(); got != tt.wantB {
-					t.Errorf("guest-2 got %q, want %q", got, tt.wantB)
-				}
-				if got := r.a.isClosed(); got != tt.wantClosed {
-					t.Errorf("guest-1's connection closed: %v, want %v", got, tt.wantClosed)
-				}
+				assert.Equal(t, tt.wantA, r.a.Take())
+				assert.Equal(t, tt.wantB, r.b.Take())
+				assert.Equal(t, tt.wantClosed, r.a.Closed())
 			})
 		}
 	}
@@ -143,58 +137,40 @@ func TestSessionEnd(t *testing.T) {
 	t.Run("a half-close leaves and closes", func(t *testing.T) {
 		r := newRoom(t)
 		r.sa.EOF()
-		if got, want := r.b.take(), "* guest-1 left\n"; got != want {
-			t.Errorf("guest-2 got %q, want %q", got, want)
-		}
-		if !r.a.isClosed() {
-			t.Error("guest-1's connection is still open after EOF")
-		}
+		assert.Equal(t, "* guest-1 left\n", r.b.Take())
+		assert.True(t, r.a.Closed(), "guest-1's connection is still open after EOF")
 		r.sa.Data([]byte("late\n"))
 		r.sa.Closed(nil)
-		if got := r.b.take(); got != "" {
-			t.Errorf("after guest-1 left, guest-2 got %q", got)
-		}
+		assert.Equal(t, "", r.b.Take())
 	})
 
 	t.Run("a last line without LF is handled at half-close", func(t *testing.T) {
 		r := newRoom(t)
 		r.sa.Data([]byte("bye all\r"))
 		r.sa.EOF()
-		if got, want := r.b.take(), "guest-1: bye all\n* guest-1 left\n"; got != want {
-			t.Errorf("guest-2 got %q, want %q", got, want)
-		}
+		assert.Equal(t, "guest-1: bye all\n* guest-1 left\n", r.b.Take())
 	})
 
 	t.Run("a last /quit without LF says bye", func(t *testing.T) {
 		r := newRoom(t)
 		r.sa.Data([]byte("/quit"))
 		r.sa.EOF()
-		if got, want := r.a.take(), "* bye\n"; got != want {
-			t.Errorf("guest-1 got %q, want %q", got, want)
-		}
-		if got, want := r.b.take(), "* guest-1 left\n"; got != want {
-			t.Errorf("guest-2 got %q, want %q", got, want)
-		}
+		assert.Equal(t, "* bye\n", r.a.Take())
+		assert.Equal(t, "* guest-1 left\n", r.b.Take())
 	})
 
 	t.Run("a connection the model closed leaves", func(t *testing.T) {
 		r := newRoom(t)
 		r.sa.Closed(netlab.ErrOverflow)
-		if got, want := r.b.take(), "* guest-1 left\n"; got != want {
-			t.Errorf("guest-2 got %q, want %q", got, want)
-		}
-		if got, want := r.svc.Hub().Who(), []string{"guest-2"}; !equal(got, want) {
-			t.Errorf("who: %q, want %q", got, want)
-		}
+		assert.Equal(t, "* guest-1 left\n", r.b.Take())
+		assert.Equal(t, []string{"guest-2"}, r.svc.Hub().Who())
 	})
 
 	t.Run("after quit, Closed announces nothing twice", func(t *testing.T) {
 		r := newRoom(t)
 		r.sa.Data([]byte("/quit\n"))
 		r.sa.Closed(nil)
-		if got, want := r.b.take(), "* guest-1 left\n"; got != want {
-			t.Errorf("guest-2 got %q, want %q", got, want)
-		}
+		assert.Equal(t, "* guest-1 left\n", r.b.Take())
 	})
 }
 
@@ -203,32 +179,20 @@ func TestSessionEnd(t *testing.T) {
 func TestSessionIdle(t *testing.T) {
 	r := newRoom(t)
 	idler := r.sa.(netlab.Idler)
-	if !idler.Idle() {
-		t.Error("a fresh session is not idle")
-	}
+	assert.True(t, idler.Idle(), "a fresh session is not idle")
 	r.sa.Data([]byte("half"))
-	if idler.Idle() {
-		t.Error("a session holding half a line is idle")
-	}
+	assert.False(t, idler.Idle(), "a session holding half a line is idle")
 	r.sa.Data([]byte(" line\n"))
-	if !idler.Idle() {
-		t.Error("a session that finished its line is not idle")
-	}
+	assert.True(t, idler.Idle(), "a session that finished its line is not idle")
 }
 
 // TestServiceOptionalInterfaces checks what chat tells the models about
 // itself.
 func TestServiceOptionalInterfaces(t *testing.T) {
 	svc := New(Options{})
-	if got, want := string(netlab.BusyReplyOf(svc)), "! server busy\n"; got != want {
-		t.Errorf("busy reply %q, want %q", got, want)
-	}
-	if got := netlab.IdleTimeoutOf(svc); got != DefaultIdleTimeout {
-		t.Errorf("idle timeout %v, want %v", got, DefaultIdleTimeout)
-	}
-	if DefaultIdleTimeout.Minutes() != 30 {
-		t.Errorf("DefaultIdleTimeout is %v; PROTOCOLS.md says 30 minutes", DefaultIdleTimeout)
-	}
+	assert.Equal(t, "! server busy\n", string(netlab.BusyReplyOf(svc)))
+	assert.Equal(t, DefaultIdleTimeout, netlab.IdleTimeoutOf(svc))
+	assert.Equal(t, 30*time.Minute, DefaultIdleTimeout, "docs/protocols.md says 30 minutes")
 }
 
 func TestValidName(t *testing.T) {
@@ -249,10 +213,6 @@ func TestValidName(t *testing.T) {
 		{"a\tb", false},
 	}
 	for _, tt := range tests {
-		if got := ValidName(tt.name); got != tt.ok {
-			t.Errorf("ValidName(%q) = %v, want %v", tt.name, got, tt.ok)
-		}
+		assert.Equal(t, tt.ok, ValidName(tt.name))
 	}
 }
-
-func equal(a, b []string) bool { return strings.Join(a, "\x00") == strings.Join(b, "\x00") }

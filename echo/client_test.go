@@ -3,49 +3,30 @@ package echo_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
-	"github.com/netlab-go/netlab/internal/conformance"
-	"github.com/netlab-go/netlab/perconn"
+	"github.com/netlab-go/netlab/internal/models"
+	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
-
-// model is the server the client tests talk to: perconn, the plainest.
-var model = conformance.Model{
-	Name: "perconn",
-	New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		return perconn.New(svc, cfg), nil
-	},
-}
 
 // dial starts an echo server and returns a client connected to it. Both go
 // away when the test ends.
 func dial(t *testing.T) *echo.Client {
 	t.Helper()
-	addr, _ := conformance.Start(t, model, echo.New(), netlab.Config{})
+	addr, _ := netlabtest.Start(t, models.Reference().With(models.Flags{}), echo.New(), netlab.Config{})
 	c, err := echo.Dial(t.Context(), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-func randomBytes(n int, seed uint64) []byte {
-	r := rand.New(rand.NewPCG(seed, 0x6563686f))
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
 }
 
 func TestEcho(t *testing.T) {
@@ -61,19 +42,15 @@ func TestEcho(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name+" comes back whole", func(t *testing.T) {
 			c := dial(t)
-			msg := randomBytes(tc.size, uint64(tc.size))
+			msg := netlabtest.Pattern(tc.size, uint64(tc.size))
 			got, err := c.Echo(msg)
-			if err != nil {
-				t.Fatalf("Echo: %v", err)
-			}
-			if !bytes.Equal(got, msg) {
-				t.Fatalf("got %d bytes back, want the %d sent", len(got), len(msg))
-			}
+			require.NoError(t, err)
+			netlabtest.SameBytes(t, "the echo", got, msg)
 			// The stream is still in step: the next exchange gets its own
 			// bytes, not leftovers of this one.
-			if got, err := c.Echo([]byte("next\n")); err != nil || string(got) != "next\n" {
-				t.Fatalf("the next Echo: %q (%v)", got, err)
-			}
+			got, err = c.Echo([]byte("next\n"))
+			require.NoError(t, err)
+			assert.Equal(t, "next\n", string(got), "the next Echo")
 		})
 	}
 }
@@ -113,14 +90,14 @@ func TestConcurrentEchoCallsEachGetTheirOwnBytes(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Error(err)
+		assert.NoError(t, err)
 	}
 }
 
 func TestCloseWriteThenReadAll(t *testing.T) {
 	t.Run("returns what the server still owed, then the end of the stream", func(t *testing.T) {
 		c := dial(t)
-		msg := randomBytes(256<<10, 1)
+		msg := netlabtest.Pattern(256<<10, 1)
 		wrote := make(chan error, 1)
 		go func() {
 			_, err := c.Conn().Write(msg)
@@ -130,28 +107,19 @@ func TestCloseWriteThenReadAll(t *testing.T) {
 			wrote <- err
 		}()
 		got, err := c.ReadAll()
-		if err != nil {
-			t.Fatalf("ReadAll: %v", err)
-		}
-		if err := <-wrote; err != nil {
-			t.Fatalf("write and CloseWrite: %v", err)
-		}
-		if !bytes.Equal(got, msg) {
-			t.Fatalf("ReadAll returned %d bytes, want the %d written", len(got), len(msg))
-		}
+		require.NoError(t, err)
+		require.NoError(t, <-wrote, "write and CloseWrite")
+		netlabtest.SameBytes(t, "what ReadAll returned", got, msg)
 	})
 
 	t.Run("returns nothing after the echoes were all read", func(t *testing.T) {
 		c := dial(t)
-		if _, err := c.Echo([]byte("all of it")); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.CloseWrite(); err != nil {
-			t.Fatal(err)
-		}
-		if got, err := c.ReadAll(); err != nil || len(got) > 0 {
-			t.Fatalf("ReadAll = %q, %v; want nothing and no error", got, err)
-		}
+		_, err := c.Echo([]byte("all of it"))
+		require.NoError(t, err)
+		require.NoError(t, c.CloseWrite())
+		got, err := c.ReadAll()
+		require.NoError(t, err)
+		assert.Empty(t, got, "what ReadAll returns")
 	})
 
 	t.Run("CloseWrite says so on a connection that cannot half-close", func(t *testing.T) {
@@ -159,9 +127,7 @@ func TestCloseWriteThenReadAll(t *testing.T) {
 		defer b.Close()
 		c := echo.NewClient(a)
 		defer c.Close()
-		if err := c.CloseWrite(); err == nil || !strings.Contains(err.Error(), "half-close") {
-			t.Fatalf("CloseWrite on a pipe: %v, want an error saying it cannot half-close", err)
-		}
+		assert.ErrorContains(t, c.CloseWrite(), "half-close")
 	})
 }
 
@@ -169,35 +135,27 @@ func TestDialErrors(t *testing.T) {
 	t.Run("name the address and the cause when nothing listens", func(t *testing.T) {
 		// A port that was just free: listen on it, then close it.
 		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		addr := l.Addr().String()
 		l.Close()
 
 		c, err := echo.Dial(t.Context(), addr)
-		if err == nil {
+		if !assert.Error(t, err, "Dial %s with nothing listening", addr) {
 			c.Close()
-			t.Fatalf("Dial %s succeeded with nothing listening", addr)
+			return
 		}
-		if !errors.Is(err, syscall.ECONNREFUSED) {
-			t.Errorf("Dial: %v, want it to wrap ECONNREFUSED", err)
-		}
+		assert.ErrorIs(t, err, syscall.ECONNREFUSED)
 		for _, want := range []string{"echo: dial", addr, "connection refused"} {
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("Dial error %q does not mention %q", err, want)
-			}
+			assert.ErrorContains(t, err, want)
 		}
 	})
 
 	t.Run("return the context's error when it is already done", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
-		if c, err := echo.Dial(ctx, "127.0.0.1:7"); !errors.Is(err, context.Canceled) {
-			if c != nil {
-				c.Close()
-			}
-			t.Fatalf("Dial with a cancelled context: %v, want context.Canceled", err)
+		c, err := echo.Dial(ctx, "127.0.0.1:7")
+		if !assert.ErrorIs(t, err, context.Canceled) && c != nil {
+			c.Close()
 		}
 	})
 }
@@ -242,12 +200,8 @@ func TestEchoFailsOnAServerThatMisbehaves(t *testing.T) {
 		t.Run("when the server "+tc.name, func(t *testing.T) {
 			c := fakeServer(t, tc.reply)
 			got, err := c.Echo([]byte("hello"))
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Echo = %q, %v; want an error mentioning %q", got, err, tc.want)
-			}
-			if got != nil {
-				t.Errorf("Echo returned %q along with its error, want nil", got)
-			}
+			assert.ErrorContains(t, err, tc.want)
+			assert.Nil(t, got, "what Echo returns along with its error")
 		})
 	}
 }

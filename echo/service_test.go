@@ -1,65 +1,30 @@
 package echo_test
 
 import (
-	"net"
-	"os"
-	"slices"
-	"sync"
 	"testing"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/stretchr/testify/assert"
 )
-
-// fakeConn is a netlab.Conn that records what a session does with it, so
-// that the service can be tested without a socket or a model.
-type fakeConn struct {
-	mu     sync.Mutex
-	sent   []string // each Send's bytes; guarded by mu
-	files  int      // SendFile calls; guarded by mu
-	closes int      // Close calls; guarded by mu
-}
-
-var _ netlab.Conn = (*fakeConn)(nil)
-
-func (f *fakeConn) Send(p []byte) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sent = append(f.sent, string(p)) // a copy, as the contract says
-	return nil
-}
-
-func (f *fakeConn) SendFile(file *os.File, _, _ int64) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.files++
-	return file.Close()
-}
-
-func (f *fakeConn) Close() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.closes++
-	return nil
-}
-
-func (f *fakeConn) RemoteAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
 
 func TestSession(t *testing.T) {
 	cases := []struct {
 		name  string
 		drive func(s netlab.Session)
-		want  []string // what the session sends, Send by Send
+		want  string // what the session sends
+		sends int    // in how many Sends
 	}{
 		{
 			name:  "Data sends the same bytes straight back",
 			drive: func(s netlab.Session) { s.Data([]byte("hello\n")) },
-			want:  []string{"hello\n"},
+			want:  "hello\n", sends: 1,
 		},
 		{
 			name:  "Data sends binary unchanged",
 			drive: func(s netlab.Session) { s.Data([]byte{0, 0xff, '\r', '\n', 0x80}) },
-			want:  []string{"\x00\xff\r\n\x80"},
+			want:  "\x00\xff\r\n\x80", sends: 1,
 		},
 		{
 			name: "each Data is one Send, in order, with no framing",
@@ -68,7 +33,7 @@ func TestSession(t *testing.T) {
 				s.Data([]byte("two\nthree"))
 				s.Data([]byte("\n"))
 			},
-			want: []string{"one", "two\nthree", "\n"},
+			want: "onetwo\nthree\n", sends: 3,
 		},
 		{
 			name: "EOF sends nothing and leaves the close to the model",
@@ -76,24 +41,21 @@ func TestSession(t *testing.T) {
 				s.Data([]byte("last"))
 				s.EOF()
 			},
-			want: []string{"last"},
+			want: "last", sends: 1,
 		},
 		{
 			name:  "Closed does nothing",
 			drive: func(s netlab.Session) { s.Closed(netlab.ErrOverflow) },
-			want:  nil,
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &fakeConn{}
+			c := netlabtest.NewConn()
 			tc.drive(echo.New().Open(c))
-			if !slices.Equal(c.sent, tc.want) {
-				t.Errorf("sent %q, want %q", c.sent, tc.want)
-			}
-			if c.closes != 0 || c.files != 0 {
-				t.Errorf("%d Close and %d SendFile calls, want none", c.closes, c.files)
-			}
+			assert.Equal(t, tc.want, c.Take())
+			assert.Equal(t, tc.sends, c.Sends(), "Send calls")
+			assert.Zero(t, c.Closes(), "Close calls")
+			assert.Zero(t, c.Files(), "SendFile calls")
 		})
 	}
 }
@@ -102,15 +64,11 @@ func TestSession(t *testing.T) {
 // any number of connections, each session answering on its own Conn.
 func TestOneServiceServesManyConnections(t *testing.T) {
 	var svc echo.Service
-	a, b := &fakeConn{}, &fakeConn{}
+	a, b := netlabtest.NewConn(), netlabtest.NewConn()
 	sa, sb := svc.Open(a), svc.Open(b)
-	sa.Data([]byte("to a"))
+	sa.Data([]byte("to a, "))
 	sb.Data([]byte("to b"))
 	sa.Data([]byte("a again"))
-	if want := []string{"to a", "a again"}; !slices.Equal(a.sent, want) {
-		t.Errorf("a got %q, want %q", a.sent, want)
-	}
-	if want := []string{"to b"}; !slices.Equal(b.sent, want) {
-		t.Errorf("b got %q, want %q", b.sent, want)
-	}
+	assert.Equal(t, "to a, a again", a.Take())
+	assert.Equal(t, "to b", b.Take())
 }

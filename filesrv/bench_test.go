@@ -8,14 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
-	"github.com/netlab-go/netlab/internal/conformance"
 	"github.com/netlab-go/netlab/internal/workload"
+	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/stretchr/testify/require"
 )
 
 // benchSize is the size of the file the GET benchmarks send: 64 MiB, or
@@ -35,9 +35,8 @@ func benchSize(b *testing.B) int64 {
 		}
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		b.Fatalf("NETLAB_BENCH_SIZE=%q: want a size like 1GiB", os.Getenv("NETLAB_BENCH_SIZE"))
-	}
+	require.NoError(b, err, "NETLAB_BENCH_SIZE=%q: want a size like 1GiB", os.Getenv("NETLAB_BENCH_SIZE"))
+	require.False(b, n <= 0, "NETLAB_BENCH_SIZE=%q: want a size like 1GiB", os.Getenv("NETLAB_BENCH_SIZE"))
 	return n * mult
 }
 
@@ -53,17 +52,13 @@ func BenchmarkGETvsBare(b *testing.B) {
 	size := benchSize(b)
 	dir := b.TempDir()
 	name, err := workload.PrepareFile(dir, size)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	warm(b, filepath.Join(dir, name)) // all three read from the page cache
 
 	svc, err := filesrv.New(dir, filesrv.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	b.Cleanup(func() { svc.Close() })
-	ours, _ := conformance.Start(b, perconnModel, svc, netlab.Config{})
+	ours, _ := netlabtest.Start(b, reference, svc, netlab.Config{})
 	servers := []struct {
 		name string
 		addr string
@@ -104,16 +99,12 @@ func BenchmarkGET(b *testing.B) {
 	size := benchSize(b)
 	dir := b.TempDir()
 	name, err := workload.PrepareFile(dir, size)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	warm(b, filepath.Join(dir, name))
 	svc, err := filesrv.New(dir, filesrv.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	b.Cleanup(func() { svc.Close() })
-	addr, _ := conformance.Start(b, perconnModel, svc, netlab.Config{})
+	addr, _ := netlabtest.Start(b, reference, svc, netlab.Config{})
 	c := newGetClient(b, addr)
 	b.SetBytes(size)
 	for b.Loop() {
@@ -137,9 +128,7 @@ func BenchmarkPUT(b *testing.B) {
 
 func warm(b *testing.B, path string) {
 	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	defer f.Close()
 	io.Copy(io.Discard, f)
 }
@@ -153,7 +142,7 @@ type getClient struct {
 }
 
 func newGetClient(b *testing.B, addr string) *getClient {
-	c := conformance.Dial(b, addr)
+	c := netlabtest.Dial(b, addr)
 	c.SetDeadline(time.Time{}) // a gigabyte on a busy machine may take a while
 	return &getClient{c: c, r: bufio.NewReaderSize(c, 64<<10), buf: make([]byte, 1<<20)}
 }
@@ -161,15 +150,12 @@ func newGetClient(b *testing.B, addr string) *getClient {
 func (g *getClient) get(b *testing.B, name string, size int64) {
 	fmt.Fprintf(g.c, "GET %s\n", name)
 	line, err := g.r.ReadString('\n')
-	if err != nil || line != fmt.Sprintf("OK %d\n", size) {
-		b.Fatalf("GET: %q (%v)", line, err)
-	}
+	require.NoError(b, err, "GET: %q (%v)", line, err)
+	require.Equal(b, fmt.Sprintf("OK %d\n", size), line, "GET: %q (%v)", line, err)
 	for left := size; left > 0; {
 		n, err := g.r.Read(g.buf[:min(left, int64(len(g.buf)))])
 		left -= int64(n)
-		if err != nil && left > 0 {
-			b.Fatalf("GET: %d bytes short: %v", left, err)
-		}
+		require.False(b, err != nil && left > 0, "GET: %d bytes short: %v", left, err)
 	}
 }
 
@@ -192,35 +178,7 @@ func userspaceCopy(conn net.Conn, f *os.File) error {
 // with send: the least a server can do, to compare ours with. It serves
 // until the benchmark ends.
 func bareServer(b *testing.B, dir string, send func(net.Conn, *os.File) error) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() { bareServe(c, dir, send) })
-		}
-	})
-	b.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String()
+	return netlabtest.StartBare(b, func(c net.Conn) { bareServe(c, dir, send) })
 }
 
 func bareServe(c net.Conn, dir string, send func(net.Conn, *os.File) error) {

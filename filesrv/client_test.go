@@ -15,7 +15,9 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
-	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestClient runs every operation of the client against a real server.
@@ -23,25 +25,25 @@ func TestClient(t *testing.T) {
 	t.Run("an upload can be listed, hashed and downloaded back", func(t *testing.T) {
 		addr, dir := serve(t, filesrv.Options{}, netlab.Config{})
 		c := dial(t, addr)
-		data := randomBytes(300<<10, 1)
+		data := netlabtest.Pattern(300<<10, 1)
 		up, err := c.Upload(t.Context(), "blob", bytes.NewReader(data), int64(len(data)), filesrv.UploadOptions{})
-		if err != nil || !up.Verified || up.SHA256 != sumOf(data) {
-			t.Fatalf("upload = %+v, %v", up, err)
-		}
+		require.NoError(t, err, "upload = %+v, %v", up, err)
+		require.True(t, up.Verified, "upload = %+v, %v", up, err)
+		require.Equal(t, sumOf(data), up.SHA256, "upload = %+v, %v", up, err)
 		assertContent(t, filepath.Join(dir, "blob"), data)
 		list, err := c.List(t.Context())
 		if err != nil || !slices.Equal(list, []filesrv.Entry{{Name: "blob", Size: int64(len(data))}}) {
 			t.Fatalf("list = %v, %v", list, err)
 		}
 		sum, err := c.Hash(t.Context(), "blob")
-		if err != nil || sum != sumOf(data) {
-			t.Fatalf("hash = %s, %v; want %s", sum, err, sumOf(data))
-		}
+		require.NoError(t, err, "hash = %s, %v; want %s", sum, err, sumOf(data))
+		require.Equal(t, sumOf(data), sum, "hash = %s, %v; want %s", sum, err, sumOf(data))
 		var got bytes.Buffer
 		down, err := c.Download(t.Context(), "blob", &got, filesrv.DownloadOptions{})
-		if err != nil || !down.Verified || down.Size != int64(len(data)) || !bytes.Equal(got.Bytes(), data) {
-			t.Fatalf("download = %+v, %v (%d bytes)", down, err, got.Len())
-		}
+		require.NoError(t, err, "download = %+v, %v (%d bytes)", down, err, got.Len())
+		require.True(t, down.Verified, "download = %+v, %v (%d bytes)", down, err, got.Len())
+		require.Equal(t, int64(len(data)), down.Size, "download = %+v, %v (%d bytes)", down, err, got.Len())
+		require.True(t, bytes.Equal(got.Bytes(), data), "download = %+v, %v (%d bytes)", down, err, got.Len())
 	})
 
 	t.Run("server errors come back as their sentinels", func(t *testing.T) {
@@ -77,10 +79,8 @@ func TestClient(t *testing.T) {
 		addr, dir := serve(t, filesrv.Options{}, netlab.Config{})
 		c := dial(t, addr)
 		_, err := c.Upload(t.Context(), "short", bytes.NewReader([]byte("abc")), 10, filesrv.UploadOptions{})
-		if err == nil {
-			t.Fatal("upload of 3 bytes announced as 10 succeeded")
-		}
-		waitFor(t, "the partial upload to be removed", func() bool { return len(hidden(t, dir)) == 0 })
+		require.Error(t, err, "upload of 3 bytes announced as 10 succeeded")
+		netlabtest.WaitFor(t, "the partial upload to be removed", func() bool { return len(netlabtest.HiddenFiles(t, dir)) == 0 })
 		if _, err := os.Stat(filepath.Join(dir, "short")); !os.IsNotExist(err) {
 			t.Errorf("short upload was stored (%v)", err)
 		}
@@ -89,14 +89,12 @@ func TestClient(t *testing.T) {
 	t.Run("progress counts up to the total", func(t *testing.T) {
 		addr, _ := serve(t, filesrv.Options{}, netlab.Config{})
 		c := dial(t, addr)
-		data := randomBytes(1<<20, 2)
+		data := netlabtest.Pattern(1<<20, 2)
 		for _, dir := range []string{"up", "down"} {
 			var last, total int64
 			calls := 0
 			progress := func(done, tot int64) {
-				if done < last {
-					t.Errorf("%s: progress went back from %d to %d", dir, last, done)
-				}
+				assert.False(t, done < last, "%s: progress went back from %d to %d", dir, last, done)
 				last, total = done, tot
 				calls++
 			}
@@ -106,27 +104,23 @@ func TestClient(t *testing.T) {
 			} else {
 				_, err = c.Download(t.Context(), "p", io.Discard, filesrv.DownloadOptions{Progress: progress})
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if last != int64(len(data)) || total != int64(len(data)) || calls < 2 {
-				t.Errorf("%s: progress ended at %d of %d after %d calls, want %d of %d", dir, last, total, calls, len(data), len(data))
-			}
+			require.NoError(t, err)
+			assert.Equal(t, int64(len(data)), last, "%s: progress ended at %d of %d after %d calls, want %d of %d", dir, last, total, calls, len(data), len(data))
+			assert.Equal(t, int64(len(data)), total, "%s: progress ended at %d of %d after %d calls, want %d of %d", dir, last, total, calls, len(data), len(data))
+			assert.False(t, calls < 2, "%s: progress ended at %d of %d after %d calls, want %d of %d", dir, last, total, calls, len(data), len(data))
 		}
 	})
 
 	t.Run("a cancelled context stops a download", func(t *testing.T) {
 		addr, _ := serve(t, filesrv.Options{}, netlab.Config{})
 		c := dial(t, addr)
-		data := randomBytes(4<<20, 3)
+		data := netlabtest.Pattern(4<<20, 3)
 		c.Upload(t.Context(), "f", bytes.NewReader(data), int64(len(data)), filesrv.UploadOptions{})
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		w := &cancelAfter{n: 1 << 20, cancel: cancel}
 		_, err := c.Download(ctx, "f", w, filesrv.DownloadOptions{})
-		if err == nil {
-			t.Fatal("download went on after its context was cancelled")
-		}
+		require.Error(t, err, "download went on after its context was cancelled")
 		if _, err := c.List(t.Context()); err != nil {
 			t.Errorf("list after a cancelled download: %v", err)
 		}
@@ -139,7 +133,7 @@ func TestClient(t *testing.T) {
 func TestResume(t *testing.T) {
 	addr, _ := serve(t, filesrv.Options{}, netlab.Config{})
 	c := dial(t, addr)
-	data := randomBytes(1<<20+17, 4)
+	data := netlabtest.Pattern(1<<20+17, 4)
 	if _, err := c.Upload(t.Context(), "r", bytes.NewReader(data), int64(len(data)), filesrv.UploadOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -161,12 +155,10 @@ func TestResume(t *testing.T) {
 				os.WriteFile(path, tt.local, 0o644)
 			}
 			tr, err := c.DownloadFile(t.Context(), "r", path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tr.Verified || tr.Offset != tt.wantOffset || tr.Size != int64(len(data)) {
-				t.Errorf("transfer = %+v, want verified from offset %d", tr, tt.wantOffset)
-			}
+			require.NoError(t, err)
+			assert.True(t, tr.Verified, "transfer = %+v, want verified", tr)
+			assert.Equal(t, tt.wantOffset, tr.Offset, "the transfer's offset")
+			assert.Equal(t, int64(len(data)), tr.Size, "the transfer's size")
 			assertContent(t, path, data)
 		})
 	}
@@ -180,8 +172,8 @@ func TestConcurrentTransfers(t *testing.T) {
 	const n = 4
 	var existing, fresh [n][]byte
 	for i := range n {
-		existing[i] = randomBytes(1<<20+i, uint64(10+i))
-		fresh[i] = randomBytes(1<<20+100+i, uint64(20+i))
+		existing[i] = netlabtest.Pattern(1<<20+i, uint64(10+i))
+		fresh[i] = netlabtest.Pattern(1<<20+100+i, uint64(20+i))
 		if _, err := c.Upload(t.Context(), "old-"+strconv.Itoa(i), bytes.NewReader(existing[i]), int64(len(existing[i])), filesrv.UploadOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -224,25 +216,21 @@ func TestSameNameRace(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i := range n {
-		contents[i] = randomBytes(256<<10+i*4096, uint64(30+i))
+		contents[i] = netlabtest.Pattern(256<<10+i*4096, uint64(30+i))
 		wg.Go(func() {
 			_, errs[i] = c.Upload(t.Context(), "same", bytes.NewReader(contents[i]), int64(len(contents[i])), filesrv.UploadOptions{})
 		})
 	}
 	wg.Wait()
 	for i, err := range errs {
-		if err != nil {
-			t.Errorf("upload %d: %v", i, err)
-		}
+		assert.NoError(t, err, "upload %d: %v", i, err)
 	}
 	got, err := os.ReadFile(filepath.Join(dir, "same"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if !slices.ContainsFunc(contents, func(b []byte) bool { return bytes.Equal(b, got) }) {
 		t.Fatalf("the file is %d bytes that match none of the %d uploads: a mix", len(got), n)
 	}
-	if h := hidden(t, dir); len(h) > 0 {
+	if h := netlabtest.HiddenFiles(t, dir); len(h) > 0 {
 		t.Errorf("left behind %v", h)
 	}
 }
@@ -252,12 +240,12 @@ func TestSameNameRace(t *testing.T) {
 func TestInterruptedUpload(t *testing.T) {
 	addr, dir := serve(t, filesrv.Options{}, netlab.Config{})
 	os.WriteFile(filepath.Join(dir, "doc"), []byte("version 1"), 0o644)
-	conn := conformance.Dial(t, addr)
+	conn := netlabtest.Dial(t, addr)
 	fmt.Fprintf(conn, "PUT doc %d\n", 10<<20)
-	conn.Write(randomBytes(100<<10, 5))
-	waitFor(t, "the upload's temporary file to appear", func() bool { return len(hidden(t, dir)) == 1 })
+	conn.Write(netlabtest.Pattern(100<<10, 5))
+	netlabtest.WaitFor(t, "the upload's temporary file to appear", func() bool { return len(netlabtest.HiddenFiles(t, dir)) == 1 })
 	conn.Close()
-	waitFor(t, "the temporary file to be removed", func() bool { return len(hidden(t, dir)) == 0 })
+	netlabtest.WaitFor(t, "the temporary file to be removed", func() bool { return len(netlabtest.HiddenFiles(t, dir)) == 0 })
 	assertContent(t, filepath.Join(dir, "doc"), []byte("version 1"))
 }
 

@@ -1,6 +1,8 @@
 package filesrv
 
 import (
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"math"
 	"strconv"
 	"strings"
@@ -38,14 +40,11 @@ func TestParseCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := parseCommand(tt.line)
-			if err != tt.err {
-				t.Fatalf("parseCommand(%q) error = %v, want %v", tt.line, err, tt.err)
-			}
-			if err == nil && got != tt.want {
-				t.Errorf("parseCommand(%q) = %+v, want %+v", tt.line, got, tt.want)
-			}
-			if err != nil && got.verb != tt.want.verb {
-				t.Errorf("parseCommand(%q) verb = %q, want %q (the session needs it to close after a PUT)", tt.line, got.verb, tt.want.verb)
+			require.Equal(t, tt.err, err, "parseCommand(%q) error = %v, want %v", tt.line, err, tt.err)
+			if err == nil {
+				assert.Equal(t, tt.want, got, "parseCommand(%q)", tt.line)
+			} else {
+				assert.Equal(t, tt.want.verb, got.verb, "parseCommand(%q)'s verb: the session needs it to close after a PUT", tt.line)
 			}
 		})
 	}
@@ -68,12 +67,8 @@ func FuzzParseCommand(f *testing.F) {
 				t.Fatalf("parseCommand(%q) gave undocumented reason %q", line, err.Reason)
 			}
 		} else {
-			if cmd.name != "" && !ValidName(cmd.name) {
-				t.Fatalf("parseCommand(%q) accepted invalid name %q", line, cmd.name)
-			}
-			if cmd.n < 0 {
-				t.Fatalf("parseCommand(%q) gave a negative number %d", line, cmd.n)
-			}
+			require.False(t, cmd.name != "" && !ValidName(cmd.name), "parseCommand(%q) accepted invalid name %q", line, cmd.name)
+			require.GreaterOrEqual(t, cmd.n, int64(0), "parseCommand(%q)'s number", line)
 			again := cmd.verb
 			if cmd.name != "" {
 				again += " " + cmd.name
@@ -89,11 +84,7 @@ func FuzzParseCommand(f *testing.F) {
 			return // not one line, or a PUT whose payload would follow
 		}
 		out, _ := feed(svc, line+"\n", 0)
-		if !strings.HasPrefix(out, "OK ") && !strings.HasPrefix(out, "ERR ") {
-			t.Fatalf("line %q got reply %q", line, out)
-		}
-		if strings.HasPrefix(out, "ERR ") && strings.Count(out, "\n") != 1 {
-			t.Fatalf("line %q got more than one ERR line: %q", line, out)
-		}
+		require.True(t, strings.HasPrefix(out, "OK ") || strings.HasPrefix(out, "ERR "), "line %q got reply %q", line, out)
+		require.False(t, strings.HasPrefix(out, "ERR ") && strings.Count(out, "\n") != 1, "line %q got more than one ERR line: %q", line, out)
 	})
 }

@@ -1,12 +1,14 @@
 package filesrv
 
 import (
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"strings"
 	"testing"
 	"unicode/utf8"
 )
 
-// TestValidName walks the name rules of PROTOCOLS.md, each with a name just
+// TestValidName walks the name rules of docs/protocols.md, each with a name just
 // inside and just outside it.
 func TestValidName(t *testing.T) {
 	tests := []struct {
@@ -47,9 +49,7 @@ func TestValidName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ValidName(tt.in); got != tt.want {
-				t.Errorf("ValidName(%q) = %v, want %v", tt.in, got, tt.want)
-			}
+			assert.Equal(t, tt.want, ValidName(tt.in))
 		})
 	}
 }
@@ -65,16 +65,10 @@ func FuzzValidName(f *testing.F) {
 		if !ValidName(s) {
 			return
 		}
-		if len(s) < 1 || len(s) > MaxName || !utf8.ValidString(s) || s[0] == '.' {
-			t.Fatalf("ValidName(%q) is true but breaks length, UTF-8 or the leading dot", s)
-		}
-		if strings.ContainsAny(s, " /\\\x00\n\r") || s == "." || s == ".." {
-			t.Fatalf("ValidName(%q) is true but the name could make a path or break a line", s)
-		}
+		require.False(t, len(s) < 1 || len(s) > MaxName || !utf8.ValidString(s) || s[0] == '.', "ValidName(%q) is true but breaks length, UTF-8 or the leading dot", s)
+		require.False(t, strings.ContainsAny(s, " /\\\x00\n\r") || s == "." || s == "..", "ValidName(%q) is true but the name could make a path or break a line", s)
 		for _, r := range s {
-			if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
-				t.Fatalf("ValidName(%q) is true but it holds control character %U", s, r)
-			}
+			require.False(t, r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f), "ValidName(%q) is true but it holds control character %U", s, r)
 		}
 	})
 }

@@ -1,7 +1,12 @@
 package filesrv
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,7 +17,7 @@ import (
 // feed runs input through a fresh session on svc in pieces of chunk bytes
 // (0: all at once) and returns what the session sent and whether it closed.
 func feed(svc *Service, input string, chunk int) (string, bool) {
-	c := &fakeConn{}
+	c := netlabtest.NewConn()
 	s := svc.Open(c)
 	for p := []byte(input); len(p) > 0; {
 		n := len(p)
@@ -24,12 +29,12 @@ func feed(svc *Service, input string, chunk int) (string, bool) {
 	}
 	s.EOF()
 	s.Closed(nil)
-	return c.String(), c.closed
+	return c.String(), c.Closed()
 }
 
 var empty = sum("")
 
-// TestSession holds the session to PROTOCOLS.md, reply for reply, with the
+// TestSession holds the session to docs/protocols.md, reply for reply, with the
 // input cut in every way a model might hand it over.
 func TestSession(t *testing.T) {
 	files := map[string]string{"a": "hello", "b": "", "z-last": "zz"}
@@ -90,12 +95,8 @@ func TestSession(t *testing.T) {
 			for _, chunk := range []int{0, 1, 2, 7} {
 				svc, _ := newTestService(t, Options{MaxUpload: 1000}, files)
 				got, closed := feed(svc, tt.input, chunk)
-				if got != tt.want {
-					t.Errorf("in pieces of %d: got %q, want %q", chunk, got, tt.want)
-				}
-				if closed != tt.closed {
-					t.Errorf("in pieces of %d: closed = %v, want %v", chunk, closed, tt.closed)
-				}
+				assert.Equal(t, tt.want, got, "in pieces of %d: got %q, want %q", chunk, got, tt.want)
+				assert.Equal(t, tt.closed, closed, "in pieces of %d: closed = %v, want %v", chunk, closed, tt.closed)
 			}
 		})
 	}
@@ -107,33 +108,27 @@ func TestSessionUploads(t *testing.T) {
 		svc, dir := newTestService(t, Options{}, nil)
 		feed(svc, "PUT f 5\nhello", 1)
 		assertFile(t, dir, "f", "hello")
-		if h := hiddenFiles(t, dir); len(h) > 0 {
+		if h := netlabtest.HiddenFiles(t, dir); len(h) > 0 {
 			t.Errorf("left behind %v", h)
 		}
 	})
 
 	t.Run("an upload is invisible until its last byte arrives", func(t *testing.T) {
 		svc, dir := newTestService(t, Options{}, nil)
-		c := &fakeConn{}
+		c := netlabtest.NewConn()
 		s := svc.Open(c)
 		s.Data([]byte("PUT f 5\nhell"))
 		if _, err := os.Stat(filepath.Join(dir, "f")); !os.IsNotExist(err) {
 			t.Fatalf("f exists before the upload is complete (%v)", err)
 		}
-		if h := hiddenFiles(t, dir); len(h) != 1 {
+		if h := netlabtest.HiddenFiles(t, dir); len(h) != 1 {
 			t.Fatalf("want one hidden temporary file while uploading, have %v", h)
 		}
 		other, _ := feed(svc, "LIST\n", 0)
-		if other != "OK 0\n" {
-			t.Errorf("LIST during an upload = %q, want OK 0", other)
-		}
-		if s.(*session).Idle() {
-			t.Error("a session receiving an upload says it is idle")
-		}
+		assert.Equal(t, "OK 0\n", other, "LIST during an upload = %q, want OK 0", other)
+		assert.False(t, s.(*session).Idle(), "a session receiving an upload says it is idle")
 		s.Data([]byte("o"))
-		if !s.(*session).Idle() {
-			t.Error("a session between commands says it is busy")
-		}
+		assert.True(t, s.(*session).Idle(), "a session between commands says it is busy")
 		s.Closed(nil)
 		assertFile(t, dir, "f", "hello")
 	})
@@ -141,14 +136,14 @@ func TestSessionUploads(t *testing.T) {
 	for _, end := range []string{"EOF", "Closed"} {
 		t.Run("a client gone mid-upload ("+end+") leaves nothing behind", func(t *testing.T) {
 			svc, dir := newTestService(t, Options{}, map[string]string{"f": "old"})
-			c := &fakeConn{}
+			c := netlabtest.NewConn()
 			s := svc.Open(c)
 			s.Data([]byte("PUT f 100\npartial"))
 			if end == "EOF" {
 				s.EOF()
 			}
 			s.Closed(nil)
-			if h := hiddenFiles(t, dir); len(h) > 0 {
+			if h := netlabtest.HiddenFiles(t, dir); len(h) > 0 {
 				t.Errorf("left behind %v", h)
 			}
 			assertFile(t, dir, "f", "old")
@@ -159,22 +154,17 @@ func TestSessionUploads(t *testing.T) {
 		svc, dir := newTestService(t, Options{}, nil)
 		os.Mkdir(filepath.Join(dir, "d"), 0o755)
 		got, closed := feed(svc, "PUT d 3\nabc", 0)
-		if got != "ERR invalid name\n" || !closed {
-			t.Errorf("got %q closed=%v, want ERR invalid name and a close", got, closed)
-		}
+		assert.Equal(t, "ERR invalid name\n", got, "got %q closed=%v, want ERR invalid name and a close", got, closed)
+		assert.True(t, closed, "got %q closed=%v, want ERR invalid name and a close", got, closed)
 	})
 
 	t.Run("half a command line is not idle", func(t *testing.T) {
 		svc, _ := newTestService(t, Options{}, nil)
-		s := svc.Open(&fakeConn{}).(*session)
+		s := svc.Open(netlabtest.NewConn()).(*session)
 		s.Data([]byte("LI"))
-		if s.Idle() {
-			t.Error("Idle with half a command read")
-		}
+		assert.False(t, s.Idle(), "Idle with half a command read")
 		s.Data([]byte("ST\n"))
-		if !s.Idle() {
-			t.Error("not Idle after the command ran")
-		}
+		assert.True(t, s.Idle(), "not Idle after the command ran")
 		s.Closed(nil)
 	})
 }
@@ -212,25 +202,19 @@ func TestListLarge(t *testing.T) {
 	for i := range n {
 		name := fmt.Sprintf("file-with-a-longish-name-%05d", i)
 		names = append(names, name)
-		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), nil, 0o644))
 	}
 	slices.Sort(names)
 	for _, name := range names {
 		fmt.Fprintf(&want, "0 %s\n", name)
 	}
-	c := &fakeConn{}
+	c := netlabtest.NewConn()
 	s := svc.Open(c)
 	s.Data([]byte("LIST\n"))
 	s.Closed(nil)
-	if c.String() != want.String() {
-		t.Fatalf("large LIST differs (got %d bytes, want %d)", len(c.String()), want.Len())
-	}
-	if c.files != 1 {
-		t.Errorf("sent %d file regions, want the reply as 1", c.files)
-	}
-	if h := hiddenFiles(t, dir); len(h) > 0 {
+	require.Equal(t, want.String(), c.String(), "large LIST differs (got %d bytes, want %d)", len(c.String()), want.Len())
+	assert.EqualValues(t, 1, c.Files(), "sent %d file regions, want the reply as 1", c.Files())
+	if h := netlabtest.HiddenFiles(t, dir); len(h) > 0 {
 		t.Errorf("left behind %v", h)
 	}
 }
@@ -244,9 +228,7 @@ func TestStaleUploads(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, ".keep-me"), []byte("not ours"), 0o644)
 
 	first, err := New(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer first.Close()
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("stale upload still there (%v)", err)
@@ -255,15 +237,13 @@ func TestStaleUploads(t *testing.T) {
 		t.Errorf("a hidden file that is not ours was touched: %v", err)
 	}
 
-	s := first.Open(&fakeConn{})
+	s := first.Open(netlabtest.NewConn())
 	s.Data([]byte("PUT f 4\nha"))
-	live := hiddenFiles(t, dir)
+	live := netlabtest.HiddenFiles(t, dir)
 	second, err := New(dir, Options{}) // a second server on the same folder
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer second.Close()
-	if h := hiddenFiles(t, dir); !slices.Equal(h, live) {
+	if h := netlabtest.HiddenFiles(t, dir); !slices.Equal(h, live) {
 		t.Fatalf("a second server's sweep changed %v to %v", live, h)
 	}
 	s.Data([]byte("lf"))
@@ -274,7 +254,24 @@ func TestStaleUploads(t *testing.T) {
 func assertFile(t *testing.T, dir, name, want string) {
 	t.Helper()
 	got, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil || string(got) != want {
-		t.Errorf("%s = %q (%v), want %q", name, got, err, want)
+	require.NoError(t, err, "%s = %q (%v), want %q", name, got, err, want)
+	assert.Equal(t, want, string(got), "%s = %q (%v), want %q", name, got, err, want)
+}
+
+// newTestService serves a fresh folder holding files (name → content).
+func newTestService(t testing.TB, opts Options, files map[string]string) (*Service, string) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
 	}
+	svc, err := New(dir, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { svc.Close() })
+	return svc, dir
+}
+
+func sum(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
 }

@@ -13,7 +13,8 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
-	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/stretchr/testify/require"
 )
 
 // secret is what the sentinel folder outside the root holds. No reply may
@@ -26,9 +27,7 @@ const secret = "TOP-SECRET sentinel outside the root\n"
 func sentinel(t *testing.T) (string, func()) {
 	t.Helper()
 	outside := t.TempDir()
-	if err := os.WriteFile(filepath.Join(outside, "secret"), []byte(secret), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(filepath.Join(outside, "secret"), []byte(secret), 0o644))
 	before := snapshot(t, outside)
 	return outside, func() {
 		t.Helper()
@@ -77,31 +76,27 @@ func TestTraversal(t *testing.T) {
 	}
 	notFound := []string{"escape-relative", "escape-absolute", "escape-chain", "escape-folder", "missing"}
 
-	c := conformance.Dial(t, addr)
+	c := netlabtest.Dial(t, addr)
 	r := bufio.NewReader(c)
 	ask := func(line, want string) {
 		t.Helper()
 		fmt.Fprintf(c, "%s\n", line)
 		got, err := r.ReadString('\n')
-		if err != nil || got != want {
-			t.Fatalf("%q: got %q (%v), want %q", line, got, err, want)
-		}
+		require.NoError(t, err, "%q: got %q (%v), want %q", line, got, err, want)
+		require.Equal(t, want, got, "%q: got %q (%v), want %q", line, got, err, want)
 	}
 	for _, name := range invalid {
 		t.Run(fmt.Sprintf("%q is an invalid name", name), func(t *testing.T) {
-			if len(name)+10 > filesrv.MaxLine || strings.ContainsAny(name, "\n ") {
-				t.Fatalf("bad test name %q", name)
-			}
+			require.False(t, len(name)+10 > filesrv.MaxLine, "bad test name %q", name)
+			require.False(t, strings.ContainsAny(name, "\n "), "bad test name %q", name)
 			ask("GET "+name, "ERR invalid name\n")
 			ask("GET "+name+" 1", "ERR invalid name\n")
 			ask("HASH "+name, "ERR invalid name\n")
 			// An ERR to PUT closes, so each PUT gets its own connection.
-			p := conformance.Dial(t, addr)
+			p := netlabtest.Dial(t, addr)
 			fmt.Fprintf(p, "PUT %s 6\npwned!", name)
 			got, _ := io.ReadAll(p)
-			if string(got) != "ERR invalid name\n" {
-				t.Fatalf("PUT %q: got %q, want ERR invalid name and a close", name, got)
-			}
+			require.Equal(t, "ERR invalid name\n", string(got), "PUT %q: got %q, want ERR invalid name and a close", name, got)
 		})
 	}
 	for _, name := range notFound {
@@ -114,30 +109,24 @@ func TestTraversal(t *testing.T) {
 		ask("GET link-inside", "OK 4\n")
 		got := make([]byte, 4)
 		io.ReadFull(r, got)
-		if string(got) != "fine" {
-			t.Fatalf("got %q", got)
-		}
+		require.Equal(t, "fine", string(got), "got %q", got)
 	})
 	t.Run("LIST shows neither escaping links nor secrets", func(t *testing.T) {
 		fmt.Fprintf(c, "LIST\n")
 		head, _ := r.ReadString('\n')
-		if head != "OK 2\n" {
-			t.Fatalf("LIST = %q, want OK 2 (inside, link-inside)", head)
-		}
+		require.Equal(t, "OK 2\n", head, "LIST = %q, want OK 2 (inside, link-inside)", head)
 		r.ReadString('\n')
 		r.ReadString('\n')
 	})
 	t.Run("PUT onto an escaping symlink replaces the link, not its target", func(t *testing.T) {
-		p := conformance.Dial(t, addr)
+		p := netlabtest.Dial(t, addr)
 		fmt.Fprintf(p, "PUT escape-absolute 6\nsafe!\n")
 		line, err := bufio.NewReader(p).ReadString('\n')
-		if err != nil || !strings.HasPrefix(line, "OK 6 ") {
-			t.Fatalf("got %q (%v)", line, err)
-		}
+		require.NoError(t, err, "got %q (%v)", line, err)
+		require.True(t, strings.HasPrefix(line, "OK 6 "), "got %q (%v)", line, err)
 		fi, err := os.Lstat(filepath.Join(dir, "escape-absolute"))
-		if err != nil || !fi.Mode().IsRegular() {
-			t.Fatalf("escape-absolute is %v (%v), want a regular file inside the root", fi.Mode(), err)
-		}
+		require.NoError(t, err, "escape-absolute is %v (%v), want a regular file inside the root", fi.Mode(), err)
+		require.True(t, fi.Mode().IsRegular(), "escape-absolute is %v (%v), want a regular file inside the root", fi.Mode(), err)
 	})
 }
 
@@ -149,22 +138,18 @@ func TestSymlinkSwap(t *testing.T) {
 	swap := func(t *testing.T, dir, name, target string) {
 		t.Helper()
 		tmp := filepath.Join(dir, "swap-tmp")
-		if err := os.Symlink(target, tmp); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.Symlink(target, tmp))
 		// rename(2) swaps atomically: there is no moment without the name.
-		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.Rename(tmp, filepath.Join(dir, name)))
 	}
 
 	t.Run("during a download", func(t *testing.T) {
 		addr, dir := serve(t, filesrv.Options{}, netlab.Config{})
 		outside, unchanged := sentinel(t)
 		defer unchanged()
-		data := randomBytes(8<<20, 6)
+		data := netlabtest.Pattern(8<<20, 6)
 		os.WriteFile(filepath.Join(dir, "big"), data, 0o644)
-		c := conformance.Dial(t, addr)
+		c := netlabtest.Dial(t, addr)
 		r := bufio.NewReader(c)
 		fmt.Fprintf(c, "GET big\n")
 		if line, _ := r.ReadString('\n'); line != fmt.Sprintf("OK %d\n", len(data)) {
@@ -176,9 +161,7 @@ func TestSymlinkSwap(t *testing.T) {
 		if _, err := io.ReadFull(r, got[64<<10:]); err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(got, data) {
-			t.Fatal("the download changed when the name was swapped")
-		}
+		require.True(t, bytes.Equal(got, data), "the download changed when the name was swapped")
 		fmt.Fprintf(c, "GET big\n")
 		if line, _ := r.ReadString('\n'); line != "ERR not found\n" {
 			t.Fatalf("GET of the swapped-in link: %q, want ERR not found", line)
@@ -190,17 +173,16 @@ func TestSymlinkSwap(t *testing.T) {
 		outside, unchanged := sentinel(t)
 		defer unchanged()
 		os.WriteFile(filepath.Join(dir, "target"), []byte("old"), 0o644)
-		data := randomBytes(1<<20, 7)
-		c := conformance.Dial(t, addr)
+		data := netlabtest.Pattern(1<<20, 7)
+		c := netlabtest.Dial(t, addr)
 		fmt.Fprintf(c, "PUT target %d\n", len(data))
 		c.Write(data[:len(data)/2])
-		waitFor(t, "the upload to start", func() bool { return len(hidden(t, dir)) == 1 })
+		netlabtest.WaitFor(t, "the upload to start", func() bool { return len(netlabtest.HiddenFiles(t, dir)) == 1 })
 		swap(t, dir, "target", filepath.Join(outside, "secret"))
 		c.Write(data[len(data)/2:])
 		line, err := bufio.NewReader(c).ReadString('\n')
-		if err != nil || line != fmt.Sprintf("OK %d %s\n", len(data), sumOf(data)) {
-			t.Fatalf("PUT: %q (%v)", line, err)
-		}
+		require.NoError(t, err, "PUT: %q (%v)", line, err)
+		require.Equal(t, fmt.Sprintf("OK %d %s\n", len(data), sumOf(data)), line, "PUT: %q (%v)", line, err)
 		assertContent(t, filepath.Join(dir, "target"), data)
 		if fi, _ := os.Lstat(filepath.Join(dir, "target")); !fi.Mode().IsRegular() {
 			t.Fatalf("target is %v, want the uploaded regular file", fi.Mode())

@@ -6,6 +6,8 @@ import (
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
 	"github.com/netlab-go/netlab/internal/workload"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestWorkload checks the download workload `netlab compare` runs, both
@@ -25,12 +27,10 @@ func TestWorkload(t *testing.T) {
 				}
 			}
 			res, err := workload.Files(t.Context(), addr, 2, size, 6)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Ops != 6 || res.Bytes != 6*size || res.MBPerSec() <= 0 {
-				t.Errorf("result %+v (%.1f MB/s), want 6 downloads of %d bytes", res, res.MBPerSec(), size)
-			}
+			require.NoError(t, err)
+			assert.EqualValues(t, 6, res.Ops, "result %+v (%.1f MB/s), want 6 downloads of %d bytes", res, res.MBPerSec(), size)
+			assert.EqualValues(t, 6*size, res.Bytes, "result %+v (%.1f MB/s), want 6 downloads of %d bytes", res, res.MBPerSec(), size)
+			assert.False(t, res.MBPerSec() <= 0, "result %+v (%.1f MB/s), want 6 downloads of %d bytes", res, res.MBPerSec(), size)
 		})
 	}
 }

@@ -11,50 +11,30 @@ import (
 	"github.com/netlab-go/netlab/iterative"
 )
 
-// Serve echo one client at a time. The first client is answered; the
-// second connects at once but is answered only after the first has left.
+// Serve echo one client at a time. Both clients connect at once — the
+// kernel completes the second's handshake and queues it in the listen
+// backlog — but the server accepts the second only after the first leaves.
 func Example() {
+	srv := iterative.New(echo.New(), netlab.Config{})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := iterative.New(echo.New(), netlab.Config{})
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
+	go srv.Serve(l)
+	defer srv.Close()
 
-	ctx := context.Background()
-	first, err := echo.Dial(ctx, l.Addr().String())
-	if err != nil {
-		log.Fatal(err)
+	var clients [2]*echo.Client
+	for i := range clients {
+		if clients[i], err = echo.Dial(context.Background(), l.Addr().String()); err != nil {
+			log.Fatal(err)
+		}
 	}
-	reply, err := first.Echo([]byte("first"))
-	if err != nil {
-		log.Fatal(err)
+	for i, c := range clients {
+		reply, err := c.Echo(fmt.Appendf(nil, "client %d", i+1))
+		fmt.Printf("%s (%v), accepted so far: %d\n", reply, err, srv.Stats().Accepted)
+		c.Close() // lets the server accept the next
 	}
-	fmt.Printf("%s\n", reply)
-
-	second, err := echo.Dial(ctx, l.Addr().String()) // connected, in the backlog
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("accepted while the first is served:", srv.Stats().Accepted)
-	first.Close()
-	reply, err = second.Echo([]byte("second")) // answered once the first has left
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Printf("%s\n", reply)
-	second.Close()
-
-	if err := srv.Shutdown(ctx); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(<-served)
-	fmt.Println("accepted in all:", srv.Stats().Accepted)
 	// Output:
-	// first
-	// accepted while the first is served: 1
-	// second
-	// netlab: server closed
-	// accepted in all: 2
+	// client 1 (<nil>), accepted so far: 1
+	// client 2 (<nil>), accepted so far: 2
 }

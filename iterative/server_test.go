@@ -1,59 +1,41 @@
 package iterative_test
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
-	"strings"
-	"sync"
-	"syscall"
+	"sync/atomic"
 	"testing"
 
 	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/internal/conformance"
 	"github.com/netlab-go/netlab/iterative"
+	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
-// busyUntilDone is an echo service whose sessions are busy (not idle) from a
-// message starting "busy" to one starting "done": a transfer that a graceful
-// shutdown must let finish.
-type busyUntilDone struct {
-	closed chan error // each session's Closed
+// busyUntilDone returns an echo service whose sessions are busy (not idle)
+// from a message starting "busy" to one starting "done" — a transfer that a
+// graceful shutdown must let finish — and the channel each session's end
+// arrives on. One flag serves every session: the model serves one at a time.
+func busyUntilDone() (*netlabtest.Probe, <-chan error) {
+	var busy atomic.Bool
+	closed, closes := netlabtest.Closes()
+	return &netlabtest.Probe{
+		OnData: func(c netlab.Conn, p []byte) {
+			switch {
+			case bytes.HasPrefix(p, []byte("busy")):
+				busy.Store(true)
+			case bytes.HasPrefix(p, []byte("done")):
+				busy.Store(false)
+			}
+			c.Send(p)
+		},
+		IsIdle:   func(netlab.Conn) bool { return !busy.Load() },
+		OnClosed: closed,
+	}, closes
 }
-
-func (s *busyUntilDone) Open(c netlab.Conn) netlab.Session {
-	return &busySession{s: s, c: c}
-}
-
-type busySession struct {
-	s *busyUntilDone
-	c netlab.Conn
-
-	mu   sync.Mutex
-	busy bool // guarded by mu
-}
-
-func (bs *busySession) Data(p []byte) {
-	bs.mu.Lock()
-	switch {
-	case strings.HasPrefix(string(p), "busy"):
-		bs.busy = true
-	case strings.HasPrefix(string(p), "done"):
-		bs.busy = false
-	}
-	bs.mu.Unlock()
-	bs.c.Send(p)
-}
-
-func (bs *busySession) Idle() bool {
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	return !bs.busy
-}
-
-func (bs *busySession) EOF()             {}
-func (bs *busySession) Closed(err error) { bs.s.closed <- err }
 
 // Shutdown on the iterative model, while a client is in the middle of
 // something: the server stops accepting at once (the client waiting in the
@@ -61,94 +43,56 @@ func (bs *busySession) Closed(err error) { bs.s.closed <- err }
 // closes it once it is idle, and only then does Serve — which was inside
 // that client's session all along — return ErrServerClosed.
 func TestShutdownLetsTheClientBeingServedFinish(t *testing.T) {
-	svc := &busyUntilDone{closed: make(chan error, 2)}
+	svc, closes := busyUntilDone()
 	srv := iterative.New(svc, netlab.Config{})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	addr := l.Addr().String()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 
-	first := conformance.Dial(t, addr)
-	roundTrip(t, first, "busy uploading\n")
-	second := conformance.Dial(t, addr)
-	if _, err := second.Write([]byte("second, waiting\n")); err != nil {
-		t.Fatal(err)
-	}
+	first := netlabtest.Dial(t, addr)
+	netlabtest.RoundTrip(t, first, "busy uploading\n")
+	second := netlabtest.Dial(t, addr)
+	_, err = second.Write([]byte("second, waiting\n"))
+	require.NoError(t, err)
 
-	ctx, cancel := context.WithTimeout(context.Background(), conformance.Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), netlabtest.Timeout)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- srv.Shutdown(ctx) }()
 
 	// Shutdown closes the listener, and the kernel resets the connections
 	// still in its backlog: the second client is never served.
-	if got, err := io.ReadAll(second); len(got) > 0 || (err != nil && !isReset(err)) {
-		t.Fatalf("the waiting client read %q (%v), want its connection closed unanswered", got, err)
+	got, err := io.ReadAll(second)
+	if !netlabtest.IsReset(err) {
+		require.NoError(t, err, "the waiting client's read")
 	}
+	require.Empty(t, got, "the waiting client is closed unanswered")
 
 	// The first client is still served, and Shutdown waits for it.
-	roundTrip(t, first, "still uploading\n")
+	netlabtest.RoundTrip(t, first, "still uploading\n")
 	select {
 	case err := <-done:
-		t.Fatalf("Shutdown returned %v while the client being served was busy", err)
+		require.FailNow(t, "Shutdown returned while the client being served was busy", "%v", err)
 	case err := <-served:
-		t.Fatalf("Serve returned %v while it was serving a busy client", err)
+		require.FailNow(t, "Serve returned while it was serving a busy client", "%v", err)
 	default:
 	}
 
 	// Once it is idle, the server closes it, and everything winds down.
-	roundTrip(t, first, "done\n")
-	conformance.WaitClosed(t, first)
+	netlabtest.RoundTrip(t, first, "done\n")
+	netlabtest.WaitClosed(t, first)
 	first.Close() // ends the server's linger
-	if err := recv(t, done, "Shutdown"); err != nil {
-		t.Fatalf("Shutdown: %v, want nil", err)
-	}
-	if err := recv(t, served, "Serve"); !errors.Is(err, netlab.ErrServerClosed) {
-		t.Fatalf("Serve returned %v, want ErrServerClosed", err)
-	}
-	if err := recv(t, svc.closed, "Closed"); err != nil {
-		t.Errorf("Closed(%v), want nil", err)
-	}
-	if st := srv.Stats(); st.Accepted != 1 || st.Active != 0 {
-		t.Errorf("Stats() = %+v, want 1 accepted (the second never was), 0 active", st)
-	}
+	require.NoError(t, netlabtest.Await(t, done, "Shutdown"))
+	require.ErrorIs(t, netlabtest.Await(t, served, "Serve"), netlab.ErrServerClosed)
+	assert.NoError(t, netlabtest.Await(t, closes, "Closed"), "the session's end")
+	st := srv.Stats()
+	assert.EqualValues(t, 1, st.Accepted, "accepted: the second never was")
+	assert.Zero(t, st.Active, "active")
 
 	// A stopped server stays stopped.
 	l2, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Serve(l2); !errors.Is(err, netlab.ErrServerClosed) {
-		t.Fatalf("Serve after Shutdown returned %v, want ErrServerClosed", err)
-	}
-}
-
-func roundTrip(t testing.TB, c net.Conn, msg string) {
-	t.Helper()
-	if _, err := c.Write([]byte(msg)); err != nil {
-		t.Fatalf("send %q: %v", msg, err)
-	}
-	got := make([]byte, len(msg))
-	if n, err := io.ReadFull(c, got); err != nil || string(got) != msg {
-		t.Fatalf("got %q (%v), want %q", got[:n], err, msg)
-	}
-}
-
-func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
-
-// recv waits for a value on ch, failing the test after conformance.Timeout.
-func recv[T any](t testing.TB, ch <-chan T, what string) T {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), conformance.Timeout)
-	defer cancel()
-	select {
-	case v := <-ch:
-		return v
-	case <-ctx.Done():
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
+	require.NoError(t, err)
+	require.ErrorIs(t, srv.Serve(l2), netlab.ErrServerClosed)
 }

@@ -34,15 +34,21 @@ type Conn struct {
 	files   int           // SendFile calls that were recorded; guarded by mu
 	closes  int           // Close calls; guarded by mu
 	closed  bool          // Close called or overflowed; guarded by mu
-	dropped chan struct{} // closed on overflow; made by NewConn
-	done    chan struct{} // closed on the first Close or the overflow
+	dropped chan struct{} // closed on overflow; made on first use, guarded by mu
+	done    chan struct{} // closed on the first Close or the overflow; as dropped
 }
 
 var _ netlab.Conn = (*Conn)(nil)
 
-// NewConn returns an empty recording Conn with no bound.
-func NewConn() *Conn {
-	return &Conn{dropped: make(chan struct{}), done: make(chan struct{})}
+// NewConn returns an empty recording Conn with no bound. The zero Conn is
+// ready to use too; NewConn reads better where a Conn is passed at once.
+func NewConn() *Conn { return &Conn{} }
+
+// chansLocked makes the channels the zero Conn lacks.
+func (c *Conn) chansLocked() {
+	if c.done == nil {
+		c.done, c.dropped = make(chan struct{}), make(chan struct{})
+	}
 }
 
 // Send records a copy of p. After Close or an overflow it returns
@@ -55,7 +61,7 @@ func (c *Conn) Send(p []byte) error {
 	}
 	if c.Max > 0 && c.out.Len()+len(p) > c.Max {
 		c.closeLocked()
-		close(c.dropped)
+		close(c.dropped) // closeLocked made it
 		return netlab.ErrOverflow
 	}
 	c.sends++
@@ -89,6 +95,7 @@ func (c *Conn) Close() error {
 }
 
 func (c *Conn) closeLocked() {
+	c.chansLocked()
 	if !c.closed {
 		c.closed = true
 		close(c.done)
@@ -120,24 +127,19 @@ func (c *Conn) String() string {
 }
 
 // Sends returns how many Sends were recorded (those that returned nil).
-func (c *Conn) Sends() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.sends
-}
+func (c *Conn) Sends() int { return c.count(&c.sends) }
 
 // Files returns how many file regions were recorded.
-func (c *Conn) Files() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.files
-}
+func (c *Conn) Files() int { return c.count(&c.files) }
 
 // Closes returns how many times Close was called.
-func (c *Conn) Closes() int {
+func (c *Conn) Closes() int { return c.count(&c.closes) }
+
+// count reads one of the counters under the lock.
+func (c *Conn) count(n *int) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.closes
+	return *n
 }
 
 // Closed reports whether Close was called or the connection overflowed.
@@ -149,7 +151,17 @@ func (c *Conn) Closed() bool {
 
 // Done returns a channel closed when the connection is closed or dropped,
 // for a test that waits on another goroutine's Close.
-func (c *Conn) Done() <-chan struct{} { return c.done }
+func (c *Conn) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.chansLocked()
+	return c.done
+}
 
 // Dropped returns a channel closed when a Send overflowed Max.
-func (c *Conn) Dropped() <-chan struct{} { return c.dropped }
+func (c *Conn) Dropped() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.chansLocked()
+	return c.dropped
+}

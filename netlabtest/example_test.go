@@ -1,13 +1,11 @@
 package netlabtest_test
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
-	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/perconn"
 )
@@ -25,32 +23,9 @@ func ExampleConn() {
 	// * you are ada
 }
 
-// Any service runs under any model on a loopback port.
-func ExampleServe() {
-	newPerconn := func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		return perconn.New(svc, cfg), nil
-	}
-	srv, err := netlabtest.Serve(newPerconn, echo.New(), netlab.Config{})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer srv.Stop()
-
-	c, err := net.Dial("tcp", srv.Addr)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer c.Close()
-	fmt.Fprint(c, "hello\n")
-	line, err := bufio.NewReader(c).ReadString('\n')
-	fmt.Printf("%q %v\n", line, err)
-	// Output: "hello\n" <nil>
-}
-
-// A Probe shows what a model does to the sessions it runs: here, that a
-// client's half-close reaches the session as EOF before Closed.
+// Any service runs under any model on a loopback port; a Probe shows what
+// the model does to the sessions it runs: here, that a client's half-close
+// reaches the session as EOF before Closed.
 func ExampleProbe() {
 	eofs := make(chan string, 1)
 	closed, closes := netlabtest.Closes()

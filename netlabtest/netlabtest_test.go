@@ -38,8 +38,8 @@ func TestConn(t *testing.T) {
 		require.NoError(t, c.SendFile(f, 2, 5))
 		assert.Equal(t, "head 23456", c.Take())
 		assert.Equal(t, "", c.String())
-		assert.Equal(t, 1, c.Sends())
-		assert.Equal(t, 1, c.Files())
+		assert.EqualValues(t, 1, c.Sends())
+		assert.EqualValues(t, 1, c.Files())
 		assert.ErrorIs(t, f.Close(), os.ErrClosed, "the Conn owns the file and closes it")
 	})
 
@@ -49,7 +49,7 @@ func TestConn(t *testing.T) {
 		require.NoError(t, c.Close())
 		assert.ErrorIs(t, c.Send([]byte("late")), netlab.ErrConnClosed)
 		assert.True(t, c.Closed())
-		assert.Equal(t, 2, c.Closes())
+		assert.EqualValues(t, 2, c.Closes())
 		netlabtest.Await(t, c.Done(), "Done")
 	})
 

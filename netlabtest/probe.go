@@ -12,7 +12,7 @@ import "github.com/netlab-go/netlab"
 //	svc := &netlabtest.Probe{OnOpen: opened}
 //	addr, _ := netlabtest.Start(t, newPerconn, svc, netlab.Config{})
 //	netlabtest.Dial(t, addr)
-//	c := netlabtest.Recv(t, opens, "the session to open")
+//	c := netlabtest.Await(t, opens, "the session to open")
 //
 // The fields are read by every session: set them before the server starts.
 type Probe struct {

@@ -39,3 +39,21 @@ func WaitFor(t testing.TB, what string, cond func() bool) {
 		}
 	}
 }
+
+// Next waits for the next value on ch and returns it, failing the test if
+// ch is closed first or after [Timeout]: a stream of lines that must go on.
+func Next[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	timer := time.NewTimer(Timeout)
+	defer timer.Stop()
+	select {
+	case v, ok := <-ch:
+		if !ok {
+			t.Fatalf("the stream ended while waiting for %s", what)
+		}
+		return v
+	case <-timer.C:
+		t.Fatalf("gave up after %v waiting for %s", Timeout, what)
+		panic("unreachable")
+	}
+}

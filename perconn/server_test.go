@@ -3,9 +3,7 @@ package perconn_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -13,62 +11,51 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
-	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/internal/models"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/perconn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
-// model is perconn as a row of the comparison table, for the harness.
-var model = conformance.Model{
-	Name: "perconn",
-	New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		return perconn.New(svc, cfg), nil
-	},
-}
+// newServer is perconn as the table of models builds it.
+var newServer = models.MustLookup("perconn").With(models.Flags{})
 
 // touchy is echo, except that a session panics when it is sent "panic".
-type touchy struct{}
-
-func (touchy) Open(c netlab.Conn) netlab.Session { return touchySession{c} }
-
-type touchySession struct{ c netlab.Conn }
-
-func (s touchySession) Data(p []byte) {
+var touchy = &netlabtest.Probe{OnData: func(c netlab.Conn, p []byte) {
 	if bytes.HasPrefix(p, []byte("panic")) {
 		panic("asked to")
 	}
-	s.c.Send(p)
-}
-func (touchySession) EOF()         {}
-func (touchySession) Closed(error) {}
+	c.Send(p)
+}}
 
 // A goroutine per connection isolates connections from each other: one
 // session's panic is recovered on its own goroutine, closes its own
 // connection, and every other client carries on as if nothing happened.
 func TestAPanickingSessionClosesOnlyItsOwnConnection(t *testing.T) {
-	addr, srv := conformance.Start(t, model, touchy{}, netlab.Config{})
+	addr, srv := netlabtest.Start(t, newServer, touchy, netlab.Config{})
 	var others []net.Conn
 	for i := range 3 {
-		c := conformance.Dial(t, addr)
-		roundTrip(t, c, fmt.Sprintf("client %d\n", i))
+		c := netlabtest.Dial(t, addr)
+		netlabtest.RoundTrip(t, c, fmt.Sprintf("client %d\n", i))
 		others = append(others, c)
 	}
 
-	victim := conformance.Dial(t, addr)
-	roundTrip(t, victim, "fine so far\n")
-	if _, err := victim.Write([]byte("panic\n")); err != nil {
-		t.Fatal(err)
-	}
-	conformance.WaitClosed(t, victim)
+	victim := netlabtest.Dial(t, addr)
+	netlabtest.RoundTrip(t, victim, "fine so far\n")
+	_, err := victim.Write([]byte("panic\n"))
+	require.NoError(t, err)
+	netlabtest.WaitClosed(t, victim)
 
 	for i, c := range others {
-		roundTrip(t, c, fmt.Sprintf("client %d, still served\n", i))
+		netlabtest.RoundTrip(t, c, fmt.Sprintf("client %d, still served\n", i))
 	}
-	newcomer := conformance.Dial(t, addr)
-	roundTrip(t, newcomer, "and a new client too\n")
+	newcomer := netlabtest.Dial(t, addr)
+	netlabtest.RoundTrip(t, newcomer, "and a new client too\n")
 
-	if st := srv.(*perconn.Server).Stats(); st.Panics != 1 || st.Accepted != 5 {
-		t.Fatalf("Stats() = %+v, want 1 panic and 5 accepted", st)
-	}
+	st := srv.(*perconn.Server).Stats()
+	assert.EqualValues(t, 1, st.Panics, "panics")
+	assert.EqualValues(t, 5, st.Accepted, "accepted")
 }
 
 // Two hundred clients talk at once, each on its own goroutine and its own
@@ -80,16 +67,14 @@ func TestManyClientsAtOnceEachGetTheirOwnBytes(t *testing.T) {
 		clients = 200
 		rounds  = 5
 	)
-	addr, srv := conformance.Start(t, model, echo.New(), netlab.Config{})
+	addr, srv := netlabtest.Start(t, newServer, echo.New(), netlab.Config{})
 	ctx := t.Context()
 
 	// Every client connects before any talks, so all are served at once.
 	cs := make([]*echo.Client, clients)
 	for i := range cs {
 		c, err := echo.Dial(ctx, addr)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer c.Close()
 		cs[i] = c
 	}
@@ -119,11 +104,11 @@ func TestManyClientsAtOnceEachGetTheirOwnBytes(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Error(err)
+		assert.NoError(t, err)
 	}
-	if st := srv.(*perconn.Server).Stats(); st.Accepted != clients || st.Active != clients {
-		t.Errorf("Stats() = %+v, want %d accepted and active", st, clients)
-	}
+	st := srv.(*perconn.Server).Stats()
+	assert.EqualValues(t, clients, st.Accepted, "accepted")
+	assert.EqualValues(t, clients, st.Active, "active")
 }
 
 func TestServeReturnsErrServerClosed(t *testing.T) {
@@ -138,45 +123,23 @@ func TestServeReturnsErrServerClosed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := perconn.New(echo.New(), netlab.Config{})
 			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			served := make(chan error, 1)
 			go func() { served <- srv.Serve(l) }()
-			c := conformance.Dial(t, l.Addr().String())
-			roundTrip(t, c, "hello\n") // Serve is running: it answered
+			c := netlabtest.Dial(t, l.Addr().String())
+			netlabtest.RoundTrip(t, c, "hello\n") // Serve is running: it answered
 
-			if err := tc.stop(srv); err != nil {
-				t.Fatalf("stop: %v", err)
-			}
-			if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
-				t.Fatalf("Serve returned %v, want ErrServerClosed", err)
-			}
-			conformance.WaitClosed(t, c)
+			require.NoError(t, tc.stop(srv), "stop")
+			require.ErrorIs(t, <-served, netlab.ErrServerClosed)
+			netlabtest.WaitClosed(t, c)
 
 			// A stopped server stays stopped: Serve refuses a new listener
 			// and closes it.
 			l2, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := srv.Serve(l2); !errors.Is(err, netlab.ErrServerClosed) {
-				t.Fatalf("Serve after stopping returned %v, want ErrServerClosed", err)
-			}
-			if _, err := l2.Accept(); !errors.Is(err, net.ErrClosed) {
-				t.Fatalf("Accept on the refused listener: %v, want net.ErrClosed", err)
-			}
+			require.NoError(t, err)
+			require.ErrorIs(t, srv.Serve(l2), netlab.ErrServerClosed)
+			_, err = l2.Accept()
+			require.ErrorIs(t, err, net.ErrClosed)
 		})
-	}
-}
-
-func roundTrip(t testing.TB, c net.Conn, msg string) {
-	t.Helper()
-	if _, err := c.Write([]byte(msg)); err != nil {
-		t.Fatalf("send %q: %v", msg, err)
-	}
-	got := make([]byte, len(msg))
-	if n, err := io.ReadFull(c, got); err != nil || string(got) != msg {
-		t.Fatalf("got %q (%v), want %q", got[:n], err, msg)
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
-	"github.com/netlab-go/netlab/perconn"
+	"github.com/netlab-go/netlab/internal/models"
 	"github.com/netlab-go/netlab/pool"
 )
 
@@ -49,8 +49,9 @@ func BenchmarkEcho50(b *testing.B) {
 		{"pool-64", func(svc netlab.Service) netlab.Server {
 			return pool.New(svc, netlab.Config{}, pool.Options{Workers: 64})
 		}},
-		{"perconn", func(svc netlab.Service) netlab.Server {
-			return perconn.New(svc, netlab.Config{})
+		{models.Reference().Name, func(svc netlab.Service) netlab.Server {
+			srv, _ := models.Reference().New(svc, netlab.Config{}, models.Flags{}) // perconn's never fails
+			return srv
 		}},
 	}
 	for _, w := range []struct {

@@ -8,8 +8,9 @@
 // chat's, in starvation: a worker is held for a connection's whole life, idle
 // or not.
 //
-// This is Python's concurrent.futures.ThreadPoolExecutor, the model of the
-// original exercise, on github.com/sourcegraph/conc's pool. The accept loop
+// This is Python's concurrent.futures.ThreadPoolExecutor — the pool a
+// Python course's threaded server hands its connections to — on
+// github.com/sourcegraph/conc's pool. The accept loop
 // differs from perconn's in one line:
 //
 //	go c.Serve()                              // perconn: a goroutine per connection

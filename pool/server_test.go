@@ -3,7 +3,6 @@ package pool_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"sync"
@@ -14,16 +13,18 @@ import (
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/internal/models"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/pool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestEcho(t *testing.T) {
 	for _, overflow := range []pool.Overflow{pool.Wait, pool.Reject} {
 		t.Run(overflow.String(), func(t *testing.T) {
-			m := conformance.Model{Name: "pool", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-				return pool.New(svc, cfg, pool.Options{Overflow: overflow}), nil
-			}}
-			conformance.Echo(t, m)
+			m := models.MustLookup("pool")
+			conformance.Echo(t, conformance.Of(m, models.Flags{Overflow: overflow}))
 		})
 	}
 }
@@ -31,30 +32,29 @@ func TestEcho(t *testing.T) {
 func TestWait(t *testing.T) {
 	t.Run("with two workers a third client waits, and is served as soon as one leaves", func(t *testing.T) {
 		p := start(t, echo.New(), pool.Options{Workers: 2})
-		a := conformance.Dial(t, p.addr)
-		roundTrip(t, a, "from a\n")
-		b := conformance.Dial(t, p.addr)
-		roundTrip(t, b, "from b\n")
+		a := netlabtest.Dial(t, p.addr)
+		netlabtest.RoundTrip(t, a, "from a\n")
+		b := netlabtest.Dial(t, p.addr)
+		netlabtest.RoundTrip(t, b, "from b\n")
 
-		c := conformance.Dial(t, p.addr)
-		if _, err := c.Write([]byte("from c\n")); err != nil {
-			t.Fatalf("c writes: %v", err)
-		}
+		c := netlabtest.Dial(t, p.addr)
+		_, err := c.Write([]byte("from c\n"))
+		require.NoError(t, err)
 		// The accept loop has accepted c and is handing it to the pool.
 		// Both workers are serving a and b, which stay open, and conc
 		// never runs more than two: c cannot have a worker, so its
 		// session is not open and its bytes wait in its socket.
 		p.handoffs.waitFor(t, 3)
-		if st := p.srv.Stats(); st.Accepted != 2 || st.Active != 2 {
-			t.Fatalf("with c waiting: Accepted %d, Active %d; want 2 and 2", st.Accepted, st.Active)
-		}
-		roundTrip(t, b, "b is still served\n")
+		st := p.srv.Stats()
+		require.EqualValues(t, 2, st.Accepted, "accepted")
+		require.EqualValues(t, 2, st.Active, "active")
+		netlabtest.RoundTrip(t, b, "b is still served\n")
 
 		a.Close()
-		expect(t, c, "from c\n")
-		if st := p.srv.Stats(); st.Accepted != 3 || st.Refused != 0 {
-			t.Errorf("after c was served: Accepted %d, Refused %d; want 3 and 0", st.Accepted, st.Refused)
-		}
+		netlabtest.Expect(t, c, "from c\n")
+		st = p.srv.Stats()
+		assert.EqualValues(t, 3, st.Accepted, "accepted")
+		assert.EqualValues(t, 0, st.Refused, "refused")
 	})
 
 	t.Run("however many clients knock, no more sessions than workers are open", func(t *testing.T) {
@@ -63,7 +63,7 @@ func TestWait(t *testing.T) {
 		p := start(t, g, pool.Options{Workers: workers})
 		var wg sync.WaitGroup
 		for i := range clients {
-			c := conformance.Dial(t, p.addr)
+			c := netlabtest.Dial(t, p.addr)
 			wg.Go(func() {
 				defer c.Close() // frees the worker for a client still waiting
 				msg := []byte{byte('a' + i%26), '\n'}
@@ -81,73 +81,70 @@ func TestWait(t *testing.T) {
 		if most := g.most.Load(); most > workers {
 			t.Errorf("%d sessions were open at once with %d workers", most, workers)
 		}
-		if st := p.srv.Stats(); st.Refused != 0 {
-			t.Errorf("Refused %d, want 0: Wait never turns a client away", st.Refused)
-		}
+		st := p.srv.Stats()
+		assert.EqualValues(t, 0, st.Refused, "refused")
 	})
 }
 
 func TestReject(t *testing.T) {
 	t.Run("with two workers a third echo client is closed at once, and served once a worker is free", func(t *testing.T) {
 		p := start(t, echo.New(), pool.Options{Workers: 2, Overflow: pool.Reject})
-		a := conformance.Dial(t, p.addr)
-		roundTrip(t, a, "from a\n")
-		b := conformance.Dial(t, p.addr)
-		roundTrip(t, b, "from b\n")
+		a := netlabtest.Dial(t, p.addr)
+		netlabtest.RoundTrip(t, a, "from a\n")
+		b := netlabtest.Dial(t, p.addr)
+		netlabtest.RoundTrip(t, b, "from b\n")
 
 		// Echo has no words for "busy" (RFC 862 has none): the client
 		// is simply closed.
-		c := conformance.Dial(t, p.addr)
-		conformance.WaitClosed(t, c)
-		if st := p.srv.Stats(); st.Refused != 1 || st.Accepted != 2 {
-			t.Fatalf("after c was turned away: Refused %d, Accepted %d; want 1 and 2", st.Refused, st.Accepted)
-		}
-		roundTrip(t, b, "b is still served\n")
+		c := netlabtest.Dial(t, p.addr)
+		netlabtest.WaitClosed(t, c)
+		st := p.srv.Stats()
+		require.EqualValues(t, 1, st.Refused, "refused")
+		require.EqualValues(t, 2, st.Accepted, "accepted")
+		netlabtest.RoundTrip(t, b, "b is still served\n")
 
 		a.Close()
 		p.frees.waitFor(t, 1)
-		d := conformance.Dial(t, p.addr)
-		roundTrip(t, d, "from d\n")
+		d := netlabtest.Dial(t, p.addr)
+		netlabtest.RoundTrip(t, d, "from d\n")
 	})
 }
 
 // TestLongLivedSessions shows what a pool of N workers means for a service
 // whose connections live long, like chat: a worker is held for a connection's
 // whole life, idle or not, so N members fill the server and the next one
-// starves. greeter stands in for chat until the chat package exists.
+// starves.
 func TestLongLivedSessions(t *testing.T) {
 	t.Run("with two idle members a third gets no welcome until one leaves", func(t *testing.T) {
-		p := start(t, greeter{}, pool.Options{Workers: 2})
-		a := conformance.Dial(t, p.addr)
-		expect(t, a, "* welcome\n")
-		b := conformance.Dial(t, p.addr)
-		expect(t, b, "* welcome\n")
+		p := start(t, greeter, pool.Options{Workers: 2})
+		a := netlabtest.Dial(t, p.addr)
+		netlabtest.Expect(t, a, "* welcome\n")
+		b := netlabtest.Dial(t, p.addr)
+		netlabtest.Expect(t, b, "* welcome\n")
 
 		// a and b say nothing: the workers serving them are idle,
 		// blocked in Read, and no use to anyone else.
-		c := conformance.Dial(t, p.addr)
+		c := netlabtest.Dial(t, p.addr)
 		p.handoffs.waitFor(t, 3)
-		if st := p.srv.Stats(); st.Active != 2 {
-			t.Fatalf("Active %d with c waiting, want 2: c has not been welcomed", st.Active)
-		}
+		st := p.srv.Stats()
+		require.EqualValues(t, 2, st.Active, "active")
 
 		a.Close()
-		expect(t, c, "* welcome\n")
+		netlabtest.Expect(t, c, "* welcome\n")
 	})
 
 	t.Run("under reject a third is told busy in the service's own words", func(t *testing.T) {
-		p := start(t, greeter{}, pool.Options{Workers: 2, Overflow: pool.Reject})
-		a := conformance.Dial(t, p.addr)
-		expect(t, a, "* welcome\n")
-		b := conformance.Dial(t, p.addr)
-		expect(t, b, "* welcome\n")
+		p := start(t, greeter, pool.Options{Workers: 2, Overflow: pool.Reject})
+		a := netlabtest.Dial(t, p.addr)
+		netlabtest.Expect(t, a, "* welcome\n")
+		b := netlabtest.Dial(t, p.addr)
+		netlabtest.Expect(t, b, "* welcome\n")
 
-		c := conformance.Dial(t, p.addr)
-		expect(t, c, "! server busy\n")
-		conformance.WaitClosed(t, c)
-		if st := p.srv.Stats(); st.Refused != 1 {
-			t.Errorf("Refused %d, want 1", st.Refused)
-		}
+		c := netlabtest.Dial(t, p.addr)
+		netlabtest.Expect(t, c, "! server busy\n")
+		netlabtest.WaitClosed(t, c)
+		st := p.srv.Stats()
+		assert.EqualValues(t, 1, st.Refused, "refused")
 	})
 }
 
@@ -161,27 +158,26 @@ func TestPanics(t *testing.T) {
 		t.Run("a session that panics in "+where+" is closed and counted, and the worker serves the next", func(t *testing.T) {
 			p := start(t, &panicker{where: where}, pool.Options{Workers: 1})
 
-			first := conformance.Dial(t, p.addr)
+			first := netlabtest.Dial(t, p.addr)
 			switch where {
 			case "Data":
 				first.Write([]byte("x")) // panics before it echoes
 			case "Idle":
-				roundTrip(t, first, "x") // echoes, then panics when asked if idle
+				netlabtest.RoundTrip(t, first, "x") // echoes, then panics when asked if idle
 			case "EOF", "Closed":
-				roundTrip(t, first, "x")
+				netlabtest.RoundTrip(t, first, "x")
 				first.CloseWrite()
 			}
-			conformance.WaitClosed(t, first)
+			netlabtest.WaitClosed(t, first)
 			// Closed runs after the socket is closed, so the client
 			// seeing the close is not enough: wait for the worker to
 			// be done with the session.
 			p.frees.waitFor(t, 1)
-			if st := p.srv.Stats(); st.Panics != 1 {
-				t.Fatalf("Stats().Panics = %d, want 1", st.Panics)
-			}
+			st := p.srv.Stats()
+			require.EqualValues(t, 1, st.Panics, "panics")
 
-			next := conformance.Dial(t, p.addr)
-			roundTrip(t, next, "still serving\n")
+			next := netlabtest.Dial(t, p.addr)
+			netlabtest.RoundTrip(t, next, "still serving\n")
 		})
 	}
 }
@@ -189,47 +185,40 @@ func TestPanics(t *testing.T) {
 func TestShutdown(t *testing.T) {
 	t.Run("while the accept loop waits in Go, Shutdown returns and closes the held client unserved", func(t *testing.T) {
 		p := start(t, echo.New(), pool.Options{Workers: 1})
-		a := conformance.Dial(t, p.addr)
-		roundTrip(t, a, "from a\n")
-		c := conformance.Dial(t, p.addr)
-		if _, err := c.Write([]byte("from c\n")); err != nil {
-			t.Fatalf("c writes: %v", err)
-		}
+		a := netlabtest.Dial(t, p.addr)
+		netlabtest.RoundTrip(t, a, "from a\n")
+		c := netlabtest.Dial(t, p.addr)
+		_, err := c.Write([]byte("from c\n"))
+		require.NoError(t, err)
 		p.handoffs.waitFor(t, 2) // the loop holds c, and its only worker is a's
 
-		ctx, cancel := context.WithTimeout(t.Context(), conformance.Timeout)
+		ctx, cancel := context.WithTimeout(t.Context(), netlabtest.Timeout)
 		defer cancel()
 		done := make(chan error, 1)
 		go func() { done <- p.srv.Shutdown(ctx) }()
 
 		// a is idle, so Shutdown closes it at once; it lingers until
 		// a hangs up, so that no reset destroys a reply in flight.
-		conformance.WaitClosed(t, a)
+		netlabtest.WaitClosed(t, a)
 		a.Close()
-		if err := <-done; err != nil {
-			t.Fatalf("Shutdown = %v, want nil: nothing had to be cut short", err)
-		}
+		require.NoError(t, <-done, "Shutdown: nothing had to be cut short")
 		if got := readToEnd(c); len(got) != 0 {
 			t.Errorf("c, never served, received %q", got)
 		}
-		if st := p.srv.Stats(); st.Accepted != 1 {
-			t.Errorf("Accepted %d, want 1: c was closed, not served", st.Accepted)
-		}
+		st := p.srv.Stats()
+		assert.EqualValues(t, 1, st.Accepted, "accepted")
 	})
 
 	t.Run("while the accept loop waits in Go, Close returns and closes the held client unserved", func(t *testing.T) {
 		p := start(t, echo.New(), pool.Options{Workers: 1})
-		a := conformance.Dial(t, p.addr)
-		roundTrip(t, a, "from a\n")
-		c := conformance.Dial(t, p.addr)
-		if _, err := c.Write([]byte("from c\n")); err != nil {
-			t.Fatalf("c writes: %v", err)
-		}
+		a := netlabtest.Dial(t, p.addr)
+		netlabtest.RoundTrip(t, a, "from a\n")
+		c := netlabtest.Dial(t, p.addr)
+		_, err := c.Write([]byte("from c\n"))
+		require.NoError(t, err)
 		p.handoffs.waitFor(t, 2)
 
-		if err := p.srv.Close(); err != nil {
-			t.Fatalf("Close = %v", err)
-		}
+		require.NoError(t, p.srv.Close())
 		if got := readToEnd(a); len(got) != 0 {
 			t.Errorf("a received %q after Close", got)
 		}
@@ -240,19 +229,12 @@ func TestShutdown(t *testing.T) {
 
 	t.Run("Serve after Shutdown returns ErrServerClosed and closes the listener", func(t *testing.T) {
 		srv := pool.New(echo.New(), netlab.Config{}, pool.Options{})
-		if err := srv.Shutdown(t.Context()); err != nil {
-			t.Fatalf("Shutdown = %v", err)
-		}
+		require.NoError(t, srv.Shutdown(t.Context()))
 		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := srv.Serve(l); !errors.Is(err, netlab.ErrServerClosed) {
-			t.Errorf("Serve = %v, want ErrServerClosed", err)
-		}
-		if _, err := l.Accept(); !errors.Is(err, net.ErrClosed) {
-			t.Errorf("Accept on the listener after Serve = %v, want net.ErrClosed", err)
-		}
+		require.NoError(t, err)
+		assert.ErrorIs(t, srv.Serve(l), netlab.ErrServerClosed)
+		_, err = l.Accept()
+		assert.ErrorIs(t, err, net.ErrClosed)
 	})
 }
 
@@ -269,12 +251,11 @@ type probe struct {
 func start(t *testing.T, svc netlab.Service, opts pool.Options) *probe {
 	t.Helper()
 	p := &probe{}
-	m := conformance.Model{Name: "pool", New: func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+	addr, srv := netlabtest.Start(t, func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
 		s := pool.New(svc, cfg, opts)
 		pool.SetHooks(s, p.handoffs.add, p.frees.add)
 		return s, nil
-	}}
-	addr, srv := conformance.Start(t, m, svc, netlab.Config{})
+	}, svc, netlab.Config{})
 	p.addr, p.srv = addr, srv.(*pool.Server)
 	return p
 }
@@ -299,7 +280,7 @@ func (e *events) add() {
 
 func (e *events) waitFor(t *testing.T, n int) {
 	t.Helper()
-	timeout := time.NewTimer(conformance.Timeout)
+	timeout := time.NewTimer(netlabtest.Timeout)
 	defer timeout.Stop()
 	for {
 		e.mu.Lock()
@@ -315,26 +296,8 @@ func (e *events) waitFor(t *testing.T, n int) {
 		select {
 		case <-changed:
 		case <-timeout.C:
-			t.Fatalf("waited %v for event %d, saw %d", conformance.Timeout, n, seen)
+			require.FailNow(t, "an event did not happen", "waited %v for event %d, saw %d", netlabtest.Timeout, n, seen)
 		}
-	}
-}
-
-// roundTrip sends msg on c and expects it back.
-func roundTrip(t *testing.T, c net.Conn, msg string) {
-	t.Helper()
-	if _, err := c.Write([]byte(msg)); err != nil {
-		t.Fatalf("write %q: %v", msg, err)
-	}
-	expect(t, c, msg)
-}
-
-// expect reads len(want) bytes from c and fails unless they are want.
-func expect(t *testing.T, c net.Conn, want string) {
-	t.Helper()
-	got := make([]byte, len(want))
-	if n, err := io.ReadFull(c, got); err != nil || string(got) != want {
-		t.Fatalf("received %q (%v), want %q", got[:n], err, want)
 	}
 }
 
@@ -371,20 +334,11 @@ func (s gaugedSession) Closed(err error) {
 // greeter is chat reduced to what a pool cares about: it welcomes each
 // client, then keeps the connection open, idle, until the client leaves, and
 // it has its own words for "busy".
-type greeter struct{}
-
-func (greeter) Open(c netlab.Conn) netlab.Session {
-	c.Send([]byte("* welcome\n"))
-	return greeterSession{}
+var greeter = &netlabtest.Probe{
+	OnOpen: func(c netlab.Conn) { c.Send([]byte("* welcome\n")) },
+	OnData: func(netlab.Conn, []byte) {},
+	Busy:   []byte("! server busy\n"),
 }
-
-func (greeter) BusyReply() []byte { return []byte("! server busy\n") }
-
-type greeterSession struct{}
-
-func (greeterSession) Data([]byte)  {}
-func (greeterSession) EOF()         {}
-func (greeterSession) Closed(error) {}
 
 // panicker is echo whose first session panics in the method named by where.
 type panicker struct {

@@ -11,15 +11,30 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/netlab-go/netlab/internal/models"
 )
 
-// modelColors gives each model the same colour in every chart of the docs.
-var modelColors = map[string]color.Color{
-	"iterative":    color.RGBA{0x99, 0x99, 0x99, 0xff},
-	"perconn":      color.RGBA{0x1f, 0x77, 0xb4, 0xff},
-	"pool":         color.RGBA{0xff, 0x7f, 0x0e, 0xff},
-	"eventloop":    color.RGBA{0x2c, 0xa0, 0x2c, 0xff},
-	"multiprocess": color.RGBA{0xd6, 0x27, 0x28, 0xff},
+// palette gives each model the same colour in every chart of the docs: the
+// model's place in the table of models picks its colour, so a chart drawn
+// with -models in any order or subset colours each model alike.
+var palette = []color.Color{
+	color.RGBA{0x99, 0x99, 0x99, 0xff},
+	color.RGBA{0x1f, 0x77, 0xb4, 0xff},
+	color.RGBA{0xff, 0x7f, 0x0e, 0xff},
+	color.RGBA{0x2c, 0xa0, 0x2c, 0xff},
+	color.RGBA{0xd6, 0x27, 0x28, 0xff},
+	color.RGBA{0x94, 0x67, 0xbd, 0xff},
+	color.RGBA{0x8c, 0x56, 0x4b, 0xff},
+}
+
+// colorOf returns the colour of the model called name.
+func colorOf(name string) color.Color {
+	i := slices.Index(models.Names(), name)
+	if i < 0 {
+		return color.Black
+	}
+	return palette[i%len(palette)]
 }
 
 // drawChart draws one grouped bar chart per service — throughput by load,
@@ -89,9 +104,7 @@ func servicePlot(svc string, rows []row) (*plot.Plot, error) {
 			return nil, fmt.Errorf("compare: chart %s: %w", svc, err)
 		}
 		bars.LineStyle.Width = 0
-		if c, ok := modelColors[m]; ok {
-			bars.Color = c
-		}
+		bars.Color = colorOf(m)
 		bars.Offset = barWidth * vg.Length(float64(i)-float64(len(models)-1)/2)
 		p.Add(bars)
 		p.Legend.Add(m, bars)

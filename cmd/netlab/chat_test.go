@@ -48,12 +48,8 @@ func TestChatCommand(t *testing.T) {
 			t.Fatalf("netlab chat: %v (stderr %q)", err, stderr.String())
 		}
 		want := "* welcome guest-2\n* you are ann\n* online: ann guest-1\n* bye\n"
-		if got := stdout.String(); got != want {
-			t.Errorf("printed %q, want %q", got, want)
-		}
-		if stderr.Len() > 0 {
-			t.Errorf("a script got chatter on stderr: %q", stderr.String())
-		}
+		assert.Equal(t, want, stdout.String())
+		assert.False(t, stderr.Len() > 0, "a script got chatter on stderr: %q", stderr.String())
 		observerHears(t, observer, "* guest-2 joined", "* guest-2 is now ann", "ann: hello, room", "* ann left")
 	})
 
@@ -63,9 +59,7 @@ func TestChatCommand(t *testing.T) {
 		if err := run(t.Context(), []string{"chat", "-addr", addr}, strings.NewReader("last line, no LF"), &stdout, &stderr); err != nil {
 			t.Fatalf("netlab chat: %v (stderr %q)", err, stderr.String())
 		}
-		if got, want := stdout.String(), "* welcome guest-2\n"; got != want {
-			t.Errorf("printed %q, want %q", got, want)
-		}
+		assert.Equal(t, "* welcome guest-2\n", stdout.String())
 		observerHears(t, observer, "* guest-2 joined", "guest-2: last line, no LF", "* guest-2 left")
 	})
 
@@ -89,21 +83,15 @@ func TestChatCommand(t *testing.T) {
 		}
 		printed("* welcome guest-2")
 		observerHears(t, observer, "* guest-2 joined")
-		if err := observer.Say("anyone there?"); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, observer.Say("anyone there?"))
 		printed("guest-1: anyone there?") // nothing typed yet
-		if _, err := io.WriteString(inW, "yes\n"); err != nil {
-			t.Fatal(err)
-		}
+		_, err := io.WriteString(inW, "yes\n")
+		require.NoError(t, err)
 		observerHears(t, observer, "guest-2: yes")
-		if _, err := io.WriteString(inW, "/quit\n"); err != nil {
-			t.Fatal(err)
-		}
+		_, err = io.WriteString(inW, "/quit\n")
+		require.NoError(t, err)
 		printed("* bye")
-		if err := <-done; err != nil {
-			t.Errorf("netlab chat: %v", err)
-		}
+		assert.NoError(t, <-done, "netlab chat")
 		// The input goroutine is still reading the pipe; closing it (the
 		// deferred inW.Close) lets it finish, which goleak checks.
 	})
@@ -128,9 +116,7 @@ func TestChatCommand(t *testing.T) {
 		go io.Copy(io.Discard, out) // ends when the command does
 		observerHears(t, observer, "* guest-2 joined")
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("netlab chat after an interrupt: %v", err)
-		}
+		assert.NoError(t, <-done, "netlab chat after an interrupt")
 		observerHears(t, observer, "* guest-2 left")
 	})
 
@@ -165,9 +151,7 @@ func TestChatCommand(t *testing.T) {
 		} {
 			var stderr bytes.Buffer
 			err := run(t.Context(), append([]string{"chat"}, tt.args...), strings.NewReader(""), io.Discard, &stderr)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("netlab chat %s: %v, want an error saying %q", strings.Join(tt.args, " "), err, tt.want)
-			}
+			assert.ErrorContains(t, err, tt.want, "netlab chat %s", strings.Join(tt.args, " "))
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -205,10 +206,10 @@ func measure(ctx context.Context, sw sweep, m models.Model, conns int, d time.Du
 	}
 	r.rate = sw.rate(res)
 	r.p50, r.p99 = res.Percentile(50), res.Percentile(99)
-	switch atOnce := m.AtOnce; {
+	switch {
 	case !m.Serves(conns, flags):
-		n := atOnce(flags)
-		r.note = fmt.Sprintf("%d served at once: the other %d clients waited for one", n, conns-n)
+		n := m.AtOnce(flags)
+		r.note = fmt.Sprintf("%d %s: the other %d clients waited for one", n, cmp.Or(m.Bound, "served at once"), conns-n)
 	case res.Ops == 0:
 		r.note = fmt.Sprintf("nothing completed in %v: connecting the clients took the whole window (try a longer -duration)", d)
 	}

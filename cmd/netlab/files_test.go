@@ -15,6 +15,7 @@ import (
 
 	"github.com/netlab-go/netlab/filesrv"
 	"github.com/netlab-go/netlab/internal/models"
+	"github.com/stretchr/testify/require"
 )
 
 // startFilesServer serves a fresh folder on the reference model through
@@ -48,12 +49,10 @@ func TestFilesCommand(t *testing.T) {
 
 	t.Run("put uploads several files at once and verifies each", func(t *testing.T) {
 		out, bars, err := netlabFiles(t, addr, "put", filepath.Join(local, "one.txt"), filepath.Join(local, "two.bin"))
-		if err != nil {
-			t.Fatalf("%v\n%s", err, bars)
-		}
-		if strings.Count(out, "verified\n") != 2 || !strings.Contains(out, "one.txt") || !strings.Contains(out, "two.bin") {
-			t.Errorf("output %q, want a verified line for each file", out)
-		}
+		require.NoError(t, err, "%v\n%s", err, bars)
+		assert.EqualValues(t, 2, strings.Count(out, "verified\n"), "output %q, want a verified line for each file", out)
+		assert.True(t, strings.Contains(out, "one.txt"), "output %q, want a verified line for each file", out)
+		assert.True(t, strings.Contains(out, "two.bin"), "output %q, want a verified line for each file", out)
 		for name, want := range map[string][]byte{"one.txt": one, "two.bin": two} {
 			if got, _ := os.ReadFile(filepath.Join(root, name)); !bytes.Equal(got, want) {
 				t.Errorf("server's %s differs from the local file", name)
@@ -63,42 +62,28 @@ func TestFilesCommand(t *testing.T) {
 
 	t.Run("each transfer has its own progress bar", func(t *testing.T) {
 		c, err := filesrv.Dial(t.Context(), addr)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer c.Close()
 		var bars, out bytes.Buffer
 		jobs := []transferJob{getJob(c, "one.txt", t.TempDir()), putJob(c, filepath.Join(local, "two.bin"))}
 		// Standard error is no terminal here: make mpb draw anyway.
-		if err := runTransfers(t.Context(), jobs, &bars, &out, mpb.WithAutoRefresh(), mpb.WithWidth(100)); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, runTransfers(t.Context(), jobs, &bars, &out, mpb.WithAutoRefresh(), mpb.WithWidth(100)))
 		for _, label := range []string{"get one.txt", "put two.bin"} {
-			if !strings.Contains(bars.String(), label) {
-				t.Errorf("no bar for %s in %q", label, bars.String())
-			}
+			assert.True(t, strings.Contains(bars.String(), label), "no bar for %s in %q", label, bars.String())
 		}
-		if strings.Count(bars.String(), "verified") < 2 {
-			t.Errorf("bars %q, want each to end verified", bars.String())
-		}
+		assert.False(t, strings.Count(bars.String(), "verified") < 2, "bars %q, want each to end verified", bars.String())
 	})
 
 	t.Run("ls lists the files with their sizes", func(t *testing.T) {
 		out, _, err := netlabFiles(t, addr, "ls")
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		want := "        220000  one.txt\n        150000  two.bin\n2 files, 370000 bytes\n"
-		if out != want {
-			t.Errorf("ls printed %q, want %q", out, want)
-		}
+		assert.Equal(t, want, out, "ls printed %q, want %q", out, want)
 	})
 
 	t.Run("hash prints sums as sha256sum does", func(t *testing.T) {
 		out, _, err := netlabFiles(t, addr, "hash", "one.txt")
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		if want := sha(one) + "  one.txt\n"; out != want {
 			t.Errorf("hash printed %q, want %q", out, want)
 		}
@@ -107,12 +92,8 @@ func TestFilesCommand(t *testing.T) {
 	t.Run("get downloads several files at once and verifies each", func(t *testing.T) {
 		into := t.TempDir()
 		out, _, err := netlabFiles(t, addr, "-q", "-dir", into, "get", "one.txt", "two.bin")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Count(out, "verified\n") != 2 {
-			t.Errorf("output %q, want two verified lines", out)
-		}
+		require.NoError(t, err)
+		assert.False(t, strings.Count(out, "verified\n") != 2, "output %q, want two verified lines", out)
 		for name, want := range map[string][]byte{"one.txt": one, "two.bin": two} {
 			if got, _ := os.ReadFile(filepath.Join(into, name)); !bytes.Equal(got, want) {
 				t.Errorf("downloaded %s differs", name)
@@ -124,12 +105,9 @@ func TestFilesCommand(t *testing.T) {
 		into := t.TempDir()
 		os.WriteFile(filepath.Join(into, "one.txt"), one[:1000], 0o644)
 		out, _, err := netlabFiles(t, addr, "-q", "-dir", into, "get", "one.txt")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(out, "resumed at 1000") || !strings.Contains(out, "verified") {
-			t.Errorf("output %q, want it to say it resumed at 1000 and verified", out)
-		}
+		require.NoError(t, err)
+		assert.True(t, strings.Contains(out, "resumed at 1000"), "output %q, want it to say it resumed at 1000 and verified", out)
+		assert.True(t, strings.Contains(out, "verified"), "output %q, want it to say it resumed at 1000 and verified", out)
 		if got, _ := os.ReadFile(filepath.Join(into, "one.txt")); !bytes.Equal(got, one) {
 			t.Error("resumed file differs")
 		}
@@ -138,12 +116,9 @@ func TestFilesCommand(t *testing.T) {
 	t.Run("failures are reported and the other transfers still run", func(t *testing.T) {
 		into := t.TempDir()
 		out, _, err := netlabFiles(t, addr, "-q", "-dir", into, "get", "missing", "one.txt", "../escape")
-		if !errors.Is(err, filesrv.ErrNotFound) || !errors.Is(err, filesrv.ErrInvalidName) {
-			t.Errorf("error %v, want not found and invalid name", err)
-		}
-		if !strings.Contains(out, "one.txt") {
-			t.Errorf("output %q, want the good transfer reported", out)
-		}
+		assert.True(t, errors.Is(err, filesrv.ErrNotFound), "error %v, want not found and invalid name", err)
+		assert.True(t, errors.Is(err, filesrv.ErrInvalidName), "error %v, want not found and invalid name", err)
+		assert.True(t, strings.Contains(out, "one.txt"), "output %q, want the good transfer reported", out)
 	})
 
 	t.Run("an upload over the server's maximum is refused", func(t *testing.T) {

@@ -20,6 +20,8 @@ import (
 
 	"github.com/netlab-go/netlab/internal/models"
 	"github.com/netlab-go/netlab/multiprocess"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestMain doubles as the netlab binary: with NETLAB_TEST_MAIN=1 in its
@@ -61,12 +63,8 @@ func startServe(t *testing.T, args ...string) *netlabProcess {
 	cmd.Env = append(os.Environ(), "NETLAB_TEST_MAIN=1", "GORACE=atexit_sleep_ms=0")
 	cmd.Stderr = &testWriter{t: t}
 	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
 	p := &netlabProcess{cmd: cmd, out: bufio.NewReader(stdout)}
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
@@ -75,13 +73,9 @@ func startServe(t *testing.T, args ...string) *netlabProcess {
 		}
 	})
 	line, err := p.out.ReadString('\n')
-	if err != nil {
-		t.Fatalf("netlab serve %s: no 'listening on' line: %v", strings.Join(args, " "), err)
-	}
+	require.NoError(t, err, "netlab serve %s: no 'listening on' line", strings.Join(args, " "))
 	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
-	if !ok {
-		t.Fatalf("netlab serve printed %q, want 'listening on HOST:PORT'", line)
-	}
+	require.True(t, ok, "netlab serve printed %q, want 'listening on HOST:PORT'", line)
 	p.addr = addr
 	return p
 }
@@ -97,9 +91,7 @@ func (w *testWriter) Write(p []byte) (int, error) {
 func dialRaw(t *testing.T, addr string) net.Conn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	c.SetDeadline(time.Now().Add(30 * time.Second))
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -108,9 +100,8 @@ func dialRaw(t *testing.T, addr string) net.Conn {
 func expectLine(t *testing.T, r *bufio.Reader, want string) {
 	t.Helper()
 	got, err := r.ReadString('\n')
-	if err != nil || got != want {
-		t.Fatalf("got %q (%v), want %q", got, err, want)
-	}
+	require.NoError(t, err, "got %q (%v), want %q", got, err, want)
+	require.Equal(t, want, got, "got %q (%v), want %q", got, err, want)
 }
 
 // The issue's acceptance test, from outside: four clients connect to
@@ -147,9 +138,7 @@ func TestServeAnswersFourClientsAsTheModelSays(t *testing.T) {
 			// The server's log, written as things happen, shows it has
 			// opened exactly the clients answered so far: the others are
 			// still waiting in the listen backlog, unaccepted.
-			if got := countOpens(t, logFile); got != i+1 {
-				t.Fatalf("after answering %d clients the server had opened %d", i+1, got)
-			}
+			require.Equal(t, i+1, countOpens(t, logFile))
 			conns[i].Close()
 		}
 	})
@@ -173,9 +162,7 @@ func TestServePoolOfTwoAnswersTwoOfFourClients(t *testing.T) {
 	// first two are connected the server has opened exactly two sessions.
 	expectLine(t, readers[0], "client 0\n")
 	expectLine(t, readers[1], "client 1\n")
-	if got := countOpens(t, logFile); got != 2 {
-		t.Fatalf("with two workers busy the server had opened %d sessions, want 2", got)
-	}
+	require.EqualValues(t, 2, countOpens(t, logFile))
 	conns[0].Close()
 	expectLine(t, readers[2], "client 2\n")
 	conns[1].Close()
@@ -212,9 +199,7 @@ var openRecord = regexp.MustCompile(`(?m)^time=\S+ level=DEBUG msg=open peer=127
 func countOpens(t *testing.T, logFile string) int {
 	t.Helper()
 	b, err := os.ReadFile(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return len(openRecord.FindAll(b, -1))
 }
 
@@ -226,13 +211,9 @@ func TestServeLogsTrafficAtDebugLevel(t *testing.T) {
 	expectLine(t, bufio.NewReader(c), "ping\n")
 	c.Close()
 	p.cmd.Process.Signal(os.Interrupt)
-	if err := p.cmd.Wait(); err != nil {
-		t.Fatalf("netlab serve exited with %v after SIGINT, want success", err)
-	}
+	require.NoError(t, p.cmd.Wait(), "netlab serve after SIGINT")
 	b, err := os.ReadFile(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, want := range []string{
 		`level=DEBUG msg=open peer=127.0.0.1:`,
 		`level=DEBUG msg=recv peer=127.0.0.1:`,
@@ -241,9 +222,7 @@ func TestServeLogsTrafficAtDebugLevel(t *testing.T) {
 		`level=DEBUG msg=closed peer=127.0.0.1:`,
 		`level=INFO msg=stopped`,
 	} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("log lacks %s:\n%s", want, b)
-		}
+		assert.True(t, strings.Contains(string(b), want), "log lacks %s:\n%s", want, b)
 	}
 	if !regexp.MustCompile(`(?m)^time=\d{4}-\d\d-\d\dT`).Match(b) {
 		t.Errorf("log records carry no time:\n%s", b)
@@ -262,9 +241,7 @@ func TestServeShutsDownGracefullyOnSIGTERM(t *testing.T) {
 		t.Fatalf("after SIGTERM the client read %q (%v), want a clean close", rest, err)
 	}
 	c.Close() // the server lingers until the client closes its side too
-	if err := p.cmd.Wait(); err != nil {
-		t.Fatalf("netlab serve exited with %v after SIGTERM, want success", err)
-	}
+	require.NoError(t, p.cmd.Wait(), "netlab serve after SIGTERM")
 }
 
 func TestServeRejectsBadCommandLines(t *testing.T) {
@@ -284,12 +261,8 @@ func TestServeRejectsBadCommandLines(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			err := run(t.Context(), append([]string{"serve"}, tt.args...), nil, &stdout, &stderr)
-			if err == nil {
-				t.Fatal("serve accepted a bad command line")
-			}
-			if !strings.Contains(err.Error()+stderr.String(), tt.want) {
-				t.Fatalf("error %q (stderr %q) does not say %q", err, stderr.String(), tt.want)
-			}
+			require.Error(t, err, "serve accepted a bad command line")
+			assert.Contains(t, err.Error()+stderr.String(), tt.want, "the error, or what serve printed")
 		})
 	}
 }
@@ -301,28 +274,21 @@ func TestEchoCommandSendsStdinAndPrintsTheReply(t *testing.T) {
 	if err := run(t.Context(), []string{"echo", "-addr", addr}, in, &stdout, &stderr); err != nil {
 		t.Fatalf("netlab echo: %v (%s)", err, stderr.String())
 	}
-	if got := stdout.String(); got != "hello\nworld\n" {
-		t.Fatalf("netlab echo printed %q", got)
-	}
+	require.Equal(t, "hello\nworld\n", stdout.String())
 }
 
 func TestCompareMeasuresEveryModelAndDrawsAChart(t *testing.T) {
 	svg := filepath.Join(t.TempDir(), "compare.svg")
 	var stdout, stderr bytes.Buffer
 	err := run(t.Context(), []string{"compare", "-services", "echo", "-duration", "100ms", "-svg", svg}, nil, &stdout, &stderr)
-	if err != nil {
-		t.Fatalf("compare: %v (%s)", err, stderr.String())
-	}
+	require.NoError(t, err, "compare: %v (%s)", err, stderr.String())
 	out := stdout.String()
 	for _, m := range models.Names() {
-		if !regexp.MustCompile(`echo\s+` + m + `\s+1 conn\s+\d+\s+req/s`).MatchString(out) {
-			t.Errorf("compare printed no measurement for %s with one client:\n%s", m, out)
-		}
+		assert.True(t, regexp.MustCompile(`echo\s+`+m+`\s+1 conn\s+\d+\s+req/s`).MatchString(out), "compare printed no measurement for %s with one client:\n%s", m, out)
 	}
 	b, err := os.ReadFile(svg)
-	if err != nil || !bytes.Contains(b, []byte("<svg")) {
-		t.Fatalf("no SVG chart written (%v)", err)
-	}
+	require.NoError(t, err, "no SVG chart written (%v)", err)
+	require.True(t, bytes.Contains(b, []byte("<svg")), "no SVG chart written (%v)", err)
 }
 
 // serveInProcess runs `netlab serve` in this process on a free port and
@@ -345,9 +311,7 @@ func serveInProcess(t *testing.T, model, service string, extra ...string) string
 	go io.Copy(io.Discard, pr)
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
+		assert.NoError(t, <-done, "serve")
 	})
 	return strings.TrimSpace(strings.TrimPrefix(line, "listening on "))
 }

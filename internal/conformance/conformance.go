@@ -45,6 +45,16 @@ func Of(m models.Model, f models.Flags) Model {
 	return Model{Name: m.Name, New: m.With(f), Serial: m.Serial(f), Limit: m.Limit(f)}
 }
 
+// OwnTests runs suite — [Echo], [Chat] or [Files] — the way a service's
+// own package runs it: on the reference model, and on the one that serves a
+// client at a time, which shows its head-of-line blocking instead of the
+// multi-client tests. compare_test.go runs the suites over every model.
+func OwnTests(t *testing.T, suite func(*testing.T, Model)) {
+	for _, m := range []models.Model{models.OneAtATime(), models.Reference()} {
+		t.Run(m.Name, func(t *testing.T) { suite(t, Of(m, models.Flags{})) })
+	}
+}
+
 // Serves reports whether m serves n clients at once.
 func (m Model) Serves(n int) bool {
 	switch {

@@ -39,6 +39,10 @@ type Model struct {
 	// once, or 0 for as many as [netlab.Config.MaxConns] lets in.
 	AtOnce func(f Flags) int
 
+	// Bound names what AtOnce counts, for messages ("64 workers"); empty
+	// for a model with no bound of its own.
+	Bound string
+
 	// MaxClients is the most clients a test or benchmark should hold open
 	// against the model at once because each one is expensive (a
 	// multiprocess child costs about a megabyte), or 0 for no such limit.
@@ -65,7 +69,8 @@ var All = []Model{
 	},
 	{
 		Name:   "pool",
-		AtOnce: func(f Flags) int { return cmp(f.Workers, pool.DefaultWorkers) },
+		AtOnce: func(f Flags) int { return orDefault(f.Workers, pool.DefaultWorkers) },
+		Bound:  "workers",
 		New: func(svc netlab.Service, cfg netlab.Config, f Flags) (netlab.Server, error) {
 			return pool.New(svc, cfg, pool.Options{Workers: f.Workers, Overflow: f.Overflow}), nil
 		},
@@ -91,7 +96,7 @@ var All = []Model{
 				return nil, err
 			}
 			if fs, ok := svc.(*filesrv.Service); ok {
-				spec = mpservices.Files(fs.String(), cmp(f.MaxUpload, filesrv.DefaultMaxUpload))
+				spec = mpservices.Files(fs.String(), orDefault(f.MaxUpload, filesrv.DefaultMaxUpload))
 			}
 			srv, err := multiprocess.New(spec, cfg, multiprocess.Options{Procs: f.Procs})
 			if err != nil {
@@ -102,8 +107,8 @@ var All = []Model{
 	},
 }
 
-// cmp returns v, or def if v is zero or less.
-func cmp[T int | int64](v, def T) T {
+// orDefault returns v, or def if v is zero or less.
+func orDefault[T int | int64](v, def T) T {
 	if v <= 0 {
 		return def
 	}
