@@ -20,7 +20,7 @@ const timeout = 10 * time.Second
 
 // start serves svc over UDP on a fresh loopback port until the test ends,
 // and fails the test unless Serve then returns ErrServerClosed.
-func start(t *testing.T, svc netlab.Service, cfg netlab.Config, o udp.Options) (string, *udp.Server) {
+func start(t testing.TB, svc netlab.Service, cfg netlab.Config, o udp.Options) (string, *udp.Server) {
 	t.Helper()
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"net"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +25,7 @@ import (
 )
 
 func TestEcho(t *testing.T) {
-	addr, srv := start(t, echo.New(), netlab.Config{}, udp.Options{})
+	addr, _ := start(t, echo.New(), netlab.Config{}, udp.Options{})
 
 	t.Run("every datagram comes back unchanged, up to the largest IPv4 can carry", func(t *testing.T) {
 		c := dial(t, addr)
@@ -32,6 +34,31 @@ func TestEcho(t *testing.T) {
 			got, err := c.Echo(p, timeout)
 			require.NoError(t, err, "%d bytes", n)
 			assert.Equal(t, p, got, "%d bytes", n)
+		}
+	})
+
+	t.Run("a socket on every address answers IPv4 and IPv6 peers alike", func(t *testing.T) {
+		// Go listens on a dual-stack IPv6 socket for a wildcard address;
+		// an IPv4 peer is then reached through its mapped address.
+		sock, err := net.ListenUDP("udp", &net.UDPAddr{})
+		require.NoError(t, err)
+		srv := udp.New(echo.New(), netlab.Config{}, udp.Options{})
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(sock) }()
+		t.Cleanup(func() {
+			assert.NoError(t, srv.Close())
+			assert.ErrorIs(t, <-served, netlab.ErrServerClosed)
+		})
+		port := strconv.Itoa(sock.LocalAddr().(*net.UDPAddr).Port)
+		hosts := []string{"127.0.0.1"}
+		if probe, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err == nil {
+			probe.Close()
+			hosts = append(hosts, "::1")
+		}
+		for _, host := range hosts {
+			got, err := dial(t, net.JoinHostPort(host, port)).Echo([]byte(host), timeout)
+			require.NoError(t, err, host)
+			assert.Equal(t, host, string(got))
 		}
 	})
 
@@ -45,7 +72,7 @@ func TestEcho(t *testing.T) {
 	})
 
 	t.Run("each peer is a session of its own, counted as a connection", func(t *testing.T) {
-		before := srv.Stats().Accepted
+		addr, srv := start(t, echo.New(), netlab.Config{}, udp.Options{}) // no earlier peer's port to reuse
 		a, b := dial(t, addr), dial(t, addr)
 		for range 3 {
 			for _, c := range []*udp.Client{a, b} {
@@ -54,8 +81,22 @@ func TestEcho(t *testing.T) {
 				assert.Equal(t, c.LocalAddr().String(), string(got))
 			}
 		}
-		assert.Equal(t, before+2, srv.Stats().Accepted)
+		assert.Equal(t, int64(2), srv.Stats().Accepted)
 		assert.Zero(t, srv.Lost())
+	})
+
+	t.Run("a peer costs no goroutine: five hundred are served by the one loop", func(t *testing.T) {
+		// A server of its own: an earlier peer's port, once closed, may be
+		// handed to a new client, which the server would take for the same peer.
+		addr, srv := start(t, echo.New(), netlab.Config{}, udp.Options{})
+		before := runtime.NumGoroutine()
+		for range 500 {
+			c := dial(t, addr)
+			_, err := c.Echo([]byte("x"), timeout)
+			require.NoError(t, err)
+		}
+		assert.Equal(t, int64(500), srv.Stats().Active)
+		assert.LessOrEqual(t, runtime.NumGoroutine(), before)
 	})
 }
 
