@@ -21,7 +21,8 @@
 //     1003, a message over [MaxLine] bytes is discarded and answered with
 //     "! line too long";
 //   - the session's methods are called one at a time from that goroutine,
-//     and Closed exactly once, last; the idle timeout
+//     and Closed exactly once, last; EOF never, since a WebSocket has no
+//     half-close (a tab that closes is Closed(nil)); the idle timeout
 //     ([netlab.Config.IdleTimeout]) closes a tab that sent nothing for that
 //     long (the chat page sends an empty line every five minutes, which
 //     chat ignores);

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,8 +174,9 @@ func (c *tcpClient) expect(want string) {
 
 // upper is a line service of the tests' own: each line comes back in
 // capitals, "multi" answers two lines in one Send, "part" one line in two
-// Sends, "bytes" a line that is not UTF-8, "file" what SendFile says, and
-// "quit" closes. It stands for any line service that is not chat.
+// Sends, "bytes" a line that is not UTF-8, "file" what SendFile says,
+// "endless" a line that never ends, and "quit" closes. It stands for any
+// line service that is not chat.
 type upper struct{}
 
 func (upper) Open(c netlab.Conn) netlab.Session {
@@ -215,6 +218,10 @@ func (s *upperSession) line(line string) {
 			return
 		}
 		s.c.Send([]byte("file: " + s.c.SendFile(f, 0, 0).Error() + "\n"))
+	case "endless":
+		for range 8 {
+			s.c.Send([]byte(strings.Repeat("-", 1024))) // a line that never ends
+		}
 	case "quit":
 		s.c.Send([]byte("bye\n"))
 		s.c.Close()
@@ -240,4 +247,52 @@ func get(t *testing.T, addr, path string) (*http.Response, string) {
 	_, err = bufio.NewReader(resp.Body).WriteTo(&b)
 	require.NoError(t, err)
 	return resp, b.String()
+}
+
+// probe is a service that records what the transport does to its session,
+// and fails the test if two of a session's methods ever overlap.
+type probe struct {
+	t      *testing.T
+	events chan string // every call, in order, closed after Closed
+}
+
+func (p *probe) Open(c netlab.Conn) netlab.Session {
+	p.events <- "open"
+	c.Send([]byte("ready\n"))
+	return &probeSession{p: p}
+}
+
+type probeSession struct {
+	p      *probe
+	busy   atomic.Bool
+	closed bool
+}
+
+func (s *probeSession) enter() {
+	if !s.busy.CompareAndSwap(false, true) {
+		s.p.t.Error("two session methods ran at once")
+	}
+	if s.closed {
+		s.p.t.Error("a session method ran after Closed")
+	}
+}
+
+func (s *probeSession) Data(p []byte) {
+	s.enter()
+	defer s.busy.Store(false)
+	s.p.events <- fmt.Sprintf("data %q", p)
+}
+
+func (s *probeSession) EOF() {
+	s.enter()
+	defer s.busy.Store(false)
+	s.p.events <- "eof"
+}
+
+func (s *probeSession) Closed(err error) {
+	s.enter()
+	defer s.busy.Store(false)
+	s.closed = true
+	s.p.events <- fmt.Sprintf("closed %v", err)
+	close(s.p.events)
 }

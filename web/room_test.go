@@ -94,8 +94,9 @@ func TestRoom(t *testing.T) {
 		srv, webAddr := startWeb(t, room, netlab.Config{})
 		tcp := dialTCP(t, tcpAddr)
 		tcp.expect("* welcome guest-1")
-		a, b := dialWS(t, webAddr), dialWS(t, webAddr)
-		a.expect("* welcome guest-2")
+		a := dialWS(t, webAddr)
+		a.expect("* welcome guest-2") // before b dials: the names go by the order of joining
+		b := dialWS(t, webAddr)
 		b.expect("* welcome guest-3")
 		tcp.expect("* guest-3 joined")
 		tcp.send("last words")

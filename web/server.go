@@ -182,6 +182,7 @@ func (s *Server) Serve(l net.Listener) error {
 		s.http = &http.Server{
 			Handler:           s,
 			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute, // between page loads; a WebSocket has its own
 			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		}
 	}

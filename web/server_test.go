@@ -3,8 +3,10 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
@@ -68,6 +70,14 @@ func TestServer(t *testing.T) {
 		assert.Equal(t, strings.Repeat("Y", web.MaxLine), c.read())
 	})
 
+	t.Run("a message over 1 MiB closes the socket with status 1009", func(t *testing.T) {
+		_, addr := startWeb(t, upper{}, netlab.Config{})
+		c := dialWS(t, addr)
+		c.expect("ready")
+		c.send(strings.Repeat("x", 1<<20+1))
+		assert.Equal(t, websocket.StatusMessageTooBig, c.closeStatus())
+	})
+
 	t.Run("a line the service sends in pieces is one message, and one Send of two lines two", func(t *testing.T) {
 		_, addr := startWeb(t, upper{}, netlab.Config{})
 		c := dialWS(t, addr)
@@ -79,6 +89,32 @@ func TestServer(t *testing.T) {
 		assert.Equal(t, "partial", c.read(), "the CR before the LF is dropped too")
 		c.send("bytes")
 		assert.Equal(t, "a\uFFFDb", c.read(), "a text message must be UTF-8")
+	})
+
+	t.Run("a session hears each message as a line, one call at a time, and Closed once, last", func(t *testing.T) {
+		p := &probe{t: t, events: make(chan string, 16)}
+		_, addr := startWeb(t, p, netlab.Config{})
+		c := dialWS(t, addr)
+		c.expect("ready")
+		c.send("one")
+		c.send("two\n")
+		c.send("")
+		require.NoError(t, c.ws.Close(websocket.StatusNormalClosure, ""))
+		var events []string
+		for e := range p.events {
+			events = append(events, e)
+		}
+		assert.Equal(t, []string{"open", `data "one\n"`, `data "two\n"`, `data "\n"`, "closed <nil>"}, events)
+	})
+
+	t.Run("a service whose line never ends is dropped at the bound", func(t *testing.T) {
+		srv, addr := startWeb(t, upper{}, netlab.Config{MaxPending: 4 << 10})
+		c := dialWS(t, addr)
+		c.expect("ready")
+		c.send("endless")
+		_, err := c.next()
+		assert.Error(t, err)
+		assert.Equal(t, int64(1), srv.Stats().Dropped)
 	})
 
 	t.Run("SendFile says files are not served over WebSocket", func(t *testing.T) {
@@ -99,7 +135,7 @@ func TestServer(t *testing.T) {
 	})
 
 	t.Run("a browser silent for the idle timeout is closed", func(t *testing.T) {
-		_, addr := startWeb(t, upper{}, netlab.Config{IdleTimeout: 50 * 1e6})
+		_, addr := startWeb(t, upper{}, netlab.Config{IdleTimeout: 50 * time.Millisecond})
 		c := dialWS(t, addr)
 		c.expect("ready")
 		assert.Equal(t, websocket.StatusGoingAway, c.closeStatus())
@@ -133,6 +169,20 @@ func TestServer(t *testing.T) {
 		}
 		resp, _ := get(t, addr, "/nothing")
 		assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	})
+
+	t.Run("the server works as a handler in an HTTP server of one's own", func(t *testing.T) {
+		srv := web.New(upper{}, netlab.Config{})
+		hts := httptest.NewServer(srv)
+		defer hts.Close()
+		c := dialWS(t, strings.TrimPrefix(hts.URL, "http://"))
+		c.expect("ready")
+		c.send("mounted")
+		assert.Equal(t, "MOUNTED", c.read())
+		shut := make(chan error, 1)
+		go func() { shut <- srv.Shutdown(t.Context()) }()
+		assert.Equal(t, websocket.StatusGoingAway, c.closeStatus())
+		require.NoError(t, <-shut)
 	})
 
 	t.Run("a line service is served the console at its root", func(t *testing.T) {

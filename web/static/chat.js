@@ -124,7 +124,7 @@ function receive(line) {
     message("say", m[1], m[2]);
   } else if ((m = patterns.welcome.exec(line))) {
     setMe(m[1]);
-    notice("Welcome! You are " + m[1] + ". Choose a name on the right.", "hello");
+    notice("Welcome! You are " + m[1] + ": pick a name of your own under Your name.", "hello");
   } else if ((m = patterns.youAre.exec(line))) {
     setMe(m[1]);
     notice("You are now " + m[1] + ".");
