@@ -24,8 +24,12 @@ func newPerconn(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
 // keyboard the test types on and a screen it reads. When the test ends the
 // keyboard is closed and Chat must return within labkit.Patience.
 func start(t *testing.T) (addr string, keyboard *io.PipeWriter, screen *labkit.Screen) {
-	addr, _ = netlabtest.Start(t, newPerconn, chat.New(chat.Options{}), netlab.Config{})
+	room, opened := labkit.Opened(chat.New(chat.Options{}))
+	addr, _ = netlabtest.Start(t, newPerconn, room, netlab.Config{})
 	conn, _ := labkit.Dial(t, addr)
+	// Names go by the order sessions open: this client is guest-1 once
+	// its session is open, whoever connects next.
+	netlabtest.Await(t, opened, "the chat server to open the client's session")
 	in, keyboard := io.Pipe()
 	screen = labkit.NewScreen()
 	done := make(chan error, 1)

@@ -76,12 +76,12 @@ func TestTheRoomOnTheWire(t *testing.T) {
 	}
 	for name, newServer := range models {
 		t.Run("under "+name, func(t *testing.T) {
-			addr, srv := netlabtest.Start(t, newServer, New(), netlab.Config{})
+			room, opened := labkit.Opened(New())
+			addr, _ := netlabtest.Start(t, newServer, room, netlab.Config{})
 			alice, ra := labkit.Dial(t, addr)
+			netlabtest.Await(t, opened, "alice to join") // so that she is guest-1
 			bob, _ := labkit.Dial(t, addr)
-			netlabtest.WaitFor(t, "both members to join", func() bool {
-				return srv.(netlab.StatsReporter).Stats().Active == 2
-			})
+			netlabtest.Await(t, opened, "bob to join")
 			labkit.Send(t, bob, "hello over TCP\n")
 			labkit.ExpectLine(t, alice, ra, "guest-2: hello over TCP", "a line said on the wire reaches the other member")
 		})

@@ -125,8 +125,9 @@ func verifyExport(ctx context.Context, w io.Writer, root string, labs []Lab) (er
 	}
 	for _, l := range copied {
 		if !res[l.Name].Passed {
-			problems = append(problems, fmt.Sprintf("the student copy of %s with its solution fails %v %v",
-				l.Name, res[l.Name].Failed, failures(res[l.Name].Output[""])))
+			r := res[l.Name]
+			problems = append(problems, fmt.Sprintf("the student copy of %s with its solution fails %v: %s",
+				l.Name, r.Failed, strings.Join(failures(append(r.Output[""], outputOf(r, r.Failed)...)), " / ")))
 		}
 	}
 	if len(problems) > 0 {
