@@ -3,8 +3,6 @@ package netlab_test
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"maps"
@@ -202,11 +200,6 @@ func garbage(rnd *rand.Rand, n int) []byte {
 	return b
 }
 
-func sum(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
-
 // client runs one client of the given kind; id makes its names unique.
 // It returns an error if the server did not answer as docs/protocols.md
 // says, and adds what it verified to the run.
@@ -359,10 +352,10 @@ func (r *chaosRun) files(c *chaosConn, kind chaosKind, id string) error {
 		if err := send(fmt.Appendf(nil, "PUT %s %d\n%s", name, len(data), data)); err != nil {
 			return err
 		}
-		if err := c.expect(fmt.Sprintf("OK %d %s", len(data), sum(data))); err != nil {
+		if err := c.expect(fmt.Sprintf("OK %d %s", len(data), sha256Hex(string(data)))); err != nil {
 			return err
 		}
-		c.uploads[name] = sum(data)
+		c.uploads[name] = sha256Hex(string(data))
 		return nil
 	}
 	switch kind {
@@ -417,7 +410,7 @@ func (r *chaosRun) files(c *chaosConn, kind chaosKind, id string) error {
 		if err := c.expect(want); err != nil {
 			return err
 		}
-		if err := c.expect("OK " + sum(r.big)); err != nil {
+		if err := c.expect("OK " + sha256Hex(string(r.big))); err != nil {
 			return err
 		}
 		return quit()

@@ -37,19 +37,6 @@ func (d *fullDisk) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// newSettledService serves a fresh folder holding files.
-func newSettledService(t *testing.T, files map[string]string) (*Service, string) {
-	t.Helper()
-	dir := t.TempDir()
-	for name, data := range files {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644))
-	}
-	svc, err := New(dir, Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { svc.Close() })
-	return svc, dir
-}
-
 // TestPutOnAFullDisk is the fault-injecting half of the full-disk case:
 // the root package's TestFilesSettledDetails fills a real tmpfs where it may
 // mount one; this runs everywhere.
@@ -63,7 +50,7 @@ func TestPutOnAFullDisk(t *testing.T) {
 		{syscall.EFBIG, "ERR too large\n"},
 	} {
 		t.Run("a write failing with "+tc.errno.Error()+" is answered "+strings.TrimSpace(tc.reply)+" and leaves nothing", func(t *testing.T) {
-			svc, dir := newSettledService(t, map[string]string{"keep": "old"})
+			svc, dir := newTestService(t, Options{}, map[string]string{"keep": "old"})
 			svc.uploadWriter = func(f *os.File) io.Writer { return &fullDisk{f: f, room: 100, errno: tc.errno} }
 			c := netlabtest.NewConn()
 			s := svc.Open(c)
@@ -88,7 +75,7 @@ func TestPutOnAFullDisk(t *testing.T) {
 // process taken. The root package's TestFilesSettledDetails does the same
 // through a socket on every model that runs the service in this process.
 func TestOutOfDescriptors(t *testing.T) {
-	svc, dir := newSettledService(t, map[string]string{"f": "data"})
+	svc, dir := newTestService(t, Options{}, map[string]string{"f": "data"})
 	c := netlabtest.NewConn()
 	s := svc.Open(c)
 	netlabtest.ExhaustDescriptors(t, func() {
@@ -122,16 +109,16 @@ func TestHashCache(t *testing.T) {
 	const realSum = "OK ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n" // "abc"
 
 	t.Run("a file changed within the racy window is hashed but not cached", func(t *testing.T) {
-		svc, _ := newSettledService(t, map[string]string{"f": "abc"})
+		svc, _ := newTestService(t, Options{}, map[string]string{"f": "abc"})
 		assert.Equal(t, realSum, hash(svc, "f"))
 		assert.Empty(t, svc.sums)
 	})
 
 	t.Run("an upload's checksum is not cached", func(t *testing.T) {
-		svc, _ := newSettledService(t, nil)
+		svc, _ := newTestService(t, Options{}, nil)
 		c := netlabtest.NewConn()
 		svc.Open(c).Data([]byte("PUT f 3\nabc"))
-		require.Equal(t, "OK 3 "+strings.Fields(realSum)[1]+"\n", c.String())
+		require.Equal(t, "OK 3 "+sum("abc")+"\n", c.String())
 		assert.Empty(t, svc.sums)
 	})
 
@@ -149,13 +136,13 @@ func TestHashCache(t *testing.T) {
 	}
 
 	t.Run("a cached checksum is used while nothing about the file changed", func(t *testing.T) {
-		svc, dir := newSettledService(t, map[string]string{"f": "abc"})
+		svc, dir := newTestService(t, Options{}, map[string]string{"f": "abc"})
 		plant(t, svc, dir, 0)
 		assert.Equal(t, "OK planted\n", hash(svc, "f"))
 	})
 
 	t.Run("a cached checksum is not used once the change time moved", func(t *testing.T) {
-		svc, dir := newSettledService(t, map[string]string{"f": "abc"})
+		svc, dir := newTestService(t, Options{}, map[string]string{"f": "abc"})
 		plant(t, svc, dir, -time.Nanosecond)
 		assert.Equal(t, realSum, hash(svc, "f"))
 	})
