@@ -69,14 +69,18 @@ func TestChaos(t *testing.T) {
 					require.NoError(t, run.client(kind, rand.New(rand.NewPCG(seed, uint64(1<<32+i))), fmt.Sprint("warm", i)), "warm-up %s", kind)
 				}
 				base := p.Baseline()
+				run.mu.Lock()
+				run.verified, run.resets = 0, 0 // the figures count the chaos clients alone
+				run.mu.Unlock()
 
-				var figs chaosFigures
+				figs := chaosFigures{Faults: map[string]int{}}
 				start := time.Now()
 				clients, deadline := chaosPlan(len(models.All))
 				errs := run.many(seed, clients, deadline, &figs)
 				figs.Elapsed = time.Since(start)
 				run.mu.Lock()
 				figs.Faults["reset"] = run.resets
+				figs.BytesVerified = run.verified
 				run.mu.Unlock()
 				for _, err := range errs[:min(len(errs), 10)] {
 					t.Error(err)
@@ -89,6 +93,7 @@ func TestChaos(t *testing.T) {
 				}
 
 				after := p.AtRest(base, parked(m, 3)) // three servers: echo, chat, files
+
 				// Every upload answered OK is on disk with the checksum
 				// the server gave, and nothing else is: the server at rest
 				// has removed every upload cut short.
@@ -103,7 +108,7 @@ func TestChaos(t *testing.T) {
 				}
 				assert.Equal(t, []string{"big"}, names, "the folder holds nothing partial (the verified uploads are removed as they are checked)")
 				run.mu.Lock()
-				figs.BytesVerified, figs.UploadsVerified = run.verified, run.uploadsVerified
+				figs.UploadsVerified = run.uploadsVerified
 				run.mu.Unlock()
 				figs.Parked = max(0, after.Goroutines-base.Goroutines)
 				figs.Goroutines = max(0, after.Goroutines-base.Goroutines-parked(m, 3))
@@ -234,9 +239,6 @@ type chaosFigures struct {
 
 func (f *chaosFigures) count(kind chaosKind) {
 	f.Conns++
-	if f.Faults == nil {
-		f.Faults = map[string]int{}
-	}
 	if fault := kind.fault(); fault != "" {
 		f.Faults[fault]++
 	}
