@@ -27,7 +27,7 @@ import (
 //	go test -run TestChaos -chaos.duration 10m -v .
 var (
 	chaosSeed     = flag.Uint64("chaos.seed", 0, "chaos: the seed of every client's choices; 0 picks one from the clock (printed, so a run can be repeated)")
-	chaosClients  = flag.Int("chaos.clients", 0, "chaos: clients per model; 0 means 300, or 100 with -short")
+	chaosClients  = flag.Int("chaos.clients", 0, "chaos: clients per model; 0 means 200, or 100 with -short")
 	chaosDuration = flag.Duration("chaos.duration", 0, "chaos: run clients for this long in all, split evenly between the models, instead of -chaos.clients of them (a soak)")
 	chaosParallel = flag.Int("chaos.parallel", 8, "chaos: clients at once")
 )
@@ -131,7 +131,7 @@ func chaosPlan(models int) (clients int, deadline time.Time) {
 	}
 	clients = *chaosClients
 	if clients <= 0 {
-		clients = 300
+		clients = 200
 		if testing.Short() {
 			clients = 100
 		}
