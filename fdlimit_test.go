@@ -1,3 +1,5 @@
+//go:build linux
+
 package netlab_test
 
 import (
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/netlab-go/netlab/internal/models"
 	"github.com/netlab-go/netlab/netlabtest"
 )
 
@@ -32,7 +35,7 @@ const (
 // most of them leave, and each one kept must then be welcomed or told
 // "! server busy" — never closed without a word.
 func TestFDLimit(t *testing.T) {
-	for _, m := range table {
+	for _, m := range models.All {
 		t.Run(m.Name, func(t *testing.T) {
 			t.Run("every client kept past the descriptor limit is served or told busy", func(t *testing.T) {
 				if m.Name == "multiprocess" {
@@ -50,7 +53,7 @@ func TestFDLimit(t *testing.T) {
 				for i := range clients {
 					clients[i] = netlabtest.Dial(t, addr) // the kernel completes the handshake; the backlog holds it
 				}
-				if !m.Serial {
+				if !m.Serial(models.Flags{}) {
 					// A server that runs clients at once takes them until
 					// it has no descriptor left, and says so.
 					netlabtest.Await(t, p.emfile, "the server to log that it ran out of descriptors")
@@ -84,7 +87,7 @@ func TestFDLimit(t *testing.T) {
 				line, err := joinOrBusy(netlabtest.Dial(t, addr))
 				require.NoError(t, err)
 				assert.True(t, strings.HasPrefix(line, "* welcome "), "a new client after the burst: %q", line)
-				p.AtRest(base, m.Limit)
+				p.AtRest(base, parked(m, 1))
 			})
 		})
 	}

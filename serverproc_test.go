@@ -1,3 +1,5 @@
+//go:build linux
+
 package netlab_test
 
 import (
@@ -307,6 +309,16 @@ func (p *serverProc) AtRest(base Counts, parked int) Counts {
 		case <-tick.C:
 		}
 	}
+}
+
+// parked returns how many goroutines m, run with the default flags for
+// servers of them, keeps once started and idle (a pool's workers, as its
+// doc says): goroutines above the baseline that are not a leak.
+func parked(m models.Model, servers int) int {
+	if m.AtOnce == nil || m.Serial(models.Flags{}) {
+		return 0
+	}
+	return servers * m.AtOnce(models.Flags{})
 }
 
 // Log returns the first lines of the child's error log.

@@ -24,6 +24,7 @@ import (
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
 	"github.com/netlab-go/netlab/internal/conformance"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // TestFilesSettledDetails holds every model to the settled details of
@@ -140,7 +141,7 @@ func TestFilesSettledDetails(t *testing.T) {
 				fi, err := os.Lstat(filepath.Join(root, "folder"))
 				require.NoError(t, err)
 				assert.True(t, fi.IsDir(), "the folder is still a folder")
-				assert.Empty(t, hiddenEntries(t, root))
+				assert.Empty(t, netlabtest.HiddenFiles(t, root))
 			})
 
 			for _, how := range []string{"closes", "half-closes"} {
@@ -149,14 +150,14 @@ func TestFilesSettledDetails(t *testing.T) {
 					addr := startFilesIn(t, m, root)
 					c := dialFiles(t, addr)
 					c.send("PUT part 1000\n" + strings.Repeat("x", 500))
-					waitUntil(t, "the upload to start", func() bool { return len(hiddenEntries(t, root)) == 1 })
+					waitUntil(t, "the upload to start", func() bool { return len(netlabtest.HiddenFiles(t, root)) == 1 })
 					if how == "closes" {
 						c.c.Close()
 					} else {
 						require.NoError(t, c.c.CloseWrite())
 						c.eof()
 					}
-					waitUntil(t, "the temporary file to go", func() bool { return len(hiddenEntries(t, root)) == 0 })
+					waitUntil(t, "the temporary file to go", func() bool { return len(netlabtest.HiddenFiles(t, root)) == 0 })
 					_, err := os.Lstat(filepath.Join(root, "part"))
 					assert.ErrorIs(t, err, os.ErrNotExist)
 				})
@@ -179,12 +180,12 @@ func TestFilesSettledDetails(t *testing.T) {
 
 				c := dialFiles(t, l.Addr().String())
 				c.send("PUT part 1000\n" + strings.Repeat("x", 500))
-				waitUntil(t, "the upload to start", func() bool { return len(hiddenEntries(t, root)) == 1 })
+				waitUntil(t, "the upload to start", func() bool { return len(netlabtest.HiddenFiles(t, root)) == 1 })
 				ctx, cancel := context.WithCancel(t.Context())
 				cancel() // no grace: the upload is cut short
 				srv.Shutdown(ctx)
 				assert.ErrorIs(t, <-served, netlab.ErrServerClosed)
-				assert.Empty(t, hiddenEntries(t, root), "right after the server has exited")
+				assert.Empty(t, netlabtest.HiddenFiles(t, root), "right after the server has exited")
 				_, err = os.Lstat(filepath.Join(root, "part"))
 				assert.ErrorIs(t, err, os.ErrNotExist)
 			})
@@ -202,7 +203,7 @@ func TestFilesSettledDetails(t *testing.T) {
 				c.body(1) // the transfer is under way
 				require.NoError(t, os.Truncate(path, 1000))
 				n, err := io.Copy(io.Discard, c.r)
-				require.True(t, err == nil || isReset(err), "reading to the end: %v", err)
+				require.True(t, err == nil || netlabtest.IsReset(err), "reading to the end: %v", err)
 				assert.Less(t, n+1, int64(size), "the body is short")
 			})
 
@@ -246,7 +247,7 @@ func TestFilesSettledDetails(t *testing.T) {
 				c := dialFiles(t, addr)
 				assert.Equal(t, []string{"OK 1", "4 f"}, c.list(), "the session is running")
 
-				exhaustDescriptors(t, func() {
+				netlabtest.ExhaustDescriptors(t, func() {
 					assert.Equal(t, "ERR busy", c.ask("GET f"))
 					assert.Equal(t, "ERR busy", c.ask("HASH f"))
 					assert.Equal(t, "ERR busy", c.ask("LIST"))
@@ -258,7 +259,7 @@ func TestFilesSettledDetails(t *testing.T) {
 				c = dialFiles(t, addr)
 				assert.Equal(t, "OK 4", c.ask("GET f"))
 				assert.Equal(t, "data", string(c.body(4)))
-				assert.Empty(t, hiddenEntries(t, root))
+				assert.Empty(t, netlabtest.HiddenFiles(t, root))
 			})
 		})
 	}
@@ -283,7 +284,7 @@ type filesConn struct {
 }
 
 func dialFiles(t *testing.T, addr string) *filesConn {
-	c := conformance.Dial(t, addr)
+	c := netlabtest.Dial(t, addr)
 	return &filesConn{t: t, c: c, r: bufio.NewReader(c)}
 }
 
@@ -333,7 +334,7 @@ func (c *filesConn) body(n int) []byte {
 func (c *filesConn) eof() {
 	c.t.Helper()
 	rest, err := io.ReadAll(c.r)
-	if err != nil && !isReset(err) {
+	if err != nil && !netlabtest.IsReset(err) {
 		require.NoError(c.t, err)
 	}
 	assert.Empty(c.t, string(rest), "nothing before the close")
@@ -345,81 +346,15 @@ func (c *filesConn) quit() {
 	c.eof()
 }
 
-func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
-
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
 
-// hiddenEntries lists the names starting with "." in dir: the service's
-// temporary files.
-func hiddenEntries(t *testing.T, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	var names []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			names = append(names, e.Name())
-		}
-	}
-	return names
-}
-
 // waitUntil polls cond for up to a second: docs/protocols.md promises that
-// an aborted upload leaves nothing behind within a second, and that is the
-// only thing this suite waits for by polling.
+// an aborted upload leaves nothing behind within a second, so the bound is
+// the promise, not a guess at how long the machine takes.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	require.Eventually(t, cond, time.Second, time.Millisecond, "waiting for %s", what)
-}
-
-// mountSmallTmpfs mounts a tmpfs of the given size on a fresh folder and
-// unmounts it when the test ends, or skips the test where mounting is not
-// allowed (not root, or in a container without CAP_SYS_ADMIN).
-func mountSmallTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
-		t.Skipf("cannot mount a tmpfs of %s on %s (%v): this needs root; "+
-			"filesrv's TestPutOnAFullDisk covers ERR no space with an injected ENOSPC", size, dir, err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-// exhaustDescriptors runs f while this process cannot open one more file:
-// the soft limit is lowered and every descriptor under it taken. Both are
-// given back before it returns.
-func exhaustDescriptors(t *testing.T, f func()) {
-	t.Helper()
-	var old syscall.Rlimit
-	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old))
-	low := old
-	low.Cur = min(old.Cur, 1024)
-	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low))
-	var held []int
-	release := func() {
-		for _, fd := range held {
-			syscall.Close(fd)
-		}
-		held = nil
-		require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old))
-	}
-	defer release()
-	for {
-		fd, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if err != nil {
-			require.ErrorIs(t, err, syscall.EMFILE)
-			break
-		}
-		held = append(held, fd)
-		require.Less(t, len(held), 1024, "the limit of 1024 descriptors is not enforced")
-	}
-	f()
 }

@@ -1,15 +1,12 @@
 package chat
 
 import (
-	"bytes"
-	"net"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // The fuzz targets of the chat service. Each one that takes cuts feeds the
@@ -24,22 +21,6 @@ import (
 // fuzzMax is the line limit the fuzz targets use instead of MaxLine, so
 // that the fuzzer reaches "line too long" with inputs of a few dozen bytes.
 const fuzzMax = 16
-
-// cut splits p into pieces with lengths 1 to 32 taken from cuts in turn; no
-// cuts means one byte a piece.
-func cut(p, cuts []byte) [][]byte {
-	var pieces [][]byte
-	for i := 0; len(p) > 0; i++ {
-		n := 1
-		if len(cuts) > 0 {
-			n = int(cuts[i%len(cuts)])%32 + 1
-		}
-		n = min(n, len(p))
-		pieces = append(pieces, p[:n])
-		p = p[n:]
-	}
-	return pieces
-}
 
 // A splitResult is everything a lineSplitter said about one input.
 type splitResult struct {
@@ -72,7 +53,7 @@ func FuzzLineSplitter(f *testing.F) {
 	f.Add([]byte("a\r\r\n\r\n\n"), []byte{1})
 	f.Fuzz(func(t *testing.T, data, cuts []byte) {
 		whole := runSplitter([][]byte{data})
-		split := runSplitter(cut(data, cuts))
+		split := runSplitter(netlabtest.Cut(data, cuts))
 		if !slices.Equal(whole.lines, split.lines) || whole.rest != split.rest || whole.ok != split.ok {
 			t.Fatalf("whole: %+v, split: %+v", whole, split)
 		}
@@ -84,30 +65,12 @@ func FuzzLineSplitter(f *testing.F) {
 	})
 }
 
-// fuzzConn is a netlab.Conn that keeps what it is sent.
-type fuzzConn struct {
-	out    bytes.Buffer
-	closed bool
-}
-
-func (m *fuzzConn) Send(p []byte) error {
-	if m.closed {
-		return netlab.ErrConnClosed
-	}
-	m.out.Write(p)
-	return nil
-}
-
-func (m *fuzzConn) SendFile(f *os.File, _, _ int64) error { f.Close(); return netlab.ErrConnClosed }
-func (m *fuzzConn) Close() error                          { m.closed = true; return nil }
-func (m *fuzzConn) RemoteAddr() net.Addr                  { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
-
 // converse runs one conversation: a listener joins, then a talker whose
 // session is fed pieces and then the end of its input. It returns what
 // each received and whether the talker's connection was closed.
 func converse(pieces [][]byte) (talker, listener string, closed bool) {
 	hub := NewHub(nil)
-	l, c := &fuzzConn{}, &fuzzConn{}
+	l, c := netlabtest.NewConn(), netlabtest.NewConn()
 	hub.Join(l)
 	s := &session{c: c, hub: hub, split: lineSplitter{max: fuzzMax}}
 	s.id = hub.Join(c)
@@ -116,7 +79,7 @@ func converse(pieces [][]byte) (talker, listener string, closed bool) {
 	}
 	s.EOF()
 	s.Closed(nil)
-	return c.out.String(), l.out.String(), c.closed
+	return c.String(), l.String(), c.Closed()
 }
 
 func FuzzSession(f *testing.F) {
@@ -125,7 +88,7 @@ func FuzzSession(f *testing.F) {
 	f.Add([]byte("a line well over sixteen bytes\n\x1b[2J\n\xc3\n"), []byte{9})
 	f.Fuzz(func(t *testing.T, data, cuts []byte) {
 		wt, wl, wc := converse([][]byte{data})
-		st, sl, sc := converse(cut(data, cuts))
+		st, sl, sc := converse(netlabtest.Cut(data, cuts))
 		if wt != st || wl != sl || wc != sc {
 			t.Fatalf("fed whole, the talker got %q, the listener %q, closed %v;\nfed in pieces, %q, %q, %v", wt, wl, wc, st, sl, sc)
 		}

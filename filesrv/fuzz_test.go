@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // FuzzSession feeds a files session the same bytes twice, each time over a
@@ -21,18 +23,8 @@ func FuzzSession(f *testing.F) {
 	f.Add([]byte("GET "+strings.Repeat("x", 1030)+"\nLIST\r\n\nGET a 4\n"), []byte{31})
 	f.Add([]byte("PUT big 65\n"), []byte{2})
 	f.Fuzz(func(t *testing.T, data, cuts []byte) {
-		var pieces [][]byte
-		for i, p := 0, data; len(p) > 0; i++ {
-			n := 1
-			if len(cuts) > 0 {
-				n = int(cuts[i%len(cuts)])%32 + 1
-			}
-			n = min(n, len(p))
-			pieces = append(pieces, p[:n])
-			p = p[n:]
-		}
 		wholeOut, wholeClosed, wholeFiles := fuzzRun(t, [][]byte{data})
-		splitOut, splitClosed, splitFiles := fuzzRun(t, pieces)
+		splitOut, splitClosed, splitFiles := fuzzRun(t, netlabtest.Cut(data, cuts))
 		if wholeOut != splitOut || wholeClosed != splitClosed {
 			t.Fatalf("fed whole: %q (closed %v); in pieces: %q (closed %v)", wholeOut, wholeClosed, splitOut, splitClosed)
 		}
@@ -57,12 +49,12 @@ func fuzzRun(t *testing.T, pieces [][]byte) (string, bool, map[string]string) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	c := &recorder{}
+	c := netlabtest.NewConn()
 	s := svc.Open(c)
 	for _, p := range pieces {
 		s.Data(p)
 	}
-	closed := c.closed
+	closed := c.Closed()
 	s.EOF()
 	s.Closed(nil)
 	files := map[string]string{}
@@ -80,7 +72,7 @@ func fuzzRun(t *testing.T, pieces [][]byte) (string, bool, map[string]string) {
 		}
 		files[e.Name()] = string(b)
 	}
-	return c.out.String(), closed, files
+	return c.String(), closed, files
 }
 
 // fuzzDir returns a fresh folder, in memory where Linux offers one: every

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // fullDisk is a writer that accepts room bytes and then fails the way a
@@ -35,19 +37,6 @@ func (d *fullDisk) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// newSettledService serves a fresh folder holding files.
-func newSettledService(t *testing.T, files map[string]string) (*Service, string) {
-	t.Helper()
-	dir := t.TempDir()
-	for name, data := range files {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644))
-	}
-	svc, err := New(dir, Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { svc.Close() })
-	return svc, dir
-}
-
 // TestPutOnAFullDisk is the fault-injecting half of the full-disk case:
 // the root package's TestFilesSettledDetails fills a real tmpfs where it may
 // mount one; this runs everywhere.
@@ -61,17 +50,17 @@ func TestPutOnAFullDisk(t *testing.T) {
 		{syscall.EFBIG, "ERR too large\n"},
 	} {
 		t.Run("a write failing with "+tc.errno.Error()+" is answered "+strings.TrimSpace(tc.reply)+" and leaves nothing", func(t *testing.T) {
-			svc, dir := newSettledService(t, map[string]string{"keep": "old"})
+			svc, dir := newTestService(t, Options{}, map[string]string{"keep": "old"})
 			svc.uploadWriter = func(f *os.File) io.Writer { return &fullDisk{f: f, room: 100, errno: tc.errno} }
-			c := &recorder{}
+			c := netlabtest.NewConn()
 			s := svc.Open(c)
 			s.Data([]byte("PUT keep 1000\n"))
 			for range 10 {
 				s.Data([]byte(strings.Repeat("x", 100)))
 			}
 			s.Closed(nil)
-			assert.Equal(t, tc.reply, c.out.String())
-			assert.True(t, c.closed, "the connection is closed after an ERR to a PUT")
+			assert.Equal(t, tc.reply, c.String())
+			assert.True(t, c.Closed(), "the connection is closed after an ERR to a PUT")
 			entries, err := os.ReadDir(dir)
 			require.NoError(t, err)
 			require.Len(t, entries, 1, "only the old file is left")
@@ -86,56 +75,26 @@ func TestPutOnAFullDisk(t *testing.T) {
 // process taken. The root package's TestFilesSettledDetails does the same
 // through a socket on every model that runs the service in this process.
 func TestOutOfDescriptors(t *testing.T) {
-	svc, dir := newSettledService(t, map[string]string{"f": "data"})
-	c := &recorder{}
+	svc, dir := newTestService(t, Options{}, map[string]string{"f": "data"})
+	c := netlabtest.NewConn()
 	s := svc.Open(c)
-	exhaustDescriptors(t, func() {
+	netlabtest.ExhaustDescriptors(t, func() {
 		for _, line := range []string{"GET f", "HASH f", "LIST", "GET f 2"} {
 			s.Data([]byte(line + "\n"))
-			assert.Equal(t, "ERR busy\n", c.out.String(), line)
-			c.out.Reset()
+			assert.Equal(t, "ERR busy\n", c.String(), line)
+			c.Take()
 		}
 		s.Data([]byte("PUT g 3\nabc"))
-		assert.Equal(t, "ERR busy\n", c.out.String(), "PUT")
-		assert.True(t, c.closed, "the connection is closed after an ERR to a PUT")
+		assert.Equal(t, "ERR busy\n", c.String(), "PUT")
+		assert.True(t, c.Closed(), "the connection is closed after an ERR to a PUT")
 	})
 
-	c = &recorder{}
+	c = netlabtest.NewConn()
 	svc.Open(c).Data([]byte("GET f\n"))
-	assert.Equal(t, "OK 4\ndata", c.out.String(), "served again once descriptors are free")
+	assert.Equal(t, "OK 4\ndata", c.String(), "served again once descriptors are free")
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Len(t, entries, 1, "the refused PUT left nothing")
-}
-
-// exhaustDescriptors runs f while this process cannot open one more file:
-// the soft limit is lowered and every descriptor under it taken. Both are
-// given back before it returns. No test of this package runs in parallel,
-// so no other test is starved meanwhile.
-func exhaustDescriptors(t *testing.T, f func()) {
-	t.Helper()
-	var old syscall.Rlimit
-	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old))
-	low := old
-	low.Cur = min(old.Cur, 1024)
-	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low))
-	var held []int
-	defer func() {
-		for _, fd := range held {
-			syscall.Close(fd)
-		}
-		require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old))
-	}()
-	for {
-		fd, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		if err != nil {
-			require.ErrorIs(t, err, syscall.EMFILE)
-			break
-		}
-		held = append(held, fd)
-		require.Less(t, len(held), 1024, "the limit of 1024 descriptors is not enforced")
-	}
-	f()
 }
 
 // TestHashCache shows what the checksum cache trusts: the same inode,
@@ -143,23 +102,23 @@ func exhaustDescriptors(t *testing.T, f func()) {
 // older than racyWindow when its bytes were read.
 func TestHashCache(t *testing.T) {
 	hash := func(svc *Service, name string) string {
-		c := &recorder{}
+		c := netlabtest.NewConn()
 		svc.Open(c).Data([]byte("HASH " + name + "\n"))
-		return c.out.String()
+		return c.String()
 	}
 	const realSum = "OK ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n" // "abc"
 
 	t.Run("a file changed within the racy window is hashed but not cached", func(t *testing.T) {
-		svc, _ := newSettledService(t, map[string]string{"f": "abc"})
+		svc, _ := newTestService(t, Options{}, map[string]string{"f": "abc"})
 		assert.Equal(t, realSum, hash(svc, "f"))
 		assert.Empty(t, svc.sums)
 	})
 
 	t.Run("an upload's checksum is not cached", func(t *testing.T) {
-		svc, _ := newSettledService(t, nil)
-		c := &recorder{}
+		svc, _ := newTestService(t, Options{}, nil)
+		c := netlabtest.NewConn()
 		svc.Open(c).Data([]byte("PUT f 3\nabc"))
-		require.Equal(t, "OK 3 "+strings.Fields(realSum)[1]+"\n", c.out.String())
+		require.Equal(t, "OK 3 "+sum("abc")+"\n", c.String())
 		assert.Empty(t, svc.sums)
 	})
 
@@ -177,13 +136,13 @@ func TestHashCache(t *testing.T) {
 	}
 
 	t.Run("a cached checksum is used while nothing about the file changed", func(t *testing.T) {
-		svc, dir := newSettledService(t, map[string]string{"f": "abc"})
+		svc, dir := newTestService(t, Options{}, map[string]string{"f": "abc"})
 		plant(t, svc, dir, 0)
 		assert.Equal(t, "OK planted\n", hash(svc, "f"))
 	})
 
 	t.Run("a cached checksum is not used once the change time moved", func(t *testing.T) {
-		svc, dir := newSettledService(t, map[string]string{"f": "abc"})
+		svc, dir := newTestService(t, Options{}, map[string]string{"f": "abc"})
 		plant(t, svc, dir, -time.Nanosecond)
 		assert.Equal(t, realSum, hash(svc, "f"))
 	})
