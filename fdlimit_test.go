@@ -38,11 +38,6 @@ func TestFDLimit(t *testing.T) {
 	for _, m := range models.All {
 		t.Run(m.Name, func(t *testing.T) {
 			t.Run("every client kept past the descriptor limit is served or told busy", func(t *testing.T) {
-				if m.Name == "multiprocess" {
-					// Its parent closes a client silently when starting
-					// the child fails with EMFILE.
-					t.Skip("multiprocess: a client is closed without a word when a child cannot start for lack of descriptors; fixed on branch ipc (a45ed62)")
-				}
 				p := startServerProc(t, m.Name, fdLimit, t.TempDir(), "chat")
 				addr := p.Addr("chat")
 				_, err := joinOrBusy(netlabtest.Dial(t, addr))
