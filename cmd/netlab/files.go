@@ -18,8 +18,11 @@ import (
 // runFiles is the files client on the command line. Several names given to
 // get or put are transferred at once, each on its own connection with its
 // own progress bar on standard error; every transfer is verified by
-// SHA-256, and a line on standard output says so.
-func runFiles(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+// SHA-256, and a line on standard output says so. A failure's line goes to
+// standard error, and a failed get leaves no local file (see
+// [filesrv.Client.DownloadFile]). With no action at a terminal it opens
+// the interactive shell (filesshell.go).
+func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("files", stderr)
 	addr := fs.String("addr", "127.0.0.1:7009", "files server address")
 	dir := fs.String("dir", ".", "get: the folder to download into")
@@ -28,8 +31,15 @@ func runFiles(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	if fs.NArg() == 0 {
+		if isTTY(stdin) && isTTY(stdout) {
+			c, err := filesrv.Dial(ctx, *addr)
+			if err != nil {
+				return err
+			}
+			return runFilesShell(ctx, c, *addr, *dir, stdin, stdout) // closes c
+		}
 		fs.Usage()
-		return errors.New("files: say what to do: ls, get, put or hash")
+		return errors.New("files: say what to do: ls, get, put or hash (or run it at a terminal with none for the interactive shell)")
 	}
 	sub, names := fs.Arg(0), fs.Args()[1:]
 	switch {
