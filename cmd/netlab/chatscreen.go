@@ -45,12 +45,13 @@ type chatScreen struct {
 	me      string           // our name, from "* welcome" and "* you are"
 	now     func() time.Time // the clock of the HH:MM stamps
 	color   bool
-	leaving bool  // /quit, Ctrl-C or Ctrl-D sent: a close is expected
-	err     error // why the screen ended, for runChat to return
+	println func(string) tea.Cmd // tea.Println; tests record instead
+	leaving bool                 // /quit, Ctrl-C or Ctrl-D sent: a close is expected
+	err     error                // why the screen ended, for runChat to return
 }
 
 func newChatScreen(feed chatFeed, color bool) *chatScreen {
-	m := &chatScreen{feed: feed, now: time.Now, color: color}
+	m := &chatScreen{feed: feed, now: time.Now, color: color, println: func(s string) tea.Cmd { return tea.Println(s) }}
 	m.editor.Prompt = "> "
 	m.editor.Complete = func(before string) []string {
 		if !strings.Contains(before, " ") {
@@ -83,7 +84,7 @@ func (m *chatScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else if name, ok := strings.CutPrefix(line, "* you are "); ok {
 			m.me = name
 		}
-		return m, tea.Sequence(tea.Println(formatChatLine(line, m.me, m.now(), m.color)), m.next)
+		return m, tea.Sequence(m.println(formatChatLine(line, m.me, m.now(), m.color)), m.next)
 	case chatClosedMsg:
 		switch {
 		case msg.err != nil:
@@ -114,7 +115,7 @@ func (m *chatScreen) key(k tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if err := m.feed.send(line); err != nil {
-		return tea.Println(formatChatLine("! "+err.Error(), m.me, m.now(), m.color))
+		return m.println(formatChatLine("! "+err.Error(), m.me, m.now(), m.color))
 	}
 	if line == "/quit" || strings.HasPrefix(line, "/quit ") {
 		m.leaving = true
@@ -122,7 +123,7 @@ func (m *chatScreen) key(k tea.KeyMsg) tea.Cmd {
 	// The server does not send our own words back: show them here, as
 	// the others will see them.
 	if echo := ownLine(line, m.me); echo != "" {
-		return tea.Println(formatChatLine(echo, m.me, m.now(), m.color))
+		return m.println(formatChatLine(echo, m.me, m.now(), m.color))
 	}
 	return nil
 }

@@ -29,13 +29,14 @@ type filesShell struct {
 	client *filesrv.Client // nil after b (disconnect)
 
 	editor  termui.Editor
-	ask     string           // "get" or "put" while the prompt asks which file (d or u alone)
-	list    []filesrv.Entry  // the last listing: ls numbers it from 1, get N takes from it
-	active  []*shellTransfer // running transfers, in the order started
-	nextID  int              // of the next transfer
-	now     func() time.Time // the bars' clock
-	println func(string) tea.Cmd
-	quit    bool // q given while transfers ran: quit once they end
+	ask     string               // "get" or "put" while the prompt asks which file (d or u alone)
+	list    []filesrv.Entry      // the last listing: ls numbers it from 1, get N takes from it
+	active  []*shellTransfer     // running transfers, in the order started
+	nextID  int                  // of the next transfer
+	now     func() time.Time     // the bars' clock
+	println func(string) tea.Cmd // tea.Println; tests record instead
+	tick    func() tea.Cmd       // the next redraw of the bars; tests do without
+	quit    bool                 // q given while transfers ran: quit once they end
 }
 
 // A shellTransfer is one background download or upload.
@@ -68,6 +69,9 @@ const tickEvery = 200 * time.Millisecond
 
 func newFilesShell(ctx context.Context, c *filesrv.Client, addr, dir string) *filesShell {
 	m := &filesShell{ctx: ctx, addr: addr, dir: dir, client: c, now: time.Now, println: func(s string) tea.Cmd { return tea.Println(s) }}
+	m.tick = func() tea.Cmd {
+		return tea.Tick(tickEvery, func(t time.Time) tea.Msg { return tickMsg(t) })
+	}
 	m.setPrompt()
 	m.editor.Complete = m.complete
 	return m
@@ -135,10 +139,6 @@ func (m *filesShell) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	}
 	return m, nil
-}
-
-func (m *filesShell) tick() tea.Cmd {
-	return tea.Tick(tickEvery, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
 // key handles one key. Ctrl-C stops the running transfers (their part
