@@ -46,6 +46,7 @@ type chatScreen struct {
 	now     func() time.Time // the clock of the HH:MM stamps
 	color   bool
 	println func(string) tea.Cmd // tea.Println; tests record instead
+	width   int                  // the terminal's, 0 until Bubble Tea says
 	leaving bool                 // /quit, Ctrl-C or Ctrl-D sent: a close is expected
 	err     error                // why the screen ended, for runChat to return
 }
@@ -84,7 +85,7 @@ func (m *chatScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else if name, ok := strings.CutPrefix(line, "* you are "); ok {
 			m.me = name
 		}
-		return m, tea.Sequence(m.println(formatChatLine(line, m.me, m.now(), m.color)), m.next)
+		return m, tea.Sequence(m.say(formatChatLine(line, m.me, m.now(), m.color)), m.next)
 	case chatClosedMsg:
 		switch {
 		case msg.err != nil:
@@ -95,9 +96,14 @@ func (m *chatScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	case tea.KeyMsg:
 		return m, m.key(msg)
+	case tea.WindowSizeMsg:
+		m.width = msg.Width
 	}
 	return m, nil
 }
+
+// say prints s above the input line, wrapped to the terminal.
+func (m *chatScreen) say(s string) tea.Cmd { return m.println(termui.Wrap(s, m.width)) }
 
 // key handles one key: Enter sends the line, Ctrl-C (or Ctrl-D on an empty
 // line) leaves as /quit does, and a second Ctrl-C stops at once.
@@ -115,7 +121,7 @@ func (m *chatScreen) key(k tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if err := m.feed.send(line); err != nil {
-		return m.println(formatChatLine("! "+err.Error(), m.me, m.now(), m.color))
+		return m.say(formatChatLine("! "+err.Error(), m.me, m.now(), m.color))
 	}
 	if line == "/quit" || strings.HasPrefix(line, "/quit ") {
 		m.leaving = true
@@ -123,7 +129,7 @@ func (m *chatScreen) key(k tea.KeyMsg) tea.Cmd {
 	// The server does not send our own words back: show them here, as
 	// the others will see them.
 	if echo := ownLine(line, m.me); echo != "" {
-		return m.println(formatChatLine(echo, m.me, m.now(), m.color))
+		return m.say(formatChatLine(echo, m.me, m.now(), m.color))
 	}
 	return nil
 }
@@ -135,7 +141,7 @@ func (m *chatScreen) View() string {
 	if h := m.editor.Hint(); h != "" {
 		v += "\n" + h
 	}
-	return v
+	return termui.Fit(v, m.width)
 }
 
 // ownLine returns how a line we sent reads to others, in the server's own

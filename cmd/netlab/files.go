@@ -178,7 +178,10 @@ func (e *transfersError) Unwrap() []error { return e.errs }
 func runTransfers(ctx context.Context, jobs []transferJob, bars io.Writer, stdout, stderr io.Writer, opts ...mpb.ContainerOption) error {
 	var p *mpb.Progress
 	if bars != nil {
-		p = mpb.New(append([]mpb.ContainerOption{mpb.WithOutput(bars)}, opts...)...)
+		// A bar of fixed width leaves room for the counters beside it,
+		// whose width changes as they run: a line that the terminal wraps
+		// would break the redraw in place.
+		p = mpb.New(append([]mpb.ContainerOption{mpb.WithOutput(bars), mpb.WithWidth(32)}, opts...)...)
 	}
 	lines := make([]string, len(jobs))
 	errs := make([]error, len(jobs))
@@ -190,7 +193,7 @@ func runTransfers(ctx context.Context, jobs []transferJob, bars io.Writer, stdou
 			bar = p.AddBar(0,
 				mpb.PrependDecorators(decor.Name(job.label, decor.WCSyncSpaceR)),
 				mpb.AppendDecorators(
-					decor.OnAbort(decor.OnComplete(decor.Percentage(decor.WCSyncSpace), " verified"), " failed"),
+					decor.Any(func(decor.Statistics) string { return st.status() }, decor.WCSyncSpace),
 					decor.Any(func(decor.Statistics) string { return "  " + st.stats(time.Now()) }),
 				),
 			)
@@ -204,7 +207,7 @@ func runTransfers(ctx context.Context, jobs []transferJob, bars io.Writer, stdou
 				}
 			}
 			t, err := job.run(ctx, progress)
-			st.end(time.Now())
+			st.end(time.Now(), err)
 			if err != nil {
 				errs[i] = err
 				lines[i] = failure(job.label, job.name, t, err, job.resume)

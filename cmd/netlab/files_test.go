@@ -179,7 +179,7 @@ func TestTransferLines(t *testing.T) {
 		st := newTransferState("get big", t0)
 		st.progress(100<<20, 500<<20)
 		st.progress(500<<20, 500<<20)
-		st.end(t0.Add(2100 * time.Millisecond))
+		st.end(t0.Add(2100*time.Millisecond), nil)
 		got := st.summary(filesrv.Transfer{Size: 500 << 20, Offset: 100 << 20, SHA256: "ab"}, "get big", "./big")
 		assert.Equal(t, "get big -> ./big: 500 MiB, resumed at 100 MiB, 400 MiB transferred in 2.1 s (190 MiB/s), sha256 ab verified", got)
 	})

@@ -68,6 +68,7 @@ type transferState struct {
 	done    int64     // guarded by mu
 	total   int64     // -1 until the server or the file says; guarded by mu
 	ended   time.Time // zero while running; guarded by mu
+	outcome string    // "verified", "failed", "interrupted" once ended; guarded by mu
 }
 
 func newTransferState(label string, now time.Time) *transferState {
@@ -86,13 +87,32 @@ func (s *transferState) progress(done, total int64) {
 	s.done, s.total = done, total
 }
 
-// end stops the transfer's clock.
-func (s *transferState) end(now time.Time) {
+// end stops the transfer's clock; err is how it ended.
+func (s *transferState) end(now time.Time, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ended.IsZero() {
 		s.ended = now
 	}
+	switch {
+	case err == nil:
+		s.outcome = "verified"
+	case errors.Is(err, context.Canceled):
+		s.outcome = "interrupted"
+	default:
+		s.outcome = "failed"
+	}
+}
+
+// status is the word beside a bar: how far it is, or how it ended.
+func (s *transferState) status() string {
+	s.mu.Lock()
+	outcome := s.outcome
+	s.mu.Unlock()
+	if outcome != "" {
+		return outcome
+	}
+	return fmt.Sprintf("%3.0f%%", 100*s.fraction())
 }
 
 // snapshot returns the transfer's counters: bytes done, total (-1 if not
@@ -117,7 +137,10 @@ func (s *transferState) stats(now time.Time) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s / %s  %s", humanSize(done), humanSize(total), byteRate(moved, elapsed))
-	if moved > 0 && done < total {
+	s.mu.Lock()
+	running := s.outcome == ""
+	s.mu.Unlock()
+	if running && moved > 0 && done < total {
 		eta := time.Duration(float64(elapsed) * float64(total-done) / float64(moved))
 		fmt.Fprintf(&b, "  ETA %s", humanDuration(eta))
 	}

@@ -36,6 +36,7 @@ type filesShell struct {
 	now     func() time.Time     // the bars' clock
 	println func(string) tea.Cmd // tea.Println; tests record instead
 	tick    func() tea.Cmd       // the next redraw of the bars; tests do without
+	width   int                  // the terminal's, 0 until Bubble Tea says
 	quit    bool                 // q given while transfers ran: quit once they end
 }
 
@@ -68,7 +69,8 @@ type (
 const tickEvery = 200 * time.Millisecond
 
 func newFilesShell(ctx context.Context, c *filesrv.Client, addr, dir string) *filesShell {
-	m := &filesShell{ctx: ctx, addr: addr, dir: dir, client: c, now: time.Now, println: func(s string) tea.Cmd { return tea.Println(s) }}
+	m := &filesShell{ctx: ctx, addr: addr, dir: dir, client: c, now: time.Now}
+	m.println = func(s string) tea.Cmd { return tea.Println(termui.Wrap(s, m.width)) }
 	m.tick = func() tea.Cmd {
 		return tea.Tick(tickEvery, func(t time.Time) tea.Msg { return tickMsg(t) })
 	}
@@ -131,6 +133,8 @@ func (m *filesShell) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, tea.Quit)
 		}
 		return m, tea.Sequence(cmds...)
+	case tea.WindowSizeMsg:
+		m.width = msg.Width
 	case printMsg:
 		return m, m.println(string(msg))
 	case tickMsg:
@@ -187,13 +191,13 @@ func (m *filesShell) View() string {
 	var b strings.Builder
 	now := m.now()
 	for _, tr := range m.active {
-		fmt.Fprintf(&b, "%-20s %s %3.0f%%  %s\n", tr.job.label, drawBar(tr.st.fraction(), 24), 100*tr.st.fraction(), tr.st.stats(now))
+		fmt.Fprintf(&b, "%-20s %s %s  %s\n", tr.job.label, drawBar(tr.st.fraction(), 24), tr.st.status(), tr.st.stats(now))
 	}
 	b.WriteString(m.editor.View())
 	if h := m.editor.Hint(); h != "" {
 		b.WriteString("\n" + h)
 	}
-	return b.String()
+	return termui.Fit(b.String(), m.width)
 }
 
 // drawBar draws a bar width cells wide, f of it full.
@@ -240,7 +244,7 @@ func (m *filesShell) start(job transferJob, local string) tea.Cmd {
 	m.active = append(m.active, tr)
 	run := func() tea.Msg {
 		t, err := job.run(ctx, tr.st.progress)
-		tr.st.end(time.Now())
+		tr.st.end(time.Now(), err)
 		if err != nil {
 			return transferDoneMsg{id: tr.id, line: failure(job.label, job.name, t, err, job.resume), err: err}
 		}

@@ -106,3 +106,17 @@ func TestEditor(t *testing.T) {
 		assert.Equal(t, "> a\x1b[7mb\x1b[27m", e.View())
 	})
 }
+
+func TestFit(t *testing.T) {
+	t.Run("a long line is wrapped to the width, colours kept", func(t *testing.T) {
+		assert.Equal(t, "abcd\nef\nxy", termui.Wrap("abcdef\nxy", 4))
+		assert.Equal(t, "\x1b[1mabcd\nef\x1b[0m", termui.Wrap("\x1b[1mabcdef\x1b[0m", 4))
+	})
+	t.Run("a view's lines are cut to the width", func(t *testing.T) {
+		assert.Equal(t, "abcd\nxy", termui.Fit("abcdef\nxy", 4))
+	})
+	t.Run("an unknown width changes nothing", func(t *testing.T) {
+		assert.Equal(t, "abcdef", termui.Wrap("abcdef", 0))
+		assert.Equal(t, "abcdef", termui.Fit("abcdef", 0))
+	})
+}
