@@ -183,6 +183,7 @@ func TestChatScreenAtATerminal(t *testing.T) {
 		}
 		s := p.waitForText("guest-1: message 20")
 		assert.Equal(t, "> half a senten", lastLine(s), "the input line after 20 messages:\n%s", s)
+		t.Logf("the chat screen while typing:\n%s", s)
 
 		p.typeText("ce")
 		p.keys("Enter")
