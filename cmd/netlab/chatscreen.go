@@ -98,6 +98,7 @@ func (m *chatScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.key(msg)
 	case tea.WindowSizeMsg:
 		m.width = msg.Width
+		m.editor.Width = msg.Width
 	}
 	return m, nil
 }

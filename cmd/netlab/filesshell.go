@@ -135,6 +135,7 @@ func (m *filesShell) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Sequence(cmds...)
 	case tea.WindowSizeMsg:
 		m.width = msg.Width
+		m.editor.Width = msg.Width
 	case printMsg:
 		return m, m.println(string(msg))
 	case tickMsg:

@@ -26,6 +26,9 @@ type Editor struct {
 	Prompt string
 	// Complete, if set, is asked for candidates when Tab is pressed.
 	Complete Completer
+	// Width, if set, is the terminal's: a line longer than fits is shown
+	// as a window that scrolls with the cursor, as a shell does.
+	Width int
 
 	line []rune
 	pos  int // cursor, 0..len(line)
@@ -74,7 +77,7 @@ func (e *Editor) Update(k tea.KeyMsg) (string, bool) {
 			e.line = slices.Delete(e.line, e.pos-1, e.pos)
 			e.pos--
 		}
-	case tea.KeyDelete:
+	case tea.KeyDelete, tea.KeyCtrlD:
 		if e.pos < len(e.line) {
 			e.line = slices.Delete(e.line, e.pos, e.pos+1)
 		}
@@ -221,18 +224,34 @@ func (e *Editor) complete() {
 }
 
 // View is the prompt and the line, the cursor drawn as a reversed cell (the
-// terminal's own cursor is hidden while a Bubble Tea program runs).
+// terminal's own cursor is hidden while a Bubble Tea program runs). A line
+// wider than Width shows the part around the cursor, with "<" where text
+// is cut off on the left.
 func (e *Editor) View() string {
+	line, pos := e.line, e.pos
+	prompt := []rune(e.Prompt)
+	if room := e.Width - len(prompt) - 1; e.Width > 0 && room > 1 && len(line) >= room {
+		// Keep the cursor in view, a fifth of the room from the right edge
+		// when there is text to its right.
+		start := max(pos-room*4/5, 0)
+		if start > 0 {
+			prompt = append(prompt, '<')
+			start++
+			room--
+		}
+		end := min(start+room, len(line))
+		line, pos = line[start:end], pos-start
+	}
 	var b strings.Builder
-	b.WriteString(e.Prompt)
-	b.WriteString(string(e.line[:e.pos]))
+	b.WriteString(string(prompt))
+	b.WriteString(string(line[:pos]))
 	under := " "
-	if e.pos < len(e.line) {
-		under = string(e.line[e.pos])
+	if pos < len(line) {
+		under = string(line[pos])
 	}
 	b.WriteString("\x1b[7m" + under + "\x1b[27m")
-	if e.pos < len(e.line) {
-		b.WriteString(string(e.line[e.pos+1:]))
+	if pos < len(line) {
+		b.WriteString(string(line[pos+1:]))
 	}
 	return b.String()
 }

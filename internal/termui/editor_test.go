@@ -120,3 +120,24 @@ func TestFit(t *testing.T) {
 		assert.Equal(t, "abcdef", termui.Fit("abcdef", 0))
 	})
 }
+
+func TestEditorScrolls(t *testing.T) {
+	t.Run("a line wider than the terminal shows the part around the cursor", func(t *testing.T) {
+		e := termui.Editor{Prompt: "> ", Width: 12}
+		typeKeys(&e, "abcdefghijklmnop")
+		assert.Equal(t, "> <klmnop\x1b[7m \x1b[27m", e.View())
+		press(&e, tea.KeyHome)
+		assert.Equal(t, "> \x1b[7ma\x1b[27mbcdefghi", e.View())
+	})
+	t.Run("a line that fits is shown whole", func(t *testing.T) {
+		e := termui.Editor{Prompt: "> ", Width: 12}
+		typeKeys(&e, "abc")
+		assert.Equal(t, "> abc\x1b[7m \x1b[27m", e.View())
+	})
+	t.Run("Ctrl-D deletes the character under the cursor", func(t *testing.T) {
+		var e termui.Editor
+		typeKeys(&e, "abc")
+		press(&e, tea.KeyHome, tea.KeyCtrlD)
+		assert.Equal(t, "bc", e.Value())
+	})
+}
