@@ -65,6 +65,10 @@ type Transfer struct {
 	// Verified is true when SHA256 was computed here, over the bytes the
 	// transfer moved (and the ones before Offset), and equals the server's.
 	Verified bool
+	// Partial is where [Client.DownloadFile] kept the bytes of a download
+	// that was cut short, for the next call to resume from; empty
+	// otherwise.
+	Partial string
 }
 
 // Progress is called as a transfer moves bytes, on the goroutine running

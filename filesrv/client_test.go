@@ -266,3 +266,56 @@ func (w *cancelAfter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestDownloadFileLeavesNoHalfFile checks that DownloadFile writes to a
+// part file and renames it only once verified: a failure leaves the local
+// path as it was, and an interruption keeps the part file to resume from.
+func TestDownloadFileLeavesNoHalfFile(t *testing.T) {
+	addr, _ := serve(t, filesrv.Options{}, netlab.Config{})
+	c := dial(t, addr)
+	data := netlabtest.Pattern(2<<20, 7)
+	_, err := c.Upload(t.Context(), "big", bytes.NewReader(data), int64(len(data)), filesrv.UploadOptions{})
+	require.NoError(t, err)
+
+	t.Run("a file the server does not have leaves nothing behind", func(t *testing.T) {
+		dir := t.TempDir()
+		_, err := c.DownloadFile(t.Context(), "missing", filepath.Join(dir, "missing"), nil)
+		require.ErrorIs(t, err, filesrv.ErrNotFound)
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		assert.Empty(t, entries, "files left in the download folder")
+	})
+
+	t.Run("a failed download leaves an existing local file untouched", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "missing")
+		require.NoError(t, os.WriteFile(path, []byte("mine"), 0o644))
+		_, err := c.DownloadFile(t.Context(), "missing", path, nil)
+		require.ErrorIs(t, err, filesrv.ErrNotFound)
+		assertContent(t, path, []byte("mine"))
+		assert.NoFileExists(t, path+filesrv.PartSuffix)
+	})
+
+	t.Run("an interrupted download keeps its part file and the next call resumes it", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "big")
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		tr, err := c.DownloadFile(ctx, "big", path, func(done, total int64) {
+			if done >= 512<<10 {
+				cancel()
+			}
+		})
+		require.ErrorIs(t, err, context.Canceled)
+		assert.NoFileExists(t, path, "an unverified download took the final name")
+		require.Equal(t, path+filesrv.PartSuffix, tr.Partial, "the transfer names its part file")
+		fi, err := os.Stat(tr.Partial)
+		require.NoError(t, err)
+		require.Positive(t, fi.Size())
+
+		tr, err = c.DownloadFile(t.Context(), "big", path, nil)
+		require.NoError(t, err)
+		assert.True(t, tr.Verified)
+		assert.Equal(t, fi.Size(), tr.Offset, "the second call resumes where the first stopped")
+		assertContent(t, path, data)
+		assert.NoFileExists(t, path+filesrv.PartSuffix)
+	})
+}

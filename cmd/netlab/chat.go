@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
+
+	"golang.org/x/term"
 
 	"github.com/netlab-go/netlab/chat"
 )
@@ -16,24 +19,35 @@ import (
 // runaway input from being buffered without end.
 const maxInputLine = 64 << 10
 
-// runChat joins the room at -addr. Lines read from standard input are sent
-// as they are, and every line the server sends is printed as it arrives,
-// while you type. It works two ways:
+// runChat joins the room at -addr (over UDP with -udp). It works three
+// ways:
 //
-//   - At a terminal, end of input (Ctrl-D) sends /quit, so you leave the
-//     way you would by typing it: the server says "* bye" and closes.
+//   - At a terminal (standard input and output both), it opens the chat
+//     screen (chatscreen.go): an input line with history that incoming
+//     messages never break into, each message stamped and its sender in
+//     colour. Ctrl-C or Ctrl-D leaves.
+//   - With only standard input at a terminal, lines are plain, and end of
+//     input (Ctrl-D) sends /quit, so you leave the way you would by typing
+//     it: the server says "* bye" and closes.
 //   - From a pipe or a file, end of input half-closes the connection: the
 //     server handles every line sent, a last one without LF included, and
 //     closes. `printf 'hi\n/quit\n' | netlab chat` prints what it
 //     receives and exits once the server has closed.
 //
-// Either way the command ends when the server closes the connection, or at
-// SIGINT. -name sends "/nick NAME" first; the answer is printed like any
-// other line.
+// The command ends when the server closes the connection, or at SIGINT. If
+// the server closes it unasked, the command says "connection closed by
+// server" and fails.
+//
+// -name sends "/nick NAME" as the very first line, before anything is
+// read; the protocol has no way to choose a name at connect, so the others
+// see "* guest-N joined" and then "* guest-N is now NAME" (docs/clients.md
+// says what protocol change would avoid that).
 func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("chat", stderr)
 	addr := fs.String("addr", "127.0.0.1:7008", "chat server address")
-	name := fs.String("name", "", "take this name on joining (sends /nick NAME)")
+	name := fs.String("name", "", "take this name on joining (sends /nick NAME first)")
+	overUDP := fs.Bool("udp", false, "join over UDP: -addr is the server's -udp address")
+	plain := fs.Bool("plain", false, "plain lines even at a terminal, no chat screen")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,6 +56,10 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if *name != "" && !chat.ValidName(*name) {
 		return fmt.Errorf("chat: -name %q: a name is 1 to 32 of A-Z a-z 0-9 _ -", *name)
+	}
+	screen := !*plain && isTTY(stdin) && isTTY(stdout)
+	if *overUDP {
+		return runChatUDP(ctx, *addr, *name, screen, stdin, stdout)
 	}
 	c, err := chat.Dial(ctx, *addr)
 	if err != nil {
@@ -56,6 +74,9 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return err
 		}
 	}
+	if screen {
+		return runChatScreen(ctx, chatFeed{lines: c.Lines(), err: c.Err, send: c.Send}, stdin, stdout, useColor())
+	}
 	interactive := isTerminal(stdin)
 	if interactive {
 		fmt.Fprintf(stderr, "connected to %s: type a line to say it, /help for commands, /quit or Ctrl-D to leave\n", *addr)
@@ -66,10 +87,12 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	// terminal cannot be interrupted, and once the server has closed the
 	// connection nothing it could read matters. Whatever it does after we
 	// return fails harmlessly on the closed client.
+	var leaving atomic.Bool // set before the input's /quit or half-close
 	inputErr := make(chan error, 1)
-	go func() { inputErr <- sendInput(c, stdin, interactive) }()
+	go func() { inputErr <- sendInput(c, stdin, interactive, &leaving) }()
 
 	var inErr error
+	bye := false
 	for {
 		select {
 		case line, ok := <-c.Lines():
@@ -77,8 +100,12 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 				if err := c.Err(); err != nil {
 					return err
 				}
+				if !bye && !leaving.Load() {
+					return errClosedByServer
+				}
 				return inErr
 			}
+			bye = bye || line == "* bye"
 			if _, err := fmt.Fprintln(stdout, line); err != nil {
 				return fmt.Errorf("chat: write output: %w", err)
 			}
@@ -97,7 +124,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 // sendInput sends each line of in, then leaves: with /quit at a terminal,
 // by half-closing otherwise (see runChat). An error sending means the
 // connection is gone, which the reader reports; it is not repeated here.
-func sendInput(c *chat.Client, in io.Reader, interactive bool) error {
+func sendInput(c *chat.Client, in io.Reader, interactive bool, leaving *atomic.Bool) error {
 	sc := bufio.NewScanner(in) // ScanLines drops a CR before the LF
 	sc.Buffer(make([]byte, 0, 4096), maxInputLine)
 	for sc.Scan() {
@@ -111,6 +138,7 @@ func sendInput(c *chat.Client, in io.Reader, interactive bool) error {
 	} else if err != nil {
 		err = fmt.Errorf("read input: %w; leaving", err)
 	}
+	leaving.Store(true)
 	if interactive {
 		c.Quit()
 	} else {
@@ -128,4 +156,17 @@ func isTerminal(r io.Reader) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// isTTY reports whether f is a terminal, one the chat screen or the files
+// shell can take over (a character device such as /dev/null is not).
+func isTTY(f any) bool {
+	fd, ok := f.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(int(fd.Fd()))
+}
+
+// useColor reports whether the screens may colour their text: yes, unless
+// NO_COLOR is set (no-color.org) or the terminal says it is dumb.
+func useColor() bool {
+	return os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 }

@@ -96,6 +96,18 @@ func TestChatCommand(t *testing.T) {
 		// deferred inW.Close) lets it finish, which goleak checks.
 	})
 
+	t.Run("a close by the server while input is still open says so and fails", func(t *testing.T) {
+		addr, srv, observer := startChatForTmux(t)
+		inR, inW := io.Pipe()
+		defer inW.Close()
+		done := make(chan error, 1)
+		go func() { done <- run(t.Context(), []string{"chat", "-addr", addr}, inR, io.Discard, io.Discard) }()
+		observerHears(t, observer, "* guest-2 joined")
+		srv.Close()
+		err := netlabtest.Await(t, done, "netlab chat to end")
+		assert.ErrorIs(t, err, errClosedByServer)
+	})
+
 	t.Run("an interrupt leaves at once", func(t *testing.T) {
 		addr, observer := startChatRoom(t)
 		ctx, cancel := context.WithCancel(t.Context())

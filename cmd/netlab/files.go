@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
@@ -17,8 +18,11 @@ import (
 // runFiles is the files client on the command line. Several names given to
 // get or put are transferred at once, each on its own connection with its
 // own progress bar on standard error; every transfer is verified by
-// SHA-256, and a line on standard output says so.
-func runFiles(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+// SHA-256, and a line on standard output says so. A failure's line goes to
+// standard error, and a failed get leaves no local file (see
+// [filesrv.Client.DownloadFile]). With no action at a terminal it opens
+// the interactive shell (filesshell.go).
+func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("files", stderr)
 	addr := fs.String("addr", "127.0.0.1:7009", "files server address")
 	dir := fs.String("dir", ".", "get: the folder to download into")
@@ -27,8 +31,15 @@ func runFiles(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	if fs.NArg() == 0 {
+		if isTTY(stdin) && isTTY(stdout) {
+			c, err := filesrv.Dial(ctx, *addr)
+			if err != nil {
+				return err
+			}
+			return runFilesShell(ctx, c, *addr, *dir, stdin, stdout) // closes c
+		}
 		fs.Usage()
-		return errors.New("files: say what to do: ls, get, put or hash")
+		return errors.New("files: say what to do: ls, get, put or hash (or run it at a terminal with none for the interactive shell)")
 	}
 	sub, names := fs.Arg(0), fs.Args()[1:]
 	switch {
@@ -58,12 +69,12 @@ func runFiles(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	jobs := make([]transferJob, len(names))
 	for i, arg := range names {
 		if sub == "get" {
-			jobs[i] = getJob(c, arg, *dir)
+			jobs[i] = getJob(c, *addr, arg, *dir)
 		} else {
 			jobs[i] = putJob(c, arg)
 		}
 	}
-	return runTransfers(ctx, jobs, bars, stdout)
+	return runTransfers(ctx, jobs, bars, stdout, stderr)
 }
 
 func filesList(ctx context.Context, c *filesrv.Client, stdout io.Writer) error {
@@ -95,84 +106,119 @@ func filesHash(ctx context.Context, c *filesrv.Client, names []string, stdout io
 	return errors.Join(errs...)
 }
 
-// A transferJob is one download or upload: a label for its bar, and the
-// transfer itself, which reports progress and returns its line for
-// standard output.
+// A transferJob is one download or upload: a label for its bar and its
+// lines ("get one.txt"), the file's name on the server, the transfer
+// itself, the line that reports it done, and the command that resumes it.
 type transferJob struct {
-	label string
-	run   func(ctx context.Context, progress filesrv.Progress) (string, error)
+	label  string
+	name   string
+	run    func(ctx context.Context, progress filesrv.Progress) (filesrv.Transfer, error)
+	report func(st *transferState, t filesrv.Transfer) string
+	resume string
 }
 
-func getJob(c *filesrv.Client, name, dir string) transferJob {
-	return transferJob{label: "get " + name, run: func(ctx context.Context, progress filesrv.Progress) (string, error) {
-		if !filesrv.ValidName(name) {
-			// Checked here too, not only by the server: the name
-			// becomes a local path, and "../x" must not.
-			return "", fmt.Errorf("files: get %q: %w", name, filesrv.ErrInvalidName)
-		}
-		path := filepath.Join(dir, name)
-		t, err := c.DownloadFile(ctx, name, path, progress)
-		if err != nil {
-			return "", err
-		}
-		how := fmt.Sprintf("%d bytes", t.Size)
-		if t.Offset > 0 {
-			how = fmt.Sprintf("%d bytes (resumed at %d, %d transferred)", t.Size, t.Offset, t.Size-t.Offset)
-		}
-		return fmt.Sprintf("get %s -> %s: %s, sha256 %s verified", name, path, how, t.SHA256), nil
-	}}
+// getJob downloads name into dir. addr only goes into the resume hint.
+func getJob(c *filesrv.Client, addr, name, dir string) transferJob {
+	path := filepath.Join(dir, name)
+	return transferJob{
+		label: "get " + name,
+		name:  name,
+		run: func(ctx context.Context, progress filesrv.Progress) (filesrv.Transfer, error) {
+			if !filesrv.ValidName(name) {
+				// Checked here too, not only by the server: the name
+				// becomes a local path, and "../x" must not.
+				return filesrv.Transfer{Name: name}, fmt.Errorf("files: get %q: %w", name, filesrv.ErrInvalidName)
+			}
+			return c.DownloadFile(ctx, name, path, progress)
+		},
+		report: func(st *transferState, t filesrv.Transfer) string { return st.summary(t, "get "+name, path) },
+		resume: fmt.Sprintf("run `netlab files -addr %s -dir %s get %s`", addr, dir, name),
+	}
 }
 
 func putJob(c *filesrv.Client, path string) transferJob {
 	name := filepath.Base(path)
-	return transferJob{label: "put " + name, run: func(ctx context.Context, progress filesrv.Progress) (string, error) {
-		if !filesrv.ValidName(name) {
-			return "", fmt.Errorf("files: put %s: %q is not a name the server accepts (no spaces, control characters or leading dot): rename the file", path, name)
-		}
-		t, err := c.UploadFile(ctx, path, name, progress)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("put %s -> %s: %d bytes, sha256 %s verified", path, name, t.Size, t.SHA256), nil
-	}}
+	return transferJob{
+		label: "put " + name,
+		name:  name,
+		run: func(ctx context.Context, progress filesrv.Progress) (filesrv.Transfer, error) {
+			if !filesrv.ValidName(name) {
+				return filesrv.Transfer{Name: name}, fmt.Errorf("files: put %s: %q is not a name the server accepts (no spaces, control characters or leading dot): rename the file", path, name)
+			}
+			return c.UploadFile(ctx, path, name, progress)
+		},
+		report: func(st *transferState, t filesrv.Transfer) string { return st.summary(t, "put "+path, name) },
+	}
 }
 
+// transfersError is what a batch of transfers returns when some failed:
+// it says how many, and errors.Is sees each failure (context.Canceled
+// included, which main turns into the exit status of an interrupt). Each
+// failure has already been reported on its own line.
+type transfersError struct {
+	failed, total int
+	errs          []error
+}
+
+func (e *transfersError) Error() string {
+	return fmt.Sprintf("files: %d of %d transfers failed", e.failed, e.total)
+}
+
+func (e *transfersError) Unwrap() []error { return e.errs }
+
 // runTransfers runs every job at once, with one progress bar each on bars
-// (none if bars is nil), then prints each job's line in the order given.
-// It returns the jobs' errors joined. mpb draws the bars only if bars is a
-// terminal, unless opts says otherwise (mpb.WithAutoRefresh).
-func runTransfers(ctx context.Context, jobs []transferJob, bars io.Writer, stdout io.Writer, opts ...mpb.ContainerOption) error {
+// (none if bars is nil). Once all have ended it prints, in the order
+// given, each success's line on stdout and each failure's on stderr. It
+// returns a [transfersError] if any failed. mpb draws the bars only if
+// bars is a terminal, unless opts says otherwise (mpb.WithAutoRefresh).
+//
+// The bars' container is not tied to ctx: an interrupt aborts each
+// transfer, whose bar then draws its last frame and stays, rather than
+// the whole display vanishing mid-line.
+func runTransfers(ctx context.Context, jobs []transferJob, bars io.Writer, stdout, stderr io.Writer, opts ...mpb.ContainerOption) error {
 	var p *mpb.Progress
 	if bars != nil {
-		p = mpb.NewWithContext(ctx, append([]mpb.ContainerOption{mpb.WithOutput(bars)}, opts...)...)
+		// A bar of fixed width leaves room for the counters beside it,
+		// whose width changes as they run: a line that the terminal wraps
+		// would break the redraw in place.
+		p = mpb.New(append([]mpb.ContainerOption{mpb.WithOutput(bars), mpb.WithWidth(32)}, opts...)...)
 	}
 	lines := make([]string, len(jobs))
 	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup
 	for i, job := range jobs {
+		st := newTransferState(job.label, time.Now())
 		var bar *mpb.Bar
 		if p != nil {
 			bar = p.AddBar(0,
 				mpb.PrependDecorators(decor.Name(job.label, decor.WCSyncSpaceR)),
 				mpb.AppendDecorators(
-					decor.CountersKibiByte("% .1f/% .1f", decor.WCSyncSpace),
-					decor.OnComplete(decor.Percentage(decor.WCSyncSpace), " verified"),
+					decor.Any(func(decor.Statistics) string { return st.status() }, decor.WCSyncSpace),
+					decor.Any(func(decor.Statistics) string { return "  " + st.stats(time.Now()) }),
 				),
 			)
 		}
 		wg.Go(func() {
 			progress := func(done, total int64) {
+				st.progress(done, total)
 				if bar != nil {
 					bar.SetTotal(total, false)
 					bar.SetCurrent(done)
 				}
 			}
-			lines[i], errs[i] = job.run(ctx, progress)
+			t, err := job.run(ctx, progress)
+			st.end(time.Now(), err)
+			if err != nil {
+				errs[i] = err
+				lines[i] = failure(job.label, job.name, t, err, job.resume)
+			} else {
+				lines[i] = job.report(st, t)
+			}
 			if bar == nil {
 				return
 			}
-			if errs[i] != nil {
-				bar.Abort(false)
+			if err != nil {
+				bar.Abort(false) // keep its last frame
 			} else {
 				bar.SetTotal(-1, true) // complete, also for an empty file
 			}
@@ -182,10 +228,17 @@ func runTransfers(ctx context.Context, jobs []transferJob, bars io.Writer, stdou
 	if p != nil {
 		p.Wait()
 	}
+	var failed []error
 	for i := range jobs {
-		if errs[i] == nil {
+		if errs[i] != nil {
+			failed = append(failed, errs[i])
+			fmt.Fprintln(stderr, lines[i])
+		} else {
 			fmt.Fprintln(stdout, lines[i])
 		}
 	}
-	return errors.Join(errs...)
+	if len(failed) > 0 {
+		return &transfersError{failed: len(failed), total: len(jobs), errs: failed}
+	}
+	return nil
 }

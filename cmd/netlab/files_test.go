@@ -2,13 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/vbauerster/mpb/v8"
@@ -65,9 +69,9 @@ func TestFilesCommand(t *testing.T) {
 		require.NoError(t, err)
 		defer c.Close()
 		var bars, out bytes.Buffer
-		jobs := []transferJob{getJob(c, "one.txt", t.TempDir()), putJob(c, filepath.Join(local, "two.bin"))}
+		jobs := []transferJob{getJob(c, addr, "one.txt", t.TempDir()), putJob(c, filepath.Join(local, "two.bin"))}
 		// Standard error is no terminal here: make mpb draw anyway.
-		require.NoError(t, runTransfers(t.Context(), jobs, &bars, &out, mpb.WithAutoRefresh(), mpb.WithWidth(100)))
+		require.NoError(t, runTransfers(t.Context(), jobs, &bars, &out, io.Discard, mpb.WithAutoRefresh(), mpb.WithWidth(100)))
 		for _, label := range []string{"get one.txt", "put two.bin"} {
 			assert.True(t, strings.Contains(bars.String(), label), "no bar for %s in %q", label, bars.String())
 		}
@@ -106,7 +110,7 @@ func TestFilesCommand(t *testing.T) {
 		os.WriteFile(filepath.Join(into, "one.txt"), one[:1000], 0o644)
 		out, _, err := netlabFiles(t, addr, "-q", "-dir", into, "get", "one.txt")
 		require.NoError(t, err)
-		assert.True(t, strings.Contains(out, "resumed at 1000"), "output %q, want it to say it resumed at 1000 and verified", out)
+		assert.Contains(t, out, "215 KiB, resumed at 1000 B, 214 KiB transferred in ", "output %q, want it to say it resumed at 1000 and verified", out)
 		assert.True(t, strings.Contains(out, "verified"), "output %q, want it to say it resumed at 1000 and verified", out)
 		if got, _ := os.ReadFile(filepath.Join(into, "one.txt")); !bytes.Equal(got, one) {
 			t.Error("resumed file differs")
@@ -115,10 +119,21 @@ func TestFilesCommand(t *testing.T) {
 
 	t.Run("failures are reported and the other transfers still run", func(t *testing.T) {
 		into := t.TempDir()
-		out, _, err := netlabFiles(t, addr, "-q", "-dir", into, "get", "missing", "one.txt", "../escape")
+		out, errOut, err := netlabFiles(t, addr, "-q", "-dir", into, "get", "missing", "one.txt", "../escape")
 		assert.True(t, errors.Is(err, filesrv.ErrNotFound), "error %v, want not found and invalid name", err)
 		assert.True(t, errors.Is(err, filesrv.ErrInvalidName), "error %v, want not found and invalid name", err)
+		assert.ErrorContains(t, err, "2 of 3 transfers failed")
 		assert.True(t, strings.Contains(out, "one.txt"), "output %q, want the good transfer reported", out)
+		assert.NotContains(t, out, "missing", "a failed transfer is not reported as verified")
+		assert.Contains(t, errOut, "get missing: failed: not found\n")
+		assert.Contains(t, errOut, "get ../escape: failed: invalid name\n")
+		entries, err := os.ReadDir(into)
+		require.NoError(t, err)
+		var left []string
+		for _, e := range entries {
+			left = append(left, e.Name())
+		}
+		assert.Equal(t, []string{"one.txt"}, left, "a failed get leaves no local file")
 	})
 
 	t.Run("an upload over the server's maximum is refused", func(t *testing.T) {
@@ -141,4 +156,44 @@ func TestFilesCommand(t *testing.T) {
 func sha(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+func TestHumanSizes(t *testing.T) {
+	for _, tt := range []struct {
+		n    int64
+		want string
+	}{
+		{0, "0 B"}, {12, "12 B"}, {1023, "1023 B"}, {1536, "1.5 KiB"},
+		{420 << 20, "420 MiB"}, {100 << 20, "100 MiB"}, {5 << 30, "5.0 GiB"},
+	} {
+		assert.Equal(t, tt.want, humanSize(tt.n), "humanSize(%d)", tt.n)
+	}
+	assert.Equal(t, "190 MiB/s", byteRate(380<<20, 2*time.Second))
+	assert.Equal(t, "2.1 s", humanDuration(2100*time.Millisecond))
+	assert.Equal(t, "850 ms", humanDuration(850*time.Millisecond))
+}
+
+func TestTransferLines(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	t.Run("a resumed download's summary counts only the bytes that crossed the network", func(t *testing.T) {
+		st := newTransferState("get big", t0)
+		st.progress(100<<20, 500<<20)
+		st.progress(500<<20, 500<<20)
+		st.end(t0.Add(2100*time.Millisecond), nil)
+		got := st.summary(filesrv.Transfer{Size: 500 << 20, Offset: 100 << 20, SHA256: "ab"}, "get big", "./big")
+		assert.Equal(t, "get big -> ./big: 500 MiB, resumed at 100 MiB, 400 MiB transferred in 2.1 s (190 MiB/s), sha256 ab verified", got)
+	})
+	t.Run("a running transfer shows speed, ETA and elapsed time", func(t *testing.T) {
+		st := newTransferState("get big", t0)
+		st.progress(0, 400<<20)
+		st.progress(100<<20, 400<<20)
+		assert.Equal(t, "100 MiB / 400 MiB  50 MiB/s  ETA 6.0 s  elapsed 2.0 s", st.stats(t0.Add(2*time.Second)))
+		assert.InDelta(t, 0.25, st.fraction(), 1e-9)
+	})
+	t.Run("an interrupted download says how to resume it", func(t *testing.T) {
+		part := filepath.Join(t.TempDir(), "big.part")
+		require.NoError(t, os.WriteFile(part, make([]byte, 3<<20), 0o644))
+		got := failure("get big", "big", filesrv.Transfer{Partial: part}, fmt.Errorf("filesrv: download big: %w", context.Canceled), "run `netlab files get big`")
+		assert.Equal(t, "get big: interrupted; 3.0 MiB kept in "+part+": run `netlab files get big` to resume", got)
+	})
 }
