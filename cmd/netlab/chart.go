@@ -3,29 +3,37 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"io"
+	"math"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"time"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/netlab-go/netlab/internal/models"
+	"github.com/netlab-go/netlab/internal/results"
 )
 
 // palette gives each model the same colour in every chart of the docs: the
 // model's place in the table of models picks its colour, so a chart drawn
 // with -models in any order or subset colours each model alike.
 var palette = []color.Color{
-	color.RGBA{0x99, 0x99, 0x99, 0xff},
+	color.RGBA{0x55, 0x55, 0x55, 0xff},
 	color.RGBA{0x1f, 0x77, 0xb4, 0xff},
 	color.RGBA{0xff, 0x7f, 0x0e, 0xff},
 	color.RGBA{0x2c, 0xa0, 0x2c, 0xff},
 	color.RGBA{0xd6, 0x27, 0x28, 0xff},
 	color.RGBA{0x94, 0x67, 0xbd, 0xff},
-	color.RGBA{0x8c, 0x56, 0x4b, 0xff},
 }
 
 // colorOf returns the colour of the model called name.
@@ -37,82 +45,427 @@ func colorOf(name string) color.Color {
 	return palette[i%len(palette)]
 }
 
-// drawChart draws one grouped bar chart per service — throughput by load,
-// one bar per model — stacked in a single SVG file.
-func drawChart(path string, rows []row) error {
-	var services []string
-	for _, r := range rows {
-		if !slices.Contains(services, r.service) {
-			services = append(services, r.service)
-		}
+// A figure is a chart file: panels side by side under one title line.
+type figure struct {
+	title  string
+	panels []*plot.Plot
+	width  vg.Length // of one panel
+	height vg.Length
+}
+
+const titleHeight = 8 * vg.Millimeter
+
+// draw draws f onto c.
+func (f figure) draw(c draw.Canvas) {
+	sty := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 10), XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
+	c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y - 2*vg.Millimeter}, f.title)
+	c.Max.Y -= titleHeight
+	tiles := draw.Tiles{Rows: 1, Cols: len(f.panels), PadX: 4 * vg.Millimeter, PadY: vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter}
+	for i, p := range f.panels {
+		p.Draw(tiles.At(c, i, 0))
 	}
-	const width, panelHeight = 7 * vg.Inch, 3 * vg.Inch
-	canvas := vgsvg.New(width, panelHeight*vg.Length(len(services)))
-	dc := draw.New(canvas)
-	tiles := draw.Tiles{Rows: len(services), Cols: 1, PadX: vg.Millimeter, PadY: 4 * vg.Millimeter, PadTop: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter}
-	for i, svc := range services {
-		p, err := servicePlot(svc, rows)
-		if err != nil {
-			return err
+}
+
+func (f figure) size() (vg.Length, vg.Length) {
+	return f.width * vg.Length(len(f.panels)), f.height + titleHeight
+}
+
+// write writes f as SVG to path.svg and as PNG to path.png and returns the
+// files' paths.
+func (f figure) write(path string) ([]string, error) {
+	w, h := f.size()
+	svg := vgsvg.New(w, h)
+	f.draw(draw.New(svg))
+	png := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(144), vgimg.UseBackgroundColor(color.White))}
+	f.draw(draw.New(png))
+	var paths []string
+	for _, out := range []struct {
+		ext string
+		w   io.WriterTo
+	}{{".svg", svg}, {".png", png}} {
+		p := path + out.ext
+		if err := writeFile(p, out.w); err != nil {
+			return nil, err
 		}
-		p.Draw(tiles.At(dc, 0, i))
+		paths = append(paths, p)
 	}
+	return paths, nil
+}
+
+func writeFile(path string, w io.WriterTo) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("compare: chart: %w", err)
 	}
-	if _, err := canvas.WriteTo(f); err != nil {
+	if _, err := w.WriteTo(f); err != nil {
 		f.Close()
-		return fmt.Errorf("compare: chart: %w", err)
+		return fmt.Errorf("compare: chart %s: %w", path, err)
 	}
 	return f.Close()
 }
 
-func servicePlot(svc string, rows []row) (*plot.Plot, error) {
-	var loads, models []string
-	unit := ""
-	for _, r := range rows {
-		if r.service != svc {
+// machineLine is the charts' title: numbers from another machine, or the
+// same one under other load, are not comparable.
+func machineLine(m results.Machine) string {
+	return fmt.Sprintf("%s, %d cores, %s, %s", m.CPU, m.Cores, m.GoVersion, m.Date.Format(time.DateOnly))
+}
+
+// writeCharts writes one chart per service (throughput beside p99) and the
+// idle-memory chart into dir, and returns their paths.
+func writeCharts(dir string, run results.Run) ([]string, error) {
+	var paths []string
+	for _, svc := range chartServices(run) {
+		f := figure{
+			title:  fmt.Sprintf("netlab compare: %s — %s", svc, machineLine(run.Machine)),
+			panels: []*plot.Plot{ratePlot(svc, run.Cells), p99Plot(svc, run.Cells)},
+			width:  5 * vg.Inch, height: 3.6 * vg.Inch,
+		}
+		ps, err := f.write(filepath.Join(dir, svc))
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, ps...)
+	}
+	if slices.ContainsFunc(run.Cells, func(c results.Cell) bool { return c.Idle }) {
+		f := figure{
+			title:  "netlab compare: memory per idle connection — " + machineLine(run.Machine),
+			panels: []*plot.Plot{idlePlot(run.Cells)},
+			width:  7 * vg.Inch, height: 3.4 * vg.Inch,
+		}
+		ps, err := f.write(filepath.Join(dir, "idle"))
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, ps...)
+	}
+	return paths, nil
+}
+
+// writeStackedSVG writes the throughput charts of every service, one above
+// the other, as one SVG (the -svg flag).
+func writeStackedSVG(w io.Writer, run results.Run) error {
+	svcs := chartServices(run)
+	if len(svcs) == 0 {
+		return nil
+	}
+	const width, panel = 6 * vg.Inch, 3.4 * vg.Inch
+	c := vgsvg.New(width, panel*vg.Length(len(svcs))+titleHeight)
+	dc := draw.New(c)
+	sty := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 10), XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
+	dc.FillText(sty, vg.Point{X: dc.Center().X, Y: dc.Max.Y - 2*vg.Millimeter}, "netlab compare — "+machineLine(run.Machine))
+	dc.Max.Y -= titleHeight
+	tiles := draw.Tiles{Rows: len(svcs), Cols: 1, PadX: vg.Millimeter, PadY: 4 * vg.Millimeter, PadBottom: 2 * vg.Millimeter}
+	for i, svc := range svcs {
+		ratePlot(svc, run.Cells).Draw(tiles.At(dc, 0, i))
+	}
+	if _, err := c.WriteTo(w); err != nil {
+		return fmt.Errorf("compare: -svg: %w", err)
+	}
+	return nil
+}
+
+// chartServices returns the services with load cells, in the run's order.
+func chartServices(run results.Run) []string {
+	var svcs []string
+	for _, c := range run.Cells {
+		if !c.Idle && !slices.Contains(svcs, c.Service) {
+			svcs = append(svcs, c.Service)
+		}
+	}
+	return svcs
+}
+
+// A series is one model's values across a service's loads; NaN is a load
+// the model was not measured at or answered nothing at.
+type series struct {
+	model   string
+	values  []float64
+	partial []bool // some clients got no reply: the value is not the whole load's
+}
+
+// seriesOf collects svc's load cells as the loads (x axis) and one series
+// per model, value picked by pick.
+func seriesOf(svc string, cells []results.Cell, pick func(results.Cell) (float64, bool)) ([]string, []series) {
+	var loads []string
+	var ss []series
+	for _, c := range cells {
+		if c.Service != svc || c.Idle {
 			continue
 		}
-		unit = r.unit
-		if !slices.Contains(loads, r.load) {
-			loads = append(loads, r.load)
+		if !slices.Contains(loads, c.Load) {
+			loads = append(loads, c.Load)
 		}
-		if !slices.Contains(models, r.model) {
-			models = append(models, r.model)
+		if !slices.ContainsFunc(ss, func(s series) bool { return s.model == c.Model }) {
+			ss = append(ss, series{model: c.Model})
 		}
 	}
-	p := plot.New()
-	p.Title.Text = svc
-	p.Y.Label.Text = unit
-	p.Legend.Top = true
-	p.Legend.Left = true
-	barWidth := vg.Points(14)
-	top := 0.0
-	for i, m := range models {
-		values := make(plotter.Values, len(loads))
+	for i := range ss {
+		ss[i].values = make([]float64, len(loads))
+		ss[i].partial = make([]bool, len(loads))
 		for j, load := range loads {
-			k := slices.IndexFunc(rows, func(r row) bool { return r.service == svc && r.model == m && r.load == load })
-			if k >= 0 {
-				values[j] = rows[k].rate // 0 where the model could not serve the load
-				top = max(top, rows[k].rate)
+			ss[i].values[j] = math.NaN()
+			k := slices.IndexFunc(cells, func(c results.Cell) bool {
+				return c.Service == svc && !c.Idle && c.Model == ss[i].model && c.Load == load
+			})
+			if k < 0 || cells[k].NotMeasured != "" || cells[k].Requests == 0 {
+				continue
+			}
+			if v, ok := pick(cells[k]); ok && v > 0 {
+				ss[i].values[j] = v
+				ss[i].partial[j] = cells[k].NotServed > 0
 			}
 		}
-		bars, err := plotter.NewBarChart(values, barWidth)
-		if err != nil {
-			return nil, fmt.Errorf("compare: chart %s: %w", svc, err)
+	}
+	return loads, ss
+}
+
+func ratePlot(svc string, cells []results.Cell) *plot.Plot {
+	unit := "req/s"
+	pick := func(c results.Cell) (float64, bool) { unit = c.RateUnit; return c.Rate, true }
+	if svc == "files" {
+		pick = func(c results.Cell) (float64, bool) { unit = "MB/s"; return c.MBPerSec, true }
+	}
+	loads, ss := seriesOf(svc, cells, pick)
+	p := linePlot(loads, ss, humanCount, false)
+	p.Title.Text = svc + ": throughput (higher is better)"
+	p.Y.Label.Text = "throughput (" + unit + ")"
+	return p
+}
+
+func p99Plot(svc string, cells []results.Cell) *plot.Plot {
+	loads, ss := seriesOf(svc, cells, func(c results.Cell) (float64, bool) { return c.P99Micros, true })
+	p := linePlot(loads, ss, humanMicros, true)
+	p.Title.Text = svc + ": 99th percentile latency (lower is better)"
+	p.Y.Label.Text = "p99 latency"
+	return p
+}
+
+// linePlot draws one line per series across the loads, on a log scale
+// when the values span more than a decade, with an "n/a" mark in the
+// model's colour where it has no value.
+func linePlot(loads []string, ss []series, label func(float64) string, legend bool) *plot.Plot {
+	p := plot.New()
+	p.X.Label.Text = "load (clients at once)"
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range ss {
+		for _, v := range s.values {
+			if !math.IsNaN(v) {
+				lo, hi = min(lo, v), max(hi, v)
+			}
 		}
-		bars.LineStyle.Width = 0
-		bars.Color = colorOf(m)
-		bars.Offset = barWidth * vg.Length(float64(i)-float64(len(models)-1)/2)
-		p.Add(bars)
-		p.Legend.Add(m, bars)
+	}
+	if math.IsInf(lo, 1) {
+		lo, hi = 1, 10
+	}
+	logScale := hi/lo > 10
+	if logScale {
+		lo = math.Pow(10, math.Floor(math.Log10(lo)))
+		hi = math.Pow(10, math.Ceil(math.Log10(hi*1.01)))
+		p.Y.Scale = plot.LogScale{}
+	} else {
+		lo, hi = 0, hi*1.15
+	}
+	p.Y.Min, p.Y.Max = lo, hi
+	p.Y.Tick.Marker = humanTicks{log: logScale, label: label}
+	anyPartial := false
+	for i, s := range ss {
+		col := colorOf(s.model)
+		// Each model's points sit a little apart, so that equal values and
+		// the n/a marks do not hide one another.
+		dx := 0.08 * (float64(i) - float64(len(ss)-1)/2)
+		var pts, full, part plotter.XYs
+		var na plotter.XYLabels
+		for j, v := range s.values {
+			if math.IsNaN(v) {
+				na.XYs = append(na.XYs, plotter.XY{X: float64(j) + dx, Y: naHeight(lo, hi, logScale, i)})
+				na.Labels = append(na.Labels, "n/a")
+				continue
+			}
+			pt := plotter.XY{X: float64(j) + dx, Y: v}
+			pts = append(pts, pt)
+			if s.partial[j] {
+				part = append(part, pt)
+				anyPartial = true
+			} else {
+				full = append(full, pt)
+			}
+		}
+		if len(pts) > 0 {
+			line, err := plotter.NewLine(pts)
+			if err == nil {
+				line.Color, line.Width = col, vg.Points(1.5)
+				p.Add(line)
+				dot := addGlyphs(p, full, col, draw.CircleGlyph{})
+				addGlyphs(p, part, col, draw.RingGlyph{})
+				if legend {
+					p.Legend.Add(s.model, line, dot)
+				}
+			}
+		} else if legend {
+			swatch, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: lo}})
+			swatch.Color = col
+			p.Legend.Add(s.model+" (n/a)", swatch)
+		}
+		if len(na.XYs) > 0 {
+			labels, err := plotter.NewLabels(na)
+			if err == nil {
+				for k := range labels.TextStyle {
+					labels.TextStyle[k].Color = col
+					labels.TextStyle[k].XAlign = draw.XCenter
+					labels.TextStyle[k].Font.Size = vg.Points(8)
+				}
+				p.Add(labels)
+			}
+		}
+	}
+	if legend && anyPartial {
+		ring, _ := plotter.NewScatter(plotter.XYs{{X: 0, Y: lo}})
+		ring.Shape, ring.Radius, ring.Color = draw.RingGlyph{}, vg.Points(3), color.Black
+		p.Legend.Add("ring: not every client served", ring)
 	}
 	p.NominalX(loads...)
-	// Room at the sides for the outer groups' bars, and above the bars
-	// for the legend.
-	p.X.Min, p.X.Max = -0.6, float64(len(loads)-1)+0.6
-	p.Y.Min, p.Y.Max = 0, top*1.45
-	return p, nil
+	p.X.Min, p.X.Max = -0.5, float64(len(loads))-0.5
+	// The top left is where latencies are not: low loads answer fast.
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs = vg.Millimeter
+	p.Add(plotter.NewGrid())
+	return p
 }
+
+// addGlyphs marks pts with shape in col, and returns the marks for a
+// legend (nil if there are none).
+func addGlyphs(p *plot.Plot, pts plotter.XYs, col color.Color, shape draw.GlyphDrawer) plot.Thumbnailer {
+	sc, err := plotter.NewScatter(pts)
+	if err != nil || len(pts) == 0 {
+		sc, _ = plotter.NewScatter(plotter.XYs{})
+		sc.Color, sc.Shape, sc.Radius = col, shape, vg.Points(3)
+		return sc
+	}
+	sc.Color, sc.Shape, sc.Radius = col, shape, vg.Points(3)
+	p.Add(sc)
+	return sc
+}
+
+// naHeight places model i's "n/a" mark near the bottom of the axis, each
+// model a little higher than the last.
+func naHeight(lo, hi float64, logScale bool, i int) float64 {
+	frac := 0.03 + 0.045*float64(i)
+	if logScale {
+		return math.Pow(10, math.Log10(lo)+frac*(math.Log10(hi)-math.Log10(lo)))
+	}
+	return lo + frac*(hi-lo)
+}
+
+// idlePlot draws a bar per model: the resident memory each idle
+// connection added to the server.
+func idlePlot(cells []results.Cell) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("resident memory per idle echo connection (%d clients held)", idleClients)
+	p.Y.Label.Text = "memory per connection"
+	p.Y.Tick.Marker = humanTicks{label: humanKiB}
+	var names []string
+	top := 0.0
+	var na plotter.XYLabels
+	for _, c := range cells {
+		if !c.Idle {
+			continue
+		}
+		i := len(names)
+		names = append(names, c.Model)
+		if c.IdleBytesPerConn == nil {
+			na.XYs = append(na.XYs, plotter.XY{X: float64(i)})
+			na.Labels = append(na.Labels, "n/a")
+			continue
+		}
+		v := float64(*c.IdleBytesPerConn)
+		top = max(top, v)
+		bars, err := plotter.NewBarChart(plotter.Values{v}, vg.Points(40))
+		if err != nil {
+			continue
+		}
+		bars.XMin, bars.Color, bars.LineStyle.Width = float64(i), colorOf(c.Model), 0
+		p.Add(bars)
+	}
+	if top <= 0 {
+		top = 1024
+	}
+	if len(na.XYs) > 0 {
+		for k := range na.XYs {
+			na.XYs[k].Y = top * 0.03
+		}
+		if labels, err := plotter.NewLabels(na); err == nil {
+			for k := range labels.TextStyle {
+				labels.TextStyle[k].XAlign = draw.XCenter
+			}
+			p.Add(labels)
+		}
+	}
+	p.NominalX(names...)
+	p.X.Min, p.X.Max = -0.6, float64(len(names))-0.4
+	p.Y.Min, p.Y.Max = 0, top*1.15
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// humanTicks labels an axis with round numbers in units people read
+// ("20k", "1ms"), never "5000000.00".
+type humanTicks struct {
+	log   bool
+	label func(float64) string
+}
+
+func (t humanTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !t.log {
+		ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+		for i := range ticks {
+			if ticks[i].Label != "" {
+				ticks[i].Label = t.label(ticks[i].Value)
+			}
+		}
+		return ticks
+	}
+	var ticks []plot.Tick
+	decades := math.Log10(hi) - math.Log10(lo)
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		base := math.Pow(10, e)
+		for m := 1.0; m < 10; m++ {
+			v := m * base
+			if v < lo*0.999 || v > hi*1.001 {
+				continue
+			}
+			tk := plot.Tick{Value: v}
+			if m == 1 || (decades <= 2 && (m == 2 || m == 5)) {
+				tk.Label = t.label(v)
+			}
+			ticks = append(ticks, tk)
+		}
+	}
+	return ticks
+}
+
+// humanCount writes 1500 as "1.5k" and 2000000 as "2M".
+func humanCount(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 1e6:
+		return trimFloat(v/1e6) + "M"
+	case a >= 1e3:
+		return trimFloat(v/1e3) + "k"
+	}
+	return trimFloat(v)
+}
+
+// humanMicros writes a latency given in µs: "50µs", "1.5ms", "2s".
+func humanMicros(us float64) string {
+	switch {
+	case us >= 1e6:
+		return trimFloat(us/1e6) + "s"
+	case us >= 1e3:
+		return trimFloat(us/1e3) + "ms"
+	}
+	return trimFloat(us) + "µs"
+}
+
+// humanKiB writes a byte count in KiB.
+func humanKiB(b float64) string { return trimFloat(b/1024) + " KiB" }
+
+func trimFloat(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
