@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareOptions, error) {
 	fs := newFlagSet("compare", stderr)
 	servicesFlag := fs.String("services", strings.Join(sweepServices(), ","), "services to measure, comma-separated")
 	modelsFlag := fs.String("models", strings.Join(models.Names(), ","), "models to measure, comma-separated")
+	clientsFlag := fs.String("clients", "", "the loads to sweep, clients at once, comma-separated (default: each service's own, such as 1,50,500 for echo)")
 	fs.DurationVar(&o.duration, "duration", 800*time.Millisecond, "the measured window of each cell (connecting the clients comes before it)")
 	fs.BoolVar(&o.idle, "idle", true, "also measure the memory each idle connection costs")
 	fs.BoolVar(&o.inProcess, "inprocess", false, "run the servers inside this process: quicker, but the load generator and the server share the CPUs and the heap, which distorts the comparison and hides CPU and memory")
@@ -65,6 +67,22 @@ func parseCompare(args []string, stderr io.Writer) (*compareOptions, error) {
 			return nil, oneOf("services", name, sweepServices())
 		}
 		o.sweeps = append(o.sweeps, sweeps[i])
+	}
+	if *clientsFlag != "" {
+		var loads []int
+		for _, f := range splitList(*clientsFlag) {
+			n, err := strconv.Atoi(f)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("compare: -clients %q: want positive whole numbers, such as 1,50,500", f)
+			}
+			loads = append(loads, n)
+		}
+		for i := range o.sweeps {
+			if o.sweeps[i].service == "chat" && slices.Min(loads) < 2 {
+				return nil, fmt.Errorf("compare: -clients %s: a chat room needs at least 2 clients to deliver anything", *clientsFlag)
+			}
+			o.sweeps[i].loads = loads
+		}
 	}
 	for _, name := range splitList(*modelsFlag) {
 		m, err := models.Lookup(name)
