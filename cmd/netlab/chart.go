@@ -48,6 +48,7 @@ func colorOf(name string) color.Color {
 // A figure is a chart file: panels side by side under one title line.
 type figure struct {
 	title  string
+	legend []legendEntry // one row under the title, for every panel
 	panels []*plot.Plot
 	width  vg.Length // of one panel
 	height vg.Length
@@ -60,6 +61,10 @@ func (f figure) draw(c draw.Canvas) {
 	sty := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 10), XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
 	c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y - 2*vg.Millimeter}, f.title)
 	c.Max.Y -= titleHeight
+	if len(f.legend) > 0 {
+		drawLegend(c, f.legend)
+		c.Max.Y -= legendHeight
+	}
 	tiles := draw.Tiles{Rows: 1, Cols: len(f.panels), PadX: 4 * vg.Millimeter, PadY: vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter}
 	for i, p := range f.panels {
 		p.Draw(tiles.At(c, i, 0))
@@ -67,7 +72,68 @@ func (f figure) draw(c draw.Canvas) {
 }
 
 func (f figure) size() (vg.Length, vg.Length) {
-	return f.width * vg.Length(len(f.panels)), f.height + titleHeight
+	h := f.height + titleHeight
+	if len(f.legend) > 0 {
+		h += legendHeight
+	}
+	return f.width * vg.Length(len(f.panels)), h
+}
+
+// A legendEntry is a model's colour, or (ring) what a hollow mark means.
+type legendEntry struct {
+	label string
+	color color.Color
+	ring  bool
+}
+
+const legendHeight = 7 * vg.Millimeter
+
+// drawLegend draws the entries in one centred row at the top of c: a
+// line with a dot in the model's colour, then its name.
+func drawLegend(c draw.Canvas, entries []legendEntry) {
+	fnt := font.From(plot.DefaultFont, 10)
+	sty := text.Style{Color: color.Black, Font: fnt, YAlign: draw.YCenter, Handler: plot.DefaultTextHandler}
+	const swatch, gap = 6 * vg.Millimeter, 5 * vg.Millimeter
+	widths := make([]vg.Length, len(entries))
+	total := vg.Length(0)
+	for i, e := range entries {
+		w, _, _ := plot.DefaultTextHandler.Box(e.label, fnt)
+		widths[i] = swatch + vg.Millimeter + w
+		total += widths[i] + gap
+	}
+	x := c.Center().X - (total-gap)/2
+	y := c.Max.Y - legendHeight/2
+	for i, e := range entries {
+		glyph := draw.GlyphStyle{Color: e.color, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+		if e.ring {
+			glyph.Shape = draw.RingGlyph{}
+		} else {
+			c.StrokeLine2(draw.LineStyle{Color: e.color, Width: vg.Points(1.5)}, x, y, x+swatch, y)
+		}
+		c.DrawGlyph(glyph, vg.Point{X: x + swatch/2, Y: y})
+		c.FillText(sty, vg.Point{X: x + swatch + vg.Millimeter, Y: y}, e.label)
+		x += widths[i] + gap
+	}
+}
+
+// legendOf returns the legend of svc's charts: its models in the run's
+// order, and the hollow mark if some cell did not serve every client.
+func legendOf(svc string, cells []results.Cell) []legendEntry {
+	var es []legendEntry
+	partial := false
+	for _, c := range cells {
+		if c.Service != svc || c.Idle {
+			continue
+		}
+		partial = partial || (c.NotMeasured == "" && c.NotServed > 0)
+		if !slices.ContainsFunc(es, func(e legendEntry) bool { return e.label == c.Model }) {
+			es = append(es, legendEntry{label: c.Model, color: colorOf(c.Model)})
+		}
+	}
+	if partial {
+		es = append(es, legendEntry{label: "hollow: not every client was served", color: color.Black, ring: true})
+	}
+	return es
 }
 
 // write writes f as SVG to path.svg and as PNG to path.png and returns the
@@ -117,6 +183,7 @@ func writeCharts(dir string, run results.Run) ([]string, error) {
 	for _, svc := range chartServices(run) {
 		f := figure{
 			title:  fmt.Sprintf("netlab compare: %s — %s", svc, machineLine(run.Machine)),
+			legend: legendOf(svc, run.Cells),
 			panels: []*plot.Plot{ratePlot(svc, run.Cells), p99Plot(svc, run.Cells)},
 			width:  5 * vg.Inch, height: 3.6 * vg.Inch,
 		}
@@ -149,11 +216,13 @@ func writeStackedSVG(w io.Writer, run results.Run) error {
 		return nil
 	}
 	const width, panel = 6 * vg.Inch, 3.4 * vg.Inch
-	c := vgsvg.New(width, panel*vg.Length(len(svcs))+titleHeight)
+	c := vgsvg.New(width, panel*vg.Length(len(svcs))+titleHeight+legendHeight)
 	dc := draw.New(c)
 	sty := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 10), XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
 	dc.FillText(sty, vg.Point{X: dc.Center().X, Y: dc.Max.Y - 2*vg.Millimeter}, "netlab compare — "+machineLine(run.Machine))
 	dc.Max.Y -= titleHeight
+	drawLegend(dc, legendOf(svcs[0], run.Cells))
+	dc.Max.Y -= legendHeight
 	tiles := draw.Tiles{Rows: len(svcs), Cols: 1, PadX: vg.Millimeter, PadY: 4 * vg.Millimeter, PadBottom: 2 * vg.Millimeter}
 	for i, svc := range svcs {
 		ratePlot(svc, run.Cells).Draw(tiles.At(dc, 0, i))
@@ -226,7 +295,7 @@ func ratePlot(svc string, cells []results.Cell) *plot.Plot {
 		pick = func(c results.Cell) (float64, bool) { unit = "MB/s"; return c.MBPerSec, true }
 	}
 	loads, ss := seriesOf(svc, cells, pick)
-	p := linePlot(loads, ss, humanCount, false)
+	p := linePlot(loads, ss, humanCount)
 	p.Title.Text = svc + ": throughput (higher is better)"
 	p.Y.Label.Text = "throughput (" + unit + ")"
 	return p
@@ -234,7 +303,7 @@ func ratePlot(svc string, cells []results.Cell) *plot.Plot {
 
 func p99Plot(svc string, cells []results.Cell) *plot.Plot {
 	loads, ss := seriesOf(svc, cells, func(c results.Cell) (float64, bool) { return c.P99Micros, true })
-	p := linePlot(loads, ss, humanMicros, true)
+	p := linePlot(loads, ss, humanMicros)
 	p.Title.Text = svc + ": 99th percentile latency (lower is better)"
 	p.Y.Label.Text = "p99 latency"
 	return p
@@ -243,7 +312,7 @@ func p99Plot(svc string, cells []results.Cell) *plot.Plot {
 // linePlot draws one line per series across the loads, on a log scale
 // when the values span more than a decade, with an "n/a" mark in the
 // model's colour where it has no value.
-func linePlot(loads []string, ss []series, label func(float64) string, legend bool) *plot.Plot {
+func linePlot(loads []string, ss []series, label func(float64) string) *plot.Plot {
 	p := plot.New()
 	p.X.Label.Text = "load (clients at once)"
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -267,7 +336,6 @@ func linePlot(loads []string, ss []series, label func(float64) string, legend bo
 	}
 	p.Y.Min, p.Y.Max = lo, hi
 	p.Y.Tick.Marker = humanTicks{log: logScale, label: label}
-	anyPartial := false
 	for i, s := range ss {
 		col := colorOf(s.model)
 		// Each model's points sit a little apart, so that equal values and
@@ -285,7 +353,6 @@ func linePlot(loads []string, ss []series, label func(float64) string, legend bo
 			pts = append(pts, pt)
 			if s.partial[j] {
 				part = append(part, pt)
-				anyPartial = true
 			} else {
 				full = append(full, pt)
 			}
@@ -295,16 +362,9 @@ func linePlot(loads []string, ss []series, label func(float64) string, legend bo
 			if err == nil {
 				line.Color, line.Width = col, vg.Points(1.5)
 				p.Add(line)
-				dot := addGlyphs(p, full, col, draw.CircleGlyph{})
+				addGlyphs(p, full, col, draw.CircleGlyph{})
 				addGlyphs(p, part, col, draw.RingGlyph{})
-				if legend {
-					p.Legend.Add(s.model, line, dot)
-				}
 			}
-		} else if legend {
-			swatch, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: lo}})
-			swatch.Color = col
-			p.Legend.Add(s.model+" (n/a)", swatch)
 		}
 		if len(na.XYs) > 0 {
 			labels, err := plotter.NewLabels(na)
@@ -318,32 +378,21 @@ func linePlot(loads []string, ss []series, label func(float64) string, legend bo
 			}
 		}
 	}
-	if legend && anyPartial {
-		ring, _ := plotter.NewScatter(plotter.XYs{{X: 0, Y: lo}})
-		ring.Shape, ring.Radius, ring.Color = draw.RingGlyph{}, vg.Points(3), color.Black
-		p.Legend.Add("ring: not every client served", ring)
-	}
 	p.NominalX(loads...)
 	p.X.Min, p.X.Max = -0.5, float64(len(loads))-0.5
-	// The top left is where latencies are not: low loads answer fast.
-	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.XOffs = vg.Millimeter
 	p.Add(plotter.NewGrid())
 	return p
 }
 
-// addGlyphs marks pts with shape in col, and returns the marks for a
-// legend (nil if there are none).
-func addGlyphs(p *plot.Plot, pts plotter.XYs, col color.Color, shape draw.GlyphDrawer) plot.Thumbnailer {
-	sc, err := plotter.NewScatter(pts)
-	if err != nil || len(pts) == 0 {
-		sc, _ = plotter.NewScatter(plotter.XYs{})
-		sc.Color, sc.Shape, sc.Radius = col, shape, vg.Points(3)
-		return sc
+// addGlyphs marks pts with shape in col.
+func addGlyphs(p *plot.Plot, pts plotter.XYs, col color.Color, shape draw.GlyphDrawer) {
+	if len(pts) == 0 {
+		return
 	}
-	sc.Color, sc.Shape, sc.Radius = col, shape, vg.Points(3)
-	p.Add(sc)
-	return sc
+	if sc, err := plotter.NewScatter(pts); err == nil {
+		sc.Color, sc.Shape, sc.Radius = col, shape, vg.Points(3.5)
+		p.Add(sc)
+	}
 }
 
 // naHeight places model i's "n/a" mark near the bottom of the axis, each
@@ -356,55 +405,84 @@ func naHeight(lo, hi float64, logScale bool, i int) float64 {
 	return lo + frac*(hi-lo)
 }
 
-// idlePlot draws a bar per model: the resident memory each idle
-// connection added to the server.
+// idlePlot draws a mark per model, its value under its name: the memory
+// each idle connection added to the server, on a log scale when the
+// models differ by more than a decade (a process per client next to a
+// goroutine per client).
 func idlePlot(cells []results.Cell) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("resident memory per idle echo connection (%d clients held)", idleClients)
+	p.Title.Text = fmt.Sprintf("%d idle echo clients held; the server's proportional set size (PSS)", idleClients)
+	p.Title.TextStyle.Font.Size = vg.Points(11)
 	p.Y.Label.Text = "memory per connection"
-	p.Y.Tick.Marker = humanTicks{label: humanKiB}
 	var names []string
-	top := 0.0
-	var na plotter.XYLabels
+	lo, hi := math.Inf(1), math.Inf(-1)
+	type mark struct {
+		v       float64
+		partial bool
+	}
+	var marks []mark
 	for _, c := range cells {
 		if !c.Idle {
 			continue
 		}
-		i := len(names)
-		names = append(names, c.Model)
-		if c.IdleBytesPerConn == nil {
-			na.XYs = append(na.XYs, plotter.XY{X: float64(i)})
-			na.Labels = append(na.Labels, "n/a")
-			continue
-		}
-		v := float64(*c.IdleBytesPerConn)
-		top = max(top, v)
-		bars, err := plotter.NewBarChart(plotter.Values{v}, vg.Points(40))
-		if err != nil {
-			continue
-		}
-		bars.XMin, bars.Color, bars.LineStyle.Width = float64(i), colorOf(c.Model), 0
-		p.Add(bars)
-	}
-	if top <= 0 {
-		top = 1024
-	}
-	if len(na.XYs) > 0 {
-		for k := range na.XYs {
-			na.XYs[k].Y = top * 0.03
-		}
-		if labels, err := plotter.NewLabels(na); err == nil {
-			for k := range labels.TextStyle {
-				labels.TextStyle[k].XAlign = draw.XCenter
+		m := mark{v: math.NaN(), partial: c.NotServed > 0}
+		name := c.Model + "\nn/a"
+		if c.IdleBytesPerConn != nil && *c.IdleBytesPerConn > 0 {
+			m.v = float64(*c.IdleBytesPerConn)
+			lo, hi = min(lo, m.v), max(hi, m.v)
+			name = c.Model + "\n" + humanBytes(*c.IdleBytesPerConn)
+			if m.partial {
+				name += fmt.Sprintf("\n(%d of %d served)", c.Served, c.Clients)
 			}
-			p.Add(labels)
+		}
+		names = append(names, name)
+		marks = append(marks, m)
+	}
+	if math.IsInf(lo, 1) {
+		lo, hi = 1024, 16384
+	}
+	logScale := hi/lo > 10
+	if logScale {
+		// Powers of four kibibytes: the sizes memory comes in.
+		lo = 1024 * math.Pow(4, math.Floor(math.Log(lo/1024)/math.Log(4)))
+		hi = 1024 * math.Pow(4, math.Ceil(math.Log(hi*1.2/1024)/math.Log(4)))
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = byteTicks{}
+	} else {
+		lo, hi = 0, hi*1.2
+		p.Y.Tick.Marker = humanTicks{label: tickBytes}
+	}
+	p.Y.Min, p.Y.Max = lo, hi
+	for i, m := range marks {
+		if math.IsNaN(m.v) {
+			continue
+		}
+		shape := draw.GlyphDrawer(draw.CircleGlyph{})
+		if m.partial {
+			shape = draw.RingGlyph{}
+		}
+		if sc, err := plotter.NewScatter(plotter.XYs{{X: float64(i), Y: m.v}}); err == nil {
+			sc.Color, sc.Shape, sc.Radius = colorOf(cells[slices.IndexFunc(cells, func(c results.Cell) bool { return c.Idle })+i].Model), shape, vg.Points(6)
+			p.Add(sc)
 		}
 	}
 	p.NominalX(names...)
 	p.X.Min, p.X.Max = -0.6, float64(len(names))-0.4
-	p.Y.Min, p.Y.Max = 0, top*1.15
 	p.Add(plotter.NewGrid())
 	return p
+}
+
+// byteTicks marks a log axis of bytes at powers of four kibibytes.
+type byteTicks struct{}
+
+func (byteTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	for v := 1024 * math.Pow(4, math.Floor(math.Log(lo/1024)/math.Log(4))); v <= hi*1.001; v *= 4 {
+		if v >= lo*0.999 {
+			ticks = append(ticks, plot.Tick{Value: v, Label: tickBytes(v)})
+		}
+	}
+	return ticks
 }
 
 // humanTicks labels an axis with round numbers in units people read
@@ -465,7 +543,15 @@ func humanMicros(us float64) string {
 	return trimFloat(us) + "µs"
 }
 
-// humanKiB writes a byte count in KiB.
-func humanKiB(b float64) string { return trimFloat(b/1024) + " KiB" }
+// tickBytes writes a byte count for an axis: "4KiB", "1.5MiB".
+func tickBytes(b float64) string {
+	switch {
+	case b >= 1<<20:
+		return trimFloat(b/(1<<20)) + "MiB"
+	case b >= 1<<10:
+		return trimFloat(b/(1<<10)) + "KiB"
+	}
+	return trimFloat(b) + "B"
+}
 
 func trimFloat(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }

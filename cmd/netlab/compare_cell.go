@@ -175,6 +175,11 @@ func (c *comparer) measure(ctx context.Context, p planned) results.Cell {
 	}
 	if c.bounded(p) {
 		spec.Requests = p.sw.requests
+	} else {
+		// A model that takes every client is measured serving them all
+		// (multiprocess forks a child per client as it comes), not
+		// accepting them.
+		spec.Greet = true
 	}
 	rep, err := workload.Load(ctx, spec)
 	stopErr := srv.stop()
@@ -278,7 +283,9 @@ func (c *comparer) measureIdle(ctx context.Context, p planned, srv *cellServer) 
 		cell.Note = "in-process: the server's memory cannot be told from the load generator's"
 		return cell, nil
 	}
-	before, err := srv.proc.Sample()
+	// Proportional set sizes, so that the pages a multiprocess server's
+	// children share with it count once, not once per child.
+	before, err := srv.proc.Proportional()
 	if err != nil {
 		return cell, err
 	}
@@ -287,12 +294,16 @@ func (c *comparer) measureIdle(ctx context.Context, p planned, srv *cellServer) 
 		return cell, err
 	}
 	defer held.Close()
-	after, err := srv.proc.Sample()
+	after, err := srv.proc.Proportional()
+	if err != nil {
+		return cell, err
+	}
+	smp, err := srv.proc.Sample()
 	if err != nil {
 		return cell, err
 	}
 	cell.IdleBytesPerConn = results.PerConn(before, after, held.Connected)
-	cell.PeakRSSBytes = &after.RSS
+	cell.PeakRSSBytes = &smp.RSS
 	cell.Served, cell.NotServed = held.Connected, p.clients-held.Connected
 	if held.Connected < p.clients {
 		cell.Note = fmt.Sprintf("only %d of %d clients were served within %v: the figure is per served client", held.Connected, p.clients, c.connectTimeout(p))

@@ -104,16 +104,17 @@ func Skipped(model, service, load string, clients int, why string) Cell {
 	return Cell{Model: model, Service: service, Load: load, Clients: clients, NotMeasured: why}
 }
 
-// PerConn returns the resident memory each of n idle connections added to
-// a server: the growth between two samples of it, before the clients
-// connected and after [workload.Hold] returned, divided by n. It is nil for
-// n ≤ 0. A server that gave memory back in between shows a negative
-// figure, which is the truth of that measurement.
-func PerConn(before, after procserver.Sample, n int) *int64 {
+// PerConn returns the memory each of n idle connections added to a
+// server: the growth of its size in bytes (resident, or proportional for a
+// process tree) between before the clients connected and after
+// [workload.Hold] returned, divided by n. It is nil for n ≤ 0. A server
+// that gave memory back in between shows a negative figure, which is the
+// truth of that measurement.
+func PerConn(before, after int64, n int) *int64 {
 	if n <= 0 {
 		return nil
 	}
-	v := (after.RSS - before.RSS) / int64(n)
+	v := (after - before) / int64(n)
 	return &v
 }
 
