@@ -328,8 +328,7 @@ func linePlot(loads []string, ss []series, label func(float64) string) *plot.Plo
 	}
 	logScale := hi/lo > 10
 	if logScale {
-		lo = math.Pow(10, math.Floor(math.Log10(lo)))
-		hi = math.Pow(10, math.Ceil(math.Log10(hi*1.01)))
+		lo, hi = roundDown125(lo), roundUp125(hi*1.05)
 		p.Y.Scale = plot.LogScale{}
 	} else {
 		lo, hi = 0, hi*1.15
@@ -393,6 +392,29 @@ func addGlyphs(p *plot.Plot, pts plotter.XYs, col color.Color, shape draw.GlyphD
 		sc.Color, sc.Shape, sc.Radius = col, shape, vg.Points(3.5)
 		p.Add(sc)
 	}
+}
+
+// roundDown125 returns the largest 1, 2 or 5 × 10^k at most v, where a log
+// axis can start without a decade of empty space.
+func roundDown125(v float64) float64 {
+	base := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{5, 2, 1} {
+		if m*base <= v {
+			return m * base
+		}
+	}
+	return base
+}
+
+// roundUp125 returns the smallest 1, 2 or 5 × 10^k at least v.
+func roundUp125(v float64) float64 {
+	base := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*base >= v {
+			return m * base
+		}
+	}
+	return 10 * base
 }
 
 // naHeight places model i's "n/a" mark near the bottom of the axis, each

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/netlab-go/netlab"
@@ -192,6 +193,9 @@ func (c *comparer) measure(ctx context.Context, p planned) results.Cell {
 	}
 	cell := results.Measured(p.model.Name, p.label(), rep, usage)
 	cell.Note = c.note(p, rep, err, cmpErr(srv.windowErr, stopErr))
+	if usage != nil && usage.MaxProcs > 1 {
+		cell.Note = joinNotes(append(splitNote(cell.Note), fmt.Sprintf("peak RSS sums %d processes, a page they share once in each", usage.MaxProcs)))
+	}
 	return cell
 }
 
@@ -263,16 +267,14 @@ func firstErr(rep *workload.Report) string {
 	return "unknown"
 }
 
-func joinNotes(notes []string) string {
-	s := ""
-	for i, n := range notes {
-		if i > 0 {
-			s += "; "
-		}
-		s += n
+func splitNote(note string) []string {
+	if note == "" {
+		return nil
 	}
-	return s
+	return []string{note}
 }
+
+func joinNotes(notes []string) string { return strings.Join(notes, "; ") }
 
 // measureIdle holds idle clients against srv and returns the memory each
 // added to the server: its resident size after [workload.Hold] returned,
