@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -89,7 +90,7 @@ func (w *lineWriter) String() string {
 
 // rowRE matches a measured row of the echo sweep: throughput, then the
 // latencies, then CPU per request in µs and a peak RSS.
-var rowRE = regexp.MustCompile(`^echo\s+(perconn|eventloop)\s+\d+ clients?\s+\d+\s+req/s\s+\S+\s+\S+\s+\S+\s+[\d.]+µs\s+[\d.]+[KM]iB\s+\d+/\d+`)
+var rowRE = regexp.MustCompile(`^echo\s+(perconn|eventloop)\s+\d+ clients?\s+[\d.]+\s+req/s\s+\S+\s+\S+\s+\S+\s+[\d.]+µs\s+[\d.]+[KM]iB\s+\d+/\d+`)
 
 func TestCompareMeasuresServersInTheirOwnProcesses(t *testing.T) {
 	t.Run("rows stream with CPU and memory, and the results and charts are written", func(t *testing.T) {
@@ -101,9 +102,9 @@ func TestCompareMeasuresServersInTheirOwnProcesses(t *testing.T) {
 			}
 		}}
 		var stderr bytes.Buffer
-		err := run(t.Context(), []string{"compare", "-services", "echo", "-models", "perconn,eventloop", "-clients", "1,4", "-duration", "150ms", "-out", dir}, nil, out, &stderr)
+		err := run(t.Context(), []string{"compare", "-services", "echo", "-models", "perconn,eventloop", "-clients", "1,4", "-duration", "300ms", "-out", dir}, nil, out, &stderr)
 		require.NoError(t, err, "compare: %s\n%s", out, stderr.String())
-		assert.Len(t, rows, 6, "want 4 measured load rows and 2 idle rows, each with CPU/req and peak RSS:\n%s", out)
+		assert.Len(t, rows, 6, "want 4 measured load rows and 2 idle rows, each with CPU/req and peak RSS:\n%s\n%s", out, stderr.String())
 		assert.Contains(t, out.String(), "each server in a process of its own")
 
 		b, err := os.ReadFile(filepath.Join(dir, "results.json"))
@@ -171,8 +172,25 @@ func TestCompareMeasuresServersInTheirOwnProcesses(t *testing.T) {
 
 	t.Run("a model that serves one client at a time is measured, with how long the others waited", func(t *testing.T) {
 		var stdout, stderr bytes.Buffer
-		err := run(t.Context(), []string{"compare", "-services", "echo", "-models", "iterative", "-clients", "3", "-idle=false", "-duration", "300ms", "-csv", filepath.Join(t.TempDir(), "r.csv")}, nil, &stdout, &stderr)
+		csvPath := filepath.Join(t.TempDir(), "r.csv")
+		err := run(t.Context(), []string{"compare", "-services", "echo", "-models", "iterative", "-clients", "3", "-idle=false", "-duration", "300ms", "-csv", csvPath}, nil, &stdout, &stderr)
 		require.NoError(t, err, "compare: %s", stderr.String())
 		assert.Regexp(t, `echo\s+iterative\s+3 clients\s+\d+\s+req/s.*serves one client at a time`, stdout.String())
+
+		f, err := os.Open(csvPath)
+		require.NoError(t, err)
+		defer f.Close()
+		rows, err := csv.NewReader(f).ReadAll()
+		require.NoError(t, err)
+		require.Len(t, rows, 2, "a header and the one cell")
+		cell := map[string]string{}
+		for i, name := range rows[0] {
+			cell[name] = rows[1][i]
+		}
+		assert.Equal(t, "iterative", cell["model"])
+		assert.Equal(t, "3", cell["clients"])
+		assert.NotEmpty(t, cell["first_reply_p99_us"], "the wait of the queued clients")
+		assert.NotEmpty(t, cell["cpu_us_per_request"])
+		assert.NotEmpty(t, cell["go_version"], "the machine is in every row")
 	})
 }
