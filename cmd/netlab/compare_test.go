@@ -147,7 +147,7 @@ func TestCompareMeasuresServersInTheirOwnProcesses(t *testing.T) {
 			}
 		}}
 		var stderr bytes.Buffer
-		err := run(ctx, []string{"compare", "-services", "echo", "-models", "perconn,eventloop", "-clients", "1,4", "-duration", "150ms", "-out", dir}, nil, out, &stderr)
+		err := run(ctx, []string{"compare", "-services", "echo", "-models", "perconn,eventloop", "-clients", "1,4", "-duration", "300ms", "-out", dir}, nil, out, &stderr)
 		require.ErrorIs(t, err, context.Canceled)
 		assert.Contains(t, err.Error(), "interrupted after 1 of 6 cells")
 		n := 0
