@@ -65,11 +65,11 @@ func commands() []*command {
 		},
 		{
 			name:  "compare",
-			usage: "compare [-services echo,chat,files] [-models ...] [-duration 800ms] [-out DIR]",
-			short: "run every model × service, each server in a process of its own, and print a table (and charts)",
+			usage: "compare [-services echo,chat,files] [-models ...] [-duration 1s] [-svg FILE]",
+			short: "run every model × service on loopback and print a table (and an SVG chart)",
 			run:   runCompare,
 		},
-		{name: "load", usage: "load -addr HOST:PORT [-service echo|chat|files] [-clients N] [-requests M] [-duration D] [-rate R]", short: "drive any running server with N clients × M requests and print a summary", run: runLoad},
+		{name: "load", usage: "load -addr HOST:PORT [-service S] [-clients N] [-requests M] [-duration D] [-rate R]", short: "drive a running server, print a load summary", run: runLoad},
 	}
 }
 
