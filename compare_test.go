@@ -188,16 +188,21 @@ func BenchmarkEcho(b *testing.B) {
 	}
 }
 
+// benchEcho runs b.N echo round trips of 64 bytes, shared among conns
+// clients, with the workload `netlab load` and `netlab compare` run, and
+// reports the throughput and the latency percentiles (in ns, benchstat's
+// unit of time).
 func benchEcho(b *testing.B, addr string, conns int) {
 	ctx, cancel := context.WithTimeout(b.Context(), 5*time.Minute)
 	defer cancel()
 	b.ResetTimer()
-	res, err := workload.Echo(ctx, addr, conns, 64, int64(b.N))
+	rep, err := workload.Load(ctx, workload.Spec{Addr: addr, Service: workload.ServiceEcho, Clients: conns, Requests: max(1, (b.N+conns-1)/conns)})
 	b.StopTimer()
 	require.NoError(b, err)
-	b.ReportMetric(res.OpsPerSec(), "req/s")
-	b.ReportMetric(float64(res.Percentile(50).Microseconds()), "p50-µs")
-	b.ReportMetric(float64(res.Percentile(99).Microseconds()), "p99-µs")
+	require.Zero(b, rep.Errors, "echo errors")
+	b.ReportMetric(rep.PerSec(), "req/s")
+	b.ReportMetric(float64(rep.Latency.Quantile(0.50)), "p50-ns")
+	b.ReportMetric(float64(rep.Latency.Quantile(0.99)), "p99-ns")
 }
 
 // startBaseline runs the smallest correct goroutine-per-connection echo

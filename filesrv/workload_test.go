@@ -10,7 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestWorkload checks the download workload `netlab compare` runs, both
+// TestWorkload checks the download load `netlab compare` and `netlab load`
+// run, both
 // with the file prepared in the folder and with it uploaded on demand.
 func TestWorkload(t *testing.T) {
 	for _, prepared := range []bool{true, false} {
@@ -26,11 +27,11 @@ func TestWorkload(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			res, err := workload.Files(t.Context(), addr, 2, size, 6)
+			rep, err := workload.Load(t.Context(), workload.Spec{Addr: addr, Service: workload.ServiceFiles, Clients: 2, Requests: 3, Size: size})
 			require.NoError(t, err)
-			assert.EqualValues(t, 6, res.Ops, "result %+v (%.1f MB/s), want 6 downloads of %d bytes", res, res.MBPerSec(), size)
-			assert.EqualValues(t, 6*size, res.Bytes, "result %+v (%.1f MB/s), want 6 downloads of %d bytes", res, res.MBPerSec(), size)
-			assert.False(t, res.MBPerSec() <= 0, "result %+v (%.1f MB/s), want 6 downloads of %d bytes", res, res.MBPerSec(), size)
+			assert.EqualValues(t, 6, rep.Requests, "want 6 downloads of %d bytes", size)
+			assert.EqualValues(t, 6*size, rep.Bytes, "want 6 downloads of %d bytes", size)
+			assert.Zero(t, rep.Errors)
 		})
 	}
 }

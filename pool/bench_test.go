@@ -24,10 +24,10 @@ const benchClients = 50
 // workers, a pool of 64 (more than there are clients) and perconn, the
 // unbounded baseline, in two workloads:
 //
-//   - conn-per-request: every request is a connection of its own (dial, echo
+//   - requests-per-conn=1: every request is a connection of its own (dial, echo
 //     64 bytes, half-close, read to the end), as HTTP/1.0 did it. A worker
 //     is held for one request.
-//   - 100-per-conn: each client keeps its connection for 100 requests. A
+//   - requests-per-conn=100: each client keeps its connection for 100 requests. A
 //     worker is held for 100, and a client that finds every worker busy waits
 //     for another client to finish all of its.
 //
@@ -43,13 +43,13 @@ func BenchmarkEcho50(b *testing.B) {
 		name string
 		new  func(netlab.Service) netlab.Server
 	}{
-		{"pool-8", func(svc netlab.Service) netlab.Server {
+		{"model=pool/workers=8", func(svc netlab.Service) netlab.Server {
 			return pool.New(svc, netlab.Config{}, pool.Options{Workers: 8})
 		}},
-		{"pool-64", func(svc netlab.Service) netlab.Server {
+		{"model=pool/workers=64", func(svc netlab.Service) netlab.Server {
 			return pool.New(svc, netlab.Config{}, pool.Options{Workers: 64})
 		}},
-		{models.Reference().Name, func(svc netlab.Service) netlab.Server {
+		{"model=" + models.Reference().Name, func(svc netlab.Service) netlab.Server {
 			srv, _ := models.Reference().New(svc, netlab.Config{}, models.Flags{}) // perconn's never fails
 			return srv
 		}},
@@ -57,7 +57,7 @@ func BenchmarkEcho50(b *testing.B) {
 	for _, w := range []struct {
 		name    string
 		perConn int
-	}{{"conn-per-request", 1}, {"100-per-conn", 100}} {
+	}{{"requests-per-conn=1", 1}, {"requests-per-conn=100", 100}} {
 		for _, s := range servers {
 			b.Run(w.name+"/"+s.name, func(b *testing.B) { benchEcho(b, s.new, w.perConn) })
 		}
@@ -116,11 +116,11 @@ func benchEcho(b *testing.B, newServer func(netlab.Service) netlab.Server, perCo
 	all := slices.Concat(latencies...)
 	slices.Sort(all)
 	percentile := func(p int) float64 {
-		return float64(all[min(len(all)-1, len(all)*p/100)].Microseconds())
+		return float64(all[min(len(all)-1, len(all)*p/100)].Nanoseconds())
 	}
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "req/s")
-	b.ReportMetric(percentile(50), "p50-µs")
-	b.ReportMetric(percentile(99), "p99-µs")
+	b.ReportMetric(percentile(50), "p50-ns")
+	b.ReportMetric(percentile(99), "p99-ns")
 }
 
 // benchClient takes a token from jobs for every request, reconnecting after

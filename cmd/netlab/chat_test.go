@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -130,25 +129,6 @@ func TestChatCommand(t *testing.T) {
 		cancel()
 		assert.NoError(t, <-done, "netlab chat after an interrupt")
 		observerHears(t, observer, "* guest-2 left")
-	})
-
-	t.Run("compare's chat sweep measures deliveries on every model that can hold a room", func(t *testing.T) {
-		// The smallest load, with time to spare: this checks that the
-		// sweep runs and measures, not how fast (a 50-client run under
-		// -race on a busy machine may not get past connecting in a
-		// fraction of a second).
-		sw := sweepFor(t, "chat")
-		conns := sw.loads[0]
-		for _, m := range models.All {
-			r := measure(t.Context(), sw, m, conns, 500*time.Millisecond)
-			if m.Serial(models.Flags{}) {
-				assert.NotEmpty(t, r.note, "%s with %d clients measured %v %s, want a note that it serves one at a time", m.Name, conns, r.rate, r.unit)
-				continue
-			}
-			assert.Empty(t, r.note, "%s, %s", m.Name, r.load)
-			assert.Positive(t, r.rate, "%s, %s: rate", m.Name, r.load)
-			assert.Positive(t, r.p50, "%s, %s: p50", m.Name, r.load)
-		}
 	})
 
 	t.Run("bad command lines are refused before connecting", func(t *testing.T) {

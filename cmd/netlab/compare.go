@@ -1,255 +1,262 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
-	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/internal/models"
-	"github.com/netlab-go/netlab/internal/workload"
+	"github.com/netlab-go/netlab/internal/results"
 )
 
-// A row is one cell of the comparison: a service under a model at a load.
-type row struct {
-	service, model string
-	load           string  // what the clients did: "50 conns", "8 downloads"
-	conns          int     // clients at once
-	unit           string  // what rate counts: "req/s", "deliveries/s", "MB/s"
-	rate           float64 // throughput in unit
-	p50, p99       time.Duration
-	note           string // why a cell is empty, or what to keep in mind
+// compareOptions is the compare command line, checked.
+type compareOptions struct {
+	sweeps    []sweep
+	models    []models.Model
+	duration  time.Duration
+	idle      bool // run the idle sweep
+	inProcess bool // servers inside this process, as a distorted quick look
+
+	outDir, jsonPath, csvPath, svgPath string
 }
 
-// A sweep is how compare measures one service: the loads it sweeps and the
-// workload it runs, once per load, on a fresh server.
-type sweep struct {
-	service string // its name in the table of services
-	loads   []int  // connection counts
-	unit    string
-	// prepare, if set, readies what the service will serve (files: a
-	// folder with a file to download) and returns how to remove it.
-	prepare func(f *models.Flags) (cleanup func() error, err error)
-	// run measures conns clients against addr until ctx ends.
-	run func(ctx context.Context, addr string, conns int) (workload.Result, error)
-	// rate picks the throughput figure from a result.
-	rate func(workload.Result) float64
-	// label names a load in the table.
-	label func(conns int) string
-}
-
-// sweeps lists what compare measures, in the order the table prints it.
-var sweeps = []sweep{
-	{
-		service: "echo",
-		loads:   []int{1, 50, 500},
-		unit:    "req/s",
-		run: func(ctx context.Context, addr string, conns int) (workload.Result, error) {
-			return workload.Echo(ctx, addr, conns, 64, 1<<40)
-		},
-		rate:  workload.Result.OpsPerSec,
-		label: func(n int) string { return plural(n, "conn") },
-	},
-	// Every client broadcasts, every other one receives, and the rate is
-	// deliveries (one line reaching one client) per second, with each
-	// delivery's latency. A room needs two clients to deliver anything,
-	// so the loads start at 2.
-	{
-		service: "chat",
-		loads:   []int{2, 50, 500},
-		unit:    "deliveries/s",
-		run: func(ctx context.Context, addr string, conns int) (workload.Result, error) {
-			return workload.Chat(ctx, addr, conns, 1<<40) // bounded by ctx
-		},
-		rate:  workload.Result.OpsPerSec,
-		label: func(n int) string { return fmt.Sprintf("%d clients", n) },
-	},
-	{
-		service: "files",
-		loads:   []int{1, 8},
-		unit:    "MB/s",
-		// A fresh root with one file to download, removed afterwards.
-		prepare: func(f *models.Flags) (func() error, error) {
-			root, err := os.MkdirTemp("", "netlab-compare-files-")
-			if err != nil {
-				return nil, err
-			}
-			if _, err := workload.PrepareFile(root, compareFileSize); err != nil {
-				os.RemoveAll(root)
-				return nil, err
-			}
-			f.Root = root
-			return func() error { return os.RemoveAll(root) }, nil
-		},
-		run: func(ctx context.Context, addr string, conns int) (workload.Result, error) {
-			return workload.Files(ctx, addr, conns, compareFileSize, 1<<40)
-		},
-		rate:  workload.Result.MBPerSec,
-		label: func(n int) string { return plural(n, "download") },
-	},
-}
-
-// compareFileSize is the file compare downloads: large enough that a
-// download is mostly transfer, small enough to sit in the page cache.
-const compareFileSize = 64 << 20
-
-func runCompare(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+// parseCompare reads and checks compare's flags. Everything a run could
+// fail on late (a bad duration, a file it cannot write) fails here, before
+// the first server starts.
+func parseCompare(args []string, stderr io.Writer) (*compareOptions, error) {
+	o := &compareOptions{}
 	fs := newFlagSet("compare", stderr)
 	servicesFlag := fs.String("services", strings.Join(sweepServices(), ","), "services to measure, comma-separated")
 	modelsFlag := fs.String("models", strings.Join(models.Names(), ","), "models to measure, comma-separated")
-	duration := fs.Duration("duration", time.Second, "how long each cell runs")
-	svgPath := fs.String("svg", "", "also draw the throughput chart as SVG to this file")
-	if err := fs.Parse(args); err != nil {
-		return err
+	clientsFlag := fs.String("clients", "", "the loads to sweep, clients at once, comma-separated (default: each service's own, such as 1,50,500 for echo)")
+	fs.DurationVar(&o.duration, "duration", 800*time.Millisecond, "the measured window of each cell (connecting the clients comes before it)")
+	fs.BoolVar(&o.idle, "idle", true, "also measure the memory each idle connection costs")
+	fs.BoolVar(&o.inProcess, "inprocess", false, "run the servers inside this process: quicker, but the load generator and the server share the CPUs and the heap, which distorts the comparison and hides CPU and memory")
+	fs.StringVar(&o.outDir, "out", "", "write every chart (SVG and PNG) and results.json into this folder")
+	fs.StringVar(&o.jsonPath, "json", "", "write the results, with units and the machine, as JSON to this file")
+	fs.StringVar(&o.csvPath, "csv", "", "write the results as CSV to this file, a row as each cell finishes")
+	fs.StringVar(&o.svgPath, "svg", "", "write the throughput charts, one per service, stacked in one SVG file")
+	fs.Usage = func() {
+		c := lookup("compare")
+		fmt.Fprintf(stderr, "Usage: netlab %s\n\n%s\n\n", c.usage, c.short)
+		fmt.Fprintln(stderr, "Every cell starts its own server as a child process (`netlab serve`), drives it from")
+		fmt.Fprintln(stderr, "this process and reads the child's CPU time and memory from /proc. To drive a server")
+		fmt.Fprintln(stderr, "that is already running (compare's old -addr), use `netlab load -addr HOST:PORT`.")
+		fmt.Fprintln(stderr, "\nFlags:")
+		fs.PrintDefaults()
 	}
-	var chosen []sweep
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("compare: unexpected argument %q (flags only; see netlab help compare)", fs.Arg(0))
+	}
+	if o.duration <= 0 {
+		return nil, fmt.Errorf("compare: -duration %v: want a positive window, such as 800ms", o.duration)
+	}
 	for _, name := range splitList(*servicesFlag) {
 		i := slices.IndexFunc(sweeps, func(s sweep) bool { return s.service == name })
 		if i < 0 {
-			return oneOf("services", name, sweepServices())
+			return nil, oneOf("services", name, sweepServices())
 		}
-		chosen = append(chosen, sweeps[i])
+		o.sweeps = append(o.sweeps, sweeps[i])
 	}
-	var ms []models.Model
+	if *clientsFlag != "" {
+		var loads []int
+		for _, f := range splitList(*clientsFlag) {
+			n, err := strconv.Atoi(f)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("compare: -clients %q: want positive whole numbers, such as 1,50,500", f)
+			}
+			loads = append(loads, n)
+		}
+		for i := range o.sweeps {
+			if o.sweeps[i].service == "chat" && slices.Min(loads) < 2 {
+				return nil, fmt.Errorf("compare: -clients %s: a chat room needs at least 2 clients to deliver anything", *clientsFlag)
+			}
+			o.sweeps[i].loads = loads
+		}
+	}
 	for _, name := range splitList(*modelsFlag) {
 		m, err := models.Lookup(name)
 		if err != nil {
-			return oneOf("models", name, models.Names())
+			return nil, oneOf("models", name, models.Names())
 		}
-		ms = append(ms, m)
+		o.models = append(o.models, m)
 	}
+	if len(o.models) == 0 || (len(o.sweeps) == 0 && !o.idle) {
+		return nil, errors.New("compare: nothing to measure: name at least one model and one service (or keep -idle)")
+	}
+	return o, nil
+}
 
-	fmt.Fprintf(stdout, "netlab compare: %d service(s) × %d model(s) on loopback, %v per cell, every model in this one process.\n", len(chosen), len(ms), *duration)
+// outputs are the files a run writes, opened before it starts so that an
+// unwritable path fails at once rather than after a minute of measuring.
+type outputs struct {
+	json, csv, svg *os.File
+	csvw           *results.CSVWriter
+	dir            string
+}
+
+func openOutputs(o *compareOptions, m results.Machine) (*outputs, error) {
+	out := &outputs{dir: o.outDir}
+	fail := func(err error) (*outputs, error) { out.close(); return nil, err }
+	create := func(flagName, path string) (*os.File, error) {
+		if path == "" {
+			return nil, nil
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, fmt.Errorf("compare: -%s: %w", flagName, err)
+		}
+		return f, nil
+	}
+	var err error
+	if o.outDir != "" {
+		if err := os.MkdirAll(o.outDir, 0o755); err != nil {
+			return fail(fmt.Errorf("compare: -out: %w", err))
+		}
+		if o.jsonPath == "" {
+			o.jsonPath = filepath.Join(o.outDir, "results.json")
+		}
+	}
+	if out.json, err = create("json", o.jsonPath); err != nil {
+		return fail(err)
+	}
+	if out.csv, err = create("csv", o.csvPath); err != nil {
+		return fail(err)
+	}
+	if out.svg, err = create("svg", o.svgPath); err != nil {
+		return fail(err)
+	}
+	if out.csv != nil {
+		if out.csvw, err = results.NewCSV(out.csv, m); err != nil {
+			return fail(fmt.Errorf("compare: -csv: %w", err))
+		}
+	}
+	return out, nil
+}
+
+func (out *outputs) close() {
+	for _, f := range []*os.File{out.json, out.csv, out.svg} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+func runCompare(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	o, err := parseCompare(args, stderr)
+	if err != nil {
+		return err
+	}
+	run := results.Run{Machine: results.ThisMachine()}
+	out, err := openOutputs(o, run.Machine)
+	if err != nil {
+		return err
+	}
+	defer out.close()
+	c, err := newComparer(o)
+	if err != nil {
+		return err
+	}
+	defer c.cleanup()
+
+	plan := c.plan()
+	where := "each server in a process of its own (CPU and memory read from /proc)"
+	if o.inProcess {
+		where = "every server INSIDE this process (-inprocess: the load generator competes with it; no CPU or memory figures)"
+	}
+	fmt.Fprintf(stdout, "netlab compare: %d cells, %v window each, %s.\n", len(plan), o.duration, where)
+	fmt.Fprintf(stdout, "Machine: %s, %d cores, %s, %s, %s.\n", run.Machine.CPU, run.Machine.Cores, run.Machine.Kernel, run.Machine.GoVersion, run.Machine.Date.Format(time.DateTime+" MST"))
 	fmt.Fprintln(stdout, "Compare models by their ratios within one run; absolute numbers depend on the machine and its load.")
 	fmt.Fprintln(stdout)
-	var rows []row
-	for _, sw := range chosen {
-		for _, conns := range sw.loads {
-			for _, m := range ms {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				r := measure(ctx, sw, m, conns, *duration)
-				rows = append(rows, r)
+
+	live := newLiveTable(stdout, terminal(stderr), len(plan))
+	live.header()
+	stopTicker := live.tick(250 * time.Millisecond)
+	var stopped error
+	for k, p := range plan {
+		if ctx.Err() != nil {
+			stopped = ctx.Err()
+			break
+		}
+		live.begin(k, p.String())
+		cell := c.measure(ctx, p)
+		if ctx.Err() != nil {
+			// A cell cut short by the interrupt is not a measurement.
+			stopped = ctx.Err()
+			break
+		}
+		run.Cells = append(run.Cells, cell)
+		live.row(cell)
+		if out.csvw != nil {
+			if err := out.csvw.Write(cell); err != nil {
+				stopTicker()
+				return fmt.Errorf("compare: -csv: %w", err)
 			}
 		}
 	}
-	printTable(stdout, rows)
-	if *svgPath != "" {
-		if err := drawChart(*svgPath, rows); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "\nchart written to %s\n", *svgPath)
+	stopTicker()
+	if stopped != nil {
+		run.Stopped = fmt.Sprintf("interrupted after %d of %d cells", len(run.Cells), len(plan))
+		fmt.Fprintf(stdout, "\nStopped: %s; the rows above are all that was measured.\n", run.Stopped)
+	}
+	if err := writeOutputs(stdout, out, run); err != nil {
+		return err
+	}
+	if stopped != nil {
+		return fmt.Errorf("compare: %s: %w", run.Stopped, stopped)
 	}
 	return nil
 }
 
-// measure starts a fresh server of model m, with every flag at its
-// default, for the sweep's service, runs the load for d and returns the row.
-func measure(ctx context.Context, sw sweep, m models.Model, conns int, d time.Duration) row {
-	r := row{service: sw.service, model: m.Name, conns: conns, unit: sw.unit, load: sw.label(conns)}
-	flags := models.Flags{Logger: slog.New(slog.DiscardHandler)}
-	if m.Serial(flags) && conns > 1 {
-		r.note = "serves one client at a time: the other clients would wait for the first to leave"
-		return r
+// writeOutputs writes results.json and the charts, whatever the run
+// measured.
+func writeOutputs(stdout io.Writer, out *outputs, run results.Run) error {
+	if out.json != nil {
+		if err := run.WriteJSON(out.json); err != nil {
+			return fmt.Errorf("compare: %w", err)
+		}
+		fmt.Fprintf(stdout, "results written to %s\n", out.json.Name())
 	}
-	fail := func(err error) row { r.note = "error: " + err.Error(); return r }
-	if sw.prepare != nil {
-		cleanup, err := sw.prepare(&flags)
+	if out.svg != nil {
+		if err := writeStackedSVG(out.svg, run); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "chart written to %s\n", out.svg.Name())
+	}
+	if out.dir != "" {
+		paths, err := writeCharts(out.dir, run)
 		if err != nil {
-			return fail(err)
+			return err
 		}
-		defer cleanup()
-	}
-	se, err := models.LookupService(sw.service)
-	if err != nil {
-		return fail(err)
-	}
-	svc, cleanup, err := se.New(flags)
-	if err != nil {
-		return fail(err)
-	}
-	defer cleanup()
-	// Room for every client, whatever the model's defaults.
-	srv, err := m.New(svc, netlab.Config{MaxConns: conns + 16, Logger: flags.Logger}, flags)
-	if err != nil {
-		return fail(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		srv.Close()
-		return fail(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-		<-served
-	}()
-	rctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	res, err := sw.run(rctx, l.Addr().String(), conns)
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return fail(err)
-	}
-	r.rate = sw.rate(res)
-	r.p50, r.p99 = res.Percentile(50), res.Percentile(99)
-	switch {
-	case !m.Serves(conns, flags):
-		n := m.AtOnce(flags)
-		r.note = fmt.Sprintf("%d %s: the other %d clients waited for one", n, cmp.Or(m.Bound, "served at once"), conns-n)
-	case res.Ops == 0:
-		r.note = fmt.Sprintf("nothing completed in %v: connecting the clients took the whole window (try a longer -duration)", d)
-	}
-	return r
-}
-
-func printTable(w io.Writer, rows []row) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "service\tmodel\tload\tthroughput\t\tp50\tp99\t")
-	for _, r := range rows {
-		if r.note != "" && r.rate == 0 {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t—\t\t—\t—\t  %s\n", r.service, r.model, r.load, r.note)
-			continue
+		for _, p := range paths {
+			fmt.Fprintf(stdout, "chart written to %s\n", p)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t  %s\n", r.service, r.model, r.load,
-			humanRate(r.rate), r.unit, roundLatency(r.p50), roundLatency(r.p99), r.note)
 	}
-	tw.Flush()
+	return nil
 }
 
-func humanRate(v float64) string {
-	switch {
-	case v >= 100:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case v >= 10:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	default:
-		return strconv.FormatFloat(v, 'f', 2, 64)
+// terminal returns w if it is a terminal, for the progress line, and nil
+// if it is a pipe or a file, where a progress line would be noise.
+func terminal(w io.Writer) io.Writer {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
 	}
-}
-
-func roundLatency(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(10 * time.Microsecond).String()
-	default:
-		return d.Round(time.Microsecond).String()
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return nil
 	}
+	return f
 }
 
 func sweepServices() []string {
@@ -270,7 +277,7 @@ func splitList(s string) []string {
 	return out
 }
 
-// plural writes "1 conn", "50 conns".
+// plural writes "1 client", "50 clients".
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun

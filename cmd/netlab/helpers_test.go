@@ -23,15 +23,3 @@ func startService(t *testing.T, name string, f models.Flags) string {
 	addr, _ := netlabtest.Start(t, models.Reference().With(f), svc, netlab.Config{})
 	return addr
 }
-
-// sweepFor returns compare's sweep of the service called name.
-func sweepFor(t *testing.T, name string) sweep {
-	t.Helper()
-	for _, sw := range sweeps {
-		if sw.service == name {
-			return sw
-		}
-	}
-	require.FailNow(t, "no sweep", "compare has no sweep of %q", name)
-	return sweep{}
-}

@@ -69,6 +69,7 @@ func commands() []*command {
 			short: "run every model × service on loopback and print a table (and an SVG chart)",
 			run:   runCompare,
 		},
+		{name: "load", usage: "load -addr HOST:PORT [-service S] [-clients N] [-requests M] [-duration D] [-rate R]", short: "drive a running server, print a load summary", run: runLoad},
 	}
 }
 

@@ -277,20 +277,6 @@ func TestEchoCommandSendsStdinAndPrintsTheReply(t *testing.T) {
 	require.Equal(t, "hello\nworld\n", stdout.String())
 }
 
-func TestCompareMeasuresEveryModelAndDrawsAChart(t *testing.T) {
-	svg := filepath.Join(t.TempDir(), "compare.svg")
-	var stdout, stderr bytes.Buffer
-	err := run(t.Context(), []string{"compare", "-services", "echo", "-duration", "100ms", "-svg", svg}, nil, &stdout, &stderr)
-	require.NoError(t, err, "compare: %v (%s)", err, stderr.String())
-	out := stdout.String()
-	for _, m := range models.Names() {
-		assert.True(t, regexp.MustCompile(`echo\s+`+m+`\s+1 conn\s+\d+\s+req/s`).MatchString(out), "compare printed no measurement for %s with one client:\n%s", m, out)
-	}
-	b, err := os.ReadFile(svg)
-	require.NoError(t, err, "no SVG chart written (%v)", err)
-	require.True(t, bytes.Contains(b, []byte("<svg")), "no SVG chart written (%v)", err)
-}
-
 // serveInProcess runs `netlab serve` in this process on a free port and
 // returns its address; the server is shut down when the test ends.
 func serveInProcess(t *testing.T, model, service string, extra ...string) string {

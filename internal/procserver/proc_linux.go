@@ -158,3 +158,48 @@ func highWater(pid int) (int64, error) {
 	}
 	return 0, fmt.Errorf("/proc/%d/status: no VmHWM", pid)
 }
+
+// Proportional returns the proportional set size (Pss) of the server's
+// process tree, in bytes: each member's resident pages, a page shared by k
+// processes counted as 1/k in each. Summed over a tree, it counts a page
+// the children share with their parent once, where a sum of RSS counts it
+// once per child. It reads every member's /proc/PID/smaps_rollup, which
+// walks its memory map: costlier than [Server.Sample], so it is not
+// sampled during a window.
+func (s *Server) Proportional() (int64, error) {
+	root := s.PID()
+	total, err := pss(root)
+	if err != nil {
+		return 0, fmt.Errorf("procserver: pss of pid %d: %w", root, err)
+	}
+	queue := childrenFiles(root)
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		n, err := pss(pid)
+		if err != nil {
+			continue // it exited since the walk
+		}
+		total += n
+		queue = append(queue, childrenFiles(pid)...)
+	}
+	return total, nil
+}
+
+// pss reads the Pss line of /proc/PID/smaps_rollup, in bytes.
+func pss(pid int) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "Pss:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("/proc/%d/smaps_rollup: Pss: %w", pid, err)
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, fmt.Errorf("/proc/%d/smaps_rollup: no Pss line", pid)
+}

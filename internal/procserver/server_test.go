@@ -156,3 +156,30 @@ func TestWindow(t *testing.T) {
 		assert.Error(t, err)
 	})
 }
+
+func TestProportional(t *testing.T) {
+	t.Run("a tree's proportional size grows by what a member allocated", func(t *testing.T) {
+		s := start(t, "server", procserver.Options{})
+		before, err := s.Proportional()
+		require.NoError(t, err)
+		assert.Positive(t, before)
+		ask(t, s, "alloc 32")
+		after, err := s.Proportional()
+		require.NoError(t, err)
+		assert.Greater(t, after-before, int64(30<<20))
+	})
+
+	t.Run("a forked member counts, and no more than its resident size", func(t *testing.T) {
+		s := start(t, "server", procserver.Options{})
+		before, err := s.Proportional()
+		require.NoError(t, err)
+		reply := ask(t, s, "fork 10")
+		require.True(t, strings.HasPrefix(reply, "burned "), reply)
+		after, err := s.Proportional()
+		require.NoError(t, err)
+		smp, err := s.Sample()
+		require.NoError(t, err)
+		assert.Greater(t, after, before)
+		assert.LessOrEqual(t, after, smp.RSS+1<<20, "Pss counts a shared page at most once")
+	})
+}

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"slices"
 	"time"
 
 	"github.com/netlab-go/netlab/internal/procserver"
@@ -17,6 +18,9 @@ type Cell struct {
 	Service string `json:"service"`
 	Load    string `json:"load"` // what the clients did, for people: "50 clients × 100 requests"
 	Clients int    `json:"clients"`
+	// Idle is set for a cell of the idle sweep: clients connected and
+	// silent, measured for IdleBytesPerConn only.
+	Idle bool `json:"idle,omitempty"`
 	// InProcess is set when the server ran inside the load generator's
 	// process, which distorts the comparison.
 	InProcess bool `json:"in_process"`
@@ -36,6 +40,12 @@ type Cell struct {
 	MaxMicros  float64 `json:"max_us"`
 	// LongestWaitMicros is the longest an unanswered request had waited.
 	LongestWaitMicros float64 `json:"longest_wait_us"`
+	// FirstReplyP99Micros is how long clients waited for their first
+	// answer, from the window's opening, at the 99th percentile over the
+	// clients; a client never answered counts as waiting the whole window.
+	// A serial model's queued clients show here, not in p99, which only
+	// times requests that were being served.
+	FirstReplyP99Micros float64 `json:"first_reply_p99_us"`
 
 	Served    int `json:"clients_served"`     // clients with at least one answer
 	NotServed int `json:"clients_not_served"` // clients with none (not connected, or left waiting)
@@ -69,7 +79,8 @@ func Measured(model, load string, rep *workload.Report, usage *procserver.Usage)
 		Served:     rep.Served(),
 		NotServed:  rep.NotServed(),
 
-		LongestWaitMicros: micros(rep.LongestWait),
+		LongestWaitMicros:   micros(rep.LongestWait),
+		FirstReplyP99Micros: micros(firstReplyP99(rep)),
 	}
 	if rep.Spec.Service == workload.ServiceChat {
 		c.RateUnit = "deliveries/s"
@@ -93,17 +104,35 @@ func Skipped(model, service, load string, clients int, why string) Cell {
 	return Cell{Model: model, Service: service, Load: load, Clients: clients, NotMeasured: why}
 }
 
-// PerConn returns the resident memory each of n idle connections added to
-// a server: the growth between two samples of it, before the clients
-// connected and after [workload.Hold] returned, divided by n. It is nil for
-// n ≤ 0. A server that gave memory back in between shows a negative
-// figure, which is the truth of that measurement.
-func PerConn(before, after procserver.Sample, n int) *int64 {
+// PerConn returns the memory each of n idle connections added to a
+// server: the growth of its size in bytes (resident, or proportional for a
+// process tree) between before the clients connected and after
+// [workload.Hold] returned, divided by n. It is nil for n ≤ 0. A server
+// that gave memory back in between shows a negative figure, which is the
+// truth of that measurement.
+func PerConn(before, after int64, n int) *int64 {
 	if n <= 0 {
 		return nil
 	}
-	v := (after.RSS - before.RSS) / int64(n)
+	v := (after - before) / int64(n)
 	return &v
+}
+
+// firstReplyP99 returns the 99th percentile over rep's clients of the wait
+// for a first answer; a client with none waited the whole window.
+func firstReplyP99(rep *workload.Report) time.Duration {
+	if len(rep.PerClient) == 0 {
+		return 0
+	}
+	waits := make([]time.Duration, len(rep.PerClient))
+	for i, c := range rep.PerClient {
+		waits[i] = c.FirstReply
+		if c.Requests == 0 {
+			waits[i] = rep.Window
+		}
+	}
+	slices.Sort(waits)
+	return waits[(len(waits)*99+99)/100-1]
 }
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

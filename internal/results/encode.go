@@ -33,9 +33,9 @@ func (r Run) WriteJSON(w io.Writer) error {
 // every row so that each row stands on its own once rows from several runs
 // are concatenated.
 var csvHeader = []string{
-	"model", "service", "load", "clients", "in_process", "not_measured",
+	"model", "service", "load", "clients", "idle", "in_process", "not_measured",
 	"requests", "errors", "unanswered", "window_s", "rate", "rate_unit", "mb_per_s",
-	"p50_us", "p99_us", "max_us", "longest_wait_us", "clients_served", "clients_not_served",
+	"p50_us", "p99_us", "max_us", "longest_wait_us", "first_reply_p99_us", "clients_served", "clients_not_served",
 	"cpu_us_per_request", "peak_rss_bytes", "idle_bytes_per_conn", "note",
 	"date", "cpu", "cores", "kernel", "go_version",
 }
@@ -77,9 +77,9 @@ func (c *CSVWriter) Write(cell Cell) error {
 		return strconv.FormatInt(v, 10)
 	}
 	row := []string{
-		cell.Model, cell.Service, cell.Load, strconv.Itoa(cell.Clients), strconv.FormatBool(cell.InProcess), cell.NotMeasured,
+		cell.Model, cell.Service, cell.Load, strconv.Itoa(cell.Clients), strconv.FormatBool(cell.Idle), strconv.FormatBool(cell.InProcess), cell.NotMeasured,
 		count(cell.Requests), count(cell.Errors), count(cell.Unanswered), num(cell.WindowSec), num(cell.Rate), cell.RateUnit, num(cell.MBPerSec),
-		num(cell.P50Micros), num(cell.P99Micros), num(cell.MaxMicros), num(cell.LongestWaitMicros), count(int64(cell.Served)), count(int64(cell.NotServed)),
+		num(cell.P50Micros), num(cell.P99Micros), num(cell.MaxMicros), num(cell.LongestWaitMicros), num(cell.FirstReplyP99Micros), count(int64(cell.Served)), count(int64(cell.NotServed)),
 		optFloat(cell.CPUMicrosPerRequest), optInt(cell.PeakRSSBytes), optInt(cell.IdleBytesPerConn), cell.Note,
 		m.Date.Format("2006-01-02T15:04:05Z07:00"), m.CPU, strconv.Itoa(m.Cores), m.Kernel, m.GoVersion,
 	}

@@ -59,10 +59,10 @@ func TestMeasured(t *testing.T) {
 	})
 
 	t.Run("memory per idle connection is the growth over the clients", func(t *testing.T) {
-		v := results.PerConn(procserver.Sample{RSS: 10 << 20}, procserver.Sample{RSS: 11 << 20}, 256)
+		v := results.PerConn(10<<20, 11<<20, 256)
 		require.NotNil(t, v)
 		assert.Equal(t, int64(4096), *v)
-		assert.Nil(t, results.PerConn(procserver.Sample{}, procserver.Sample{}, 0))
+		assert.Nil(t, results.PerConn(0, 0, 0))
 	})
 }
 

@@ -5,112 +5,17 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/netlab-go/netlab/chat"
 )
 
-// chatText is the size of a message's text in [Chat]: a short chat line.
+// chatText is the default size of a chat message's text: a short chat line.
 const chatText = 64
 
-// Chat measures fan-out: conns clients join one room and each broadcasts
-// messages, which every other client receives. An operation is a delivery,
-// one line received by one receiver, so ops deliveries take about
-// ops/(conns-1) messages, handed out from a shared budget so that fast
-// senders send more. A delivery's latency runs from the sender's write to
-// the receiver's read; the sender's time is in the message text.
-//
-// Each client has one message in flight, as each echo client has one
-// request: it sends the next once the last has reached everyone. So a
-// receiver never has more than conns-1 messages coming to it, and a
-// latency is the time one message takes to fan out while everyone else
-// talks too, not time spent behind the load's own backlog. (An open loop
-// would measure queues growing until the server drops the slowest
-// reader.) A run stops when every message sent has been delivered, or when
-// ctx ends; it then returns what it measured so far with ctx's error. It
-// needs conns ≥ 2 and a server that admits them all at once: a serial
-// model never welcomes the second client, and Chat fails when ctx ends.
-func Chat(ctx context.Context, addr string, conns int, ops int64) (Result, error) {
-	return ChatSized(ctx, addr, conns, chatText, ops)
-}
-
-// ChatSized is [Chat] with messages of size bytes of text (32 to 4000).
-// Large messages fill socket buffers faster, which is what a test of a
-// stalled reader needs.
-func ChatSized(ctx context.Context, addr string, conns, size int, ops int64) (Result, error) {
-	switch {
-	case conns < 2:
-		return Result{}, fmt.Errorf("workload: chat needs at least 2 clients, not %d: a delivery is one client's line reaching another", conns)
-	case size < 32 || size > chat.MaxLine-96:
-		return Result{}, fmt.Errorf("workload: chat message size %d: want 32 to %d bytes", size, chat.MaxLine-96)
-	}
-	r := &chatRun{
-		epoch:   time.Now(),
-		size:    size,
-		members: make([]*chatMember, conns),
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	r.cancel = cancel
-	clients := make([]Client, conns)
-	err := dialAll(ctx, clients, func(ctx context.Context, i int) (Client, error) {
-		m, err := r.join(ctx, addr, i)
-		if err != nil {
-			return nil, err
-		}
-		r.members[i] = m
-		return m, nil
-	})
-	defer r.closeAll()
-	if err != nil {
-		return Result{}, err
-	}
-	// When ctx ends, every connection is closed: a read or write stuck on
-	// a server that stopped answering returns, and since ctx has ended by
-	// then, its error is not taken for the run's.
-	stop := context.AfterFunc(ctx, r.closeAll)
-	defer stop()
-	r.names = make(map[string]bool, conns)
-	for _, m := range r.members {
-		r.names[m.name] = true
-	}
-
-	var readers sync.WaitGroup
-	for _, m := range r.members {
-		readers.Go(func() { r.receive(ctx, m) })
-	}
-	start := time.Now()
-	msgs := (ops + int64(conns) - 2) / int64(conns-1)
-	r.broadcast(ctx, msgs)
-	complete := r.drain(ctx)
-	elapsed := time.Since(start)
-	// Everything sent has arrived, or the run is over: stop the readers.
-	r.closing.Store(true)
-	r.closeAll()
-	readers.Wait()
-
-	res := Result{Conns: conns, Elapsed: elapsed}
-	for _, m := range r.members {
-		res.Ops += m.rec.ops
-		res.Bytes += m.rec.bytes
-		res.latencies = append(res.latencies, m.rec.lat...)
-	}
-	slices.Sort(res.latencies)
-	if err := r.err(); err != nil {
-		return res, err
-	}
-	if !complete {
-		return res, fmt.Errorf("workload: chat: %d of %d deliveries done when the run was stopped: %w", res.Ops, msgs*int64(conns-1), context.Cause(ctx))
-	}
-	return res, nil
-}
-
-// chatRun is one run of [Chat]: the room's members and what they share.
+// chatRun is one chat [Load]: the room's members and what they share.
 type chatRun struct {
 	epoch   time.Time // message timestamps count from here, on the monotonic clock
 	size    int       // bytes of text in a message

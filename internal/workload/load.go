@@ -51,6 +51,14 @@ type Spec struct {
 	// report says so; the others are measured.
 	ConnectTimeout time.Duration
 
+	// Greet has each client make one exchange in the connect phase (an
+	// echo of one byte, a files LIST; chat's welcome is one already), so
+	// that the window opens on clients the server is serving, not on
+	// sockets waiting in its listen backlog or for a process to be forked.
+	// Under a model that serves fewer clients at once than Clients, only
+	// that many then connect in time.
+	Greet bool
+
 	// Size is the echo payload (default 64 bytes), the chat message text
 	// (default 64, 32 to 4000 bytes) or the file's size (default 1 MiB).
 	Size int
@@ -186,6 +194,12 @@ func Load(ctx context.Context, spec Spec) (*Report, error) {
 		q, err := newReq(cctx, i)
 		if err != nil {
 			return err
+		}
+		if spec.Greet {
+			if err := greet(cctx, q); err != nil {
+				q.Close()
+				return err
+			}
 		}
 		reqs[i] = q
 		return nil

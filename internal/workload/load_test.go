@@ -150,6 +150,19 @@ func TestLoadHonestRows(t *testing.T) {
 		assert.Equal(t, int64(2*5), rep.Requests, "each member's 5 messages reach the other")
 	})
 
+	t.Run("greeting clients connects only those the server is serving", func(t *testing.T) {
+		addr := serve(t, pool.New(echo.New(), netlab.Config{}, pool.Options{Workers: 2}))
+		rep, err := workload.Load(bounded(t), workload.Spec{Addr: addr, Service: workload.ServiceEcho, Clients: 4, Requests: 5, Greet: true, ConnectTimeout: 300 * time.Millisecond})
+		require.NoError(t, err)
+		assert.Equal(t, 2, rep.Connected, "a pool of two serves two; the others' greeting goes unanswered")
+		assert.Equal(t, int64(2*5), rep.Requests)
+		for _, c := range rep.PerClient {
+			if !c.Connected {
+				assert.ErrorContains(t, c.Err, "no answer to a first exchange")
+			}
+		}
+	})
+
 	t.Run("a serial model cannot hold a chat, and the error says why", func(t *testing.T) {
 		addr := serve(t, iterative.New(chat.New(chat.Options{}), netlab.Config{}))
 		_, err := workload.Load(bounded(t), workload.Spec{Addr: addr, Service: workload.ServiceChat, Clients: 3, Requests: 5, ConnectTimeout: 200 * time.Millisecond})

@@ -14,7 +14,7 @@ import (
 
 // loadChat is [Load] for chat: the clients join one room during the
 // connect phase, and in the window each member broadcasts with one message
-// in flight, as [Chat] does. Only the members welcomed before the window
+// in flight. Only the members welcomed before the window
 // opens take part: a model that admits four at a time has four members,
 // and the report says how many of the clients that leaves out.
 func loadChat(ctx context.Context, spec Spec) (*Report, error) {

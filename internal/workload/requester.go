@@ -15,6 +15,8 @@ import (
 // waits for its answer, returning the payload bytes moved.
 type requester interface {
 	Do(ctx context.Context, k int) (int64, error)
+	// Greet makes the one exchange of [Spec.Greet].
+	Greet(ctx context.Context) error
 	Close() error
 }
 
@@ -57,6 +59,20 @@ func requesterFor(ctx context.Context, spec Spec) (func(ctx context.Context, i i
 		}, nil
 	}
 	return nil, fmt.Errorf("workload: load: no requester for %q", spec.Service)
+}
+
+// greet runs q's Greet bounded by ctx: closing the connection is what
+// interrupts a read from a server that is not answering.
+func greet(ctx context.Context, q requester) error {
+	stop := context.AfterFunc(ctx, func() { q.Close() })
+	err := q.Greet(ctx)
+	if !stop() {
+		return fmt.Errorf("no answer to a first exchange within the connect phase: %w", context.Cause(ctx))
+	}
+	if err != nil {
+		return fmt.Errorf("first exchange: %w", err)
+	}
+	return nil
 }
 
 // runClient runs client i's requests in the window and returns how long
@@ -135,6 +151,12 @@ func (e *echoRequester) Do(_ context.Context, k int) (int64, error) {
 	return int64(len(p)), nil
 }
 
+// Greet echoes one byte.
+func (e *echoRequester) Greet(context.Context) error {
+	_, err := e.c.Echo([]byte{'x'})
+	return err
+}
+
 func (e *echoRequester) Close() error { return e.c.Close() }
 
 type filesRequester struct {
@@ -154,6 +176,12 @@ func (f *filesRequester) Do(ctx context.Context, _ int) (int64, error) {
 	}
 	t, err := f.c.Download(ctx, f.name, io.Discard, filesrv.DownloadOptions{NoVerify: true})
 	return t.Size, err
+}
+
+// Greet lists the folder.
+func (f *filesRequester) Greet(ctx context.Context) error {
+	_, err := f.c.List(ctx)
+	return err
 }
 
 func (f *filesRequester) Close() error { return f.c.Close() }

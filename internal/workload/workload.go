@@ -16,9 +16,9 @@
 // into an HDR-style histogram (internal/histogram), one per client.
 // [Hold] connects idle clients, for the memory an idle connection costs.
 //
-// [Echo], [Chat], [Files], [Run] and [Fleet] are the older closed-loop
-// runs with a shared budget of operations and exact, sorted latencies;
-// the benchmarks use them.
+// [Echo], [Run] and [Fleet] are closed-loop runs with a shared budget of
+// operations and exact, sorted latencies, over connections that can be
+// made once and run in rounds; the event loop's benchmarks use them.
 //
 // Every run is bounded twice, by a number of operations and by a context
 // deadline or window, and stops by itself at whichever comes first.
@@ -51,14 +51,6 @@ func (r Result) OpsPerSec() float64 {
 		return 0
 	}
 	return float64(r.Ops) / r.Elapsed.Seconds()
-}
-
-// MBPerSec returns the payload throughput in megabytes (10^6 bytes) per second.
-func (r Result) MBPerSec() float64 {
-	if r.Elapsed <= 0 {
-		return 0
-	}
-	return float64(r.Bytes) / 1e6 / r.Elapsed.Seconds()
 }
 
 // Percentile returns the p-th percentile (0 < p ≤ 100) of the operation
