@@ -155,9 +155,18 @@ func (h *RelayHub) Who() []string {
 // closes every member. The hub's side is trusted to send well-formed lines
 // of any length (a who of ten thousand names is long), so the reader has
 // no limit.
+//
+// Deliveries are gathered per member while more frames are already read
+// and waiting, and each member is sent its lines in one Send once there
+// are none: a burst of the hub's fan-out costs a member's connection one
+// queued item and one write instead of one per line. An answer hands on
+// what is gathered first, since the hub queues the deliveries a request
+// caused before its answer (Join's caller finds "* welcome NAME" already
+// sent).
 func (h *RelayHub) read() {
 	defer close(h.done)
 	r := frame.NewReader(h.rw, 0)
+	var b batch
 	for {
 		f, err := r.Read()
 		if err != nil {
@@ -165,16 +174,16 @@ func (h *RelayHub) read() {
 		}
 		switch f.Verb {
 		case relayDeliver:
-			h.mu.Lock()
-			m := h.members[f.Num]
-			h.mu.Unlock()
-			if m != nil {
-				m.Send([]byte(f.Text + "\n"))
-			}
+			b.add(f.Num, f.Text)
 		case frame.Answer:
+			h.deliver(&b)
 			h.calls.Answer(f.Num, f.Text)
 		}
+		if r.Buffered() == 0 {
+			h.deliver(&b)
+		}
 	}
+	h.deliver(&b)
 	h.rw.Close()
 	h.calls.Lost()
 	h.mu.Lock()
@@ -184,5 +193,54 @@ func (h *RelayHub) read() {
 	h.mu.Unlock()
 	for _, m := range members {
 		closeMember(m)
+	}
+}
+
+// deliver sends each member its gathered lines, and empties b.
+func (h *RelayHub) deliver(b *batch) {
+	if len(b.keys) == 0 {
+		return
+	}
+	ms := make([]Member, len(b.keys))
+	h.mu.Lock()
+	for i, key := range b.keys {
+		ms[i] = h.members[key]
+	}
+	h.mu.Unlock()
+	for i, m := range ms {
+		if m != nil {
+			m.Send(b.lines[b.keys[i]])
+		}
+	}
+	b.reset()
+}
+
+// batch is the lines read for each member and not yet sent, in the order
+// the members first had one. The reader's alone.
+type batch struct {
+	keys  []uint64
+	lines map[uint64][]byte // KEY → its lines, each with its LF
+}
+
+func (b *batch) add(key uint64, line string) {
+	if b.lines == nil {
+		b.lines = make(map[uint64][]byte)
+	}
+	p := b.lines[key]
+	if len(p) == 0 { // a kept buffer is empty between bursts
+		b.keys = append(b.keys, key)
+	}
+	b.lines[key] = append(append(p, line...), '\n')
+}
+
+// reset empties b, and keeps its buffers for the next burst: a member's
+// Send copies what it is given.
+func (b *batch) reset() {
+	for _, key := range b.keys {
+		b.lines[key] = b.lines[key][:0]
+	}
+	b.keys = b.keys[:0]
+	if len(b.lines) > 1024 {
+		clear(b.lines) // members come and go: keep no buffers for the gone
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -164,6 +165,16 @@ func (l *relayLink) write() {
 		for len(l.out) == 0 && !l.closed {
 			l.cond.Wait()
 		}
+		if l.closed {
+			l.mu.Unlock()
+			return
+		}
+		// Let the hub's other work run before taking the queue: a say
+		// being fanned out by another link's reader adds its line to this
+		// one's, and the child then reads both with one wake-up.
+		l.mu.Unlock()
+		runtime.Gosched()
+		l.mu.Lock()
 		if l.closed {
 			l.mu.Unlock()
 			return

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/netlab-go/netlab/internal/frame"
 	"github.com/netlab-go/netlab/netlabtest"
 )
 
@@ -146,5 +147,26 @@ func TestRelay(t *testing.T) {
 		assert.ErrorContains(t, <-served, "unknown request")
 		<-h.done
 		assert.Empty(t, parent.Hub().Who(), "the members of a cut link")
+	})
+
+	t.Run("deliveries that arrive together reach their member in one send, before the answer after them", func(t *testing.T) {
+		hubEnd, childEnd := net.Pipe()
+		t.Cleanup(func() { hubEnd.Close() })
+		h := NewRelayHub(childEnd)
+		t.Cleanup(func() { h.Close() })
+		m := netlabtest.NewConn()
+		joined := make(chan ID, 1)
+		go func() { joined <- h.Join(m) }()
+		join, err := frame.NewReader(hubEnd, 0).Read()
+		require.NoError(t, err)
+		require.Equal(t, "join", join.Verb)
+		key := join.Text
+		// One write: the RelayHub reads the four frames with one read.
+		_, err = hubEnd.Write([]byte("deliver " + key + " one\ndeliver " + key + " two\n" +
+			"deliver " + key + " three\n" + frameOf(frame.Answer, join.Num, "7").String() + "\n"))
+		require.NoError(t, err)
+		assert.Equal(t, ID(7), <-joined)
+		assert.Equal(t, "one\ntwo\nthree\n", m.Take())
+		assert.Equal(t, 1, m.Sends(), "sends for three lines read at once")
 	})
 }

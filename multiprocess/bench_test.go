@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
@@ -17,68 +16,6 @@ import (
 	"github.com/netlab-go/netlab/multiprocess/services"
 	"github.com/netlab-go/netlab/perconn"
 )
-
-// benchServe serves srv on a fresh port until the benchmark ends.
-func benchServe(b *testing.B, srv netlab.Server) string {
-	b.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go srv.Serve(l)
-	b.Cleanup(func() { srv.Shutdown(context.Background()) })
-	return l.Addr().String()
-}
-
-// connectEcho opens a connection, has 64 bytes echoed, and closes it: what a
-// short-lived client costs the server, start to end.
-func connectEcho(b *testing.B, addr string) {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	msg := make([]byte, 64)
-	if _, err := c.Write(msg); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := io.ReadFull(c, msg); err != nil {
-		b.Fatal(err)
-	}
-}
-
-// BenchmarkConnectEcho measures the rate of short connections (connect, one
-// 64-byte echo, close) under perconn, a child per connection, and two
-// preforked children, interleaved in one loop so that the noise of a shared
-// machine falls on all three alike; it reports each rate and the ratios.
-func BenchmarkConnectEcho(b *testing.B) {
-	newMP := func(procs int) netlab.Server {
-		srv, err := multiprocess.New(services.Echo(), netlab.Config{}, multiprocess.Options{Procs: procs})
-		if err != nil {
-			b.Fatal(err)
-		}
-		return srv
-	}
-	addrs := []string{
-		benchServe(b, perconn.New(echo.New(), netlab.Config{})),
-		benchServe(b, newMP(0)),
-		benchServe(b, newMP(2)),
-	}
-	var spent [3]time.Duration
-	for b.Loop() {
-		for i, addr := range addrs {
-			start := time.Now()
-			connectEcho(b, addr)
-			spent[i] += time.Since(start)
-		}
-	}
-	rate := func(d time.Duration) float64 { return float64(b.N) / d.Seconds() }
-	b.ReportMetric(rate(spent[0]), "perconn-conn/s")
-	b.ReportMetric(rate(spent[1]), "child-conn/s")
-	b.ReportMetric(rate(spent[2]), "prefork-conn/s")
-	b.ReportMetric(float64(spent[1])/float64(spent[0]), "child/perconn-time")
-	b.ReportMetric(float64(spent[2])/float64(spent[0]), "prefork/perconn-time")
-}
 
 // BenchmarkMemoryPerConnection holds 50 idle echo connections open under
 // perconn and under a child per connection and reports what each costs: for

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/netlab-go/netlab"
@@ -33,6 +34,7 @@ type childConfig struct {
 	IdleTimeout time.Duration // with the service's default already applied
 	MaxPending  int
 	LogLevel    slog.Level
+	MaxProcs    int // the child's GOMAXPROCS; 0 leaves the runtime's choice
 }
 
 // IsChild reports whether this process was started by a multiprocess
@@ -76,6 +78,9 @@ func runChild() error {
 	}
 	// Whatever this process might start is not a child of ours.
 	os.Unsetenv(envChild)
+	if cfg.MaxProcs > 0 {
+		runtime.GOMAXPROCS(cfg.MaxProcs)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})).
 		With("child", os.Getpid())
 

@@ -49,6 +49,9 @@
 //
 // Inside, a child runs the same blocking engine as perconn: a goroutine per
 // connection that reads, and a queue per connection that a writer drains.
+// It runs with a GOMAXPROCS of its own share of the cores ([Options.Procs]):
+// a hundred children each scheduling for every core would wake threads for
+// work that is not there.
 //
 // # The control protocol
 //

@@ -14,14 +14,19 @@ import (
 // parses flags or runs a test. A test that needs a whole server in a
 // process of its own (to send its process group a signal, or to lower its
 // descriptor limit) runs this binary again as a helper, which serves and
-// exits (see helper_test.go). Otherwise goleak fails the package if a
-// goroutine outlives the tests: a child's watcher, a relay.
+// exits (see helper_test.go); so do the benchmarks (benchserver_test.go).
+// Otherwise goleak fails the package if a goroutine outlives the tests: a
+// child's watcher, a relay.
 func TestMain(m *testing.M) {
-	if multiprocess.IsChild() {
+	switch {
+	case multiprocess.IsChild():
 		os.Exit(multiprocess.RunChild())
-	}
-	if isHelper() {
+	case isBenchExit():
+		os.Exit(0)
+	case isHelper():
 		os.Exit(runHelper())
+	case isBenchServer():
+		os.Exit(runBenchServer())
 	}
 	goleak.VerifyTestMain(m)
 }

@@ -9,6 +9,12 @@ type Options struct {
 	// listening socket, accepts from it itself and serves any number of
 	// connections, one goroutine each. Zero means no prefork: the parent
 	// accepts, and starts a child for every connection.
+	//
+	// A preforked child runs with the parent's GOMAXPROCS divided by
+	// Procs (at least 1), a child per connection with 1, so that the
+	// children share the cores instead of each scheduling for all of them;
+	// a GOMAXPROCS set in the environment, which children inherit, is left
+	// as it is.
 	Procs int
 
 	// Stderr receives the children's standard error: their logs, and the

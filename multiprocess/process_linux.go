@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"syscall"
 
 	"github.com/netlab-go/netlab/internal/frame"
@@ -46,6 +47,7 @@ func (s *Server) startLocked(socket *os.File, prefork bool) (*child, error) {
 	}
 	cc := s.child
 	cc.Prefork = prefork
+	cc.MaxProcs = childProcs(s.opts.Procs)
 	cfg, err := json.Marshal(cc)
 	if err != nil {
 		return nil, fmt.Errorf("multiprocess: encode the child's configuration: %w", err)
@@ -94,6 +96,23 @@ func (s *Server) startLocked(socket *os.File, prefork bool) (*child, error) {
 		}
 	}
 	return ch, nil
+}
+
+// childProcs returns the GOMAXPROCS for a child when procs children are
+// preforked (0: a child per connection), or 0 to leave the runtime's
+// choice when the user set GOMAXPROCS in the environment, which the child
+// inherits. A child that serves one connection has one goroutine working at
+// a time, and a second P only makes the runtime wake a second thread to
+// steal work that is not there: futex calls, and a thread's switch, for
+// every wake-up. Preforked children share the cores among them.
+func childProcs(procs int) int {
+	if _, ok := os.LookupEnv("GOMAXPROCS"); ok {
+		return 0
+	}
+	if procs == 0 {
+		return 1
+	}
+	return max(1, runtime.GOMAXPROCS(0)/procs)
 }
 
 // watch serves a child's control socket until the child exits, then reaps

@@ -141,6 +141,12 @@ func NewReader(r io.Reader, max int) *Reader {
 	return &Reader{r: bufio.NewReaderSize(r, max), limit: true}
 }
 
+// Buffered returns how many bytes the reader holds that it has read from
+// the stream and not yet returned as frames. While it is not zero the next
+// Read returns without waiting on the stream; a reader that batches the
+// work frames cause hands the batch on when it is zero, before it waits.
+func (r *Reader) Buffered() int { return r.r.Buffered() }
+
 // Read returns the next frame. At the end of the stream it returns io.EOF;
 // a line cut by the end of the stream is [io.ErrUnexpectedEOF]; a line over
 // the limit wraps [ErrTooLong], and one that is not a frame [ErrMalformed].

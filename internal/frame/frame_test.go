@@ -132,3 +132,15 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+func TestReaderBuffered(t *testing.T) {
+	t.Run("a reader holds what it has read and not yet returned", func(t *testing.T) {
+		r := frame.NewReader(strings.NewReader("say 1 a\nsay 2 b\n"), 0)
+		_, err := r.Read()
+		require.NoError(t, err)
+		assert.Equal(t, len("say 2 b\n"), r.Buffered(), "after the first of two frames read at once")
+		_, err = r.Read()
+		require.NoError(t, err)
+		assert.Zero(t, r.Buffered(), "after the last")
+	})
+}

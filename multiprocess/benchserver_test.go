@@ -1,0 +1,171 @@
+package multiprocess_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/filesrv"
+	"github.com/netlab-go/netlab/multiprocess"
+	"github.com/netlab-go/netlab/multiprocess/services"
+	"github.com/netlab-go/netlab/perconn"
+)
+
+// The benchmarks measure servers in processes of their own, so that the
+// load generator's goroutines and garbage stay out of the server's CPU
+// time: this test binary run again with envBenchServer set to "MODE
+// SERVICE [ROOT]" serves, prints "listening on ADDR" and exits on SIGTERM.
+// MODE is perconn, child (a child per connection), prefork (two children)
+// or bare (files only: a plain goroutine per connection that answers a GET
+// with io.Copy, which sendfile(2)s, the yardstick for downloads).
+//
+// With envBenchExit set, the binary exits at once, before the testing
+// package starts: the tiny child whose bare exec a connection's child is
+// measured against.
+const (
+	envBenchServer = "NETLAB_MULTIPROCESS_BENCH_SERVER"
+	envBenchExit   = "NETLAB_MULTIPROCESS_BENCH_EXIT"
+)
+
+func isBenchServer() bool { _, ok := os.LookupEnv(envBenchServer); return ok }
+
+func isBenchExit() bool { _, ok := os.LookupEnv(envBenchExit); return ok }
+
+// runBenchServer serves as envBenchServer says, until SIGTERM.
+func runBenchServer() int {
+	fail := func(err error) int { fmt.Fprintln(os.Stderr, "bench server:", err); return 2 }
+	args := strings.Fields(os.Getenv(envBenchServer))
+	if len(args) < 2 {
+		return fail(fmt.Errorf("%s=%q: want MODE SERVICE [ROOT]", envBenchServer, os.Getenv(envBenchServer)))
+	}
+	mode, service, root := args[0], args[1], ""
+	if len(args) > 2 {
+		root = args[2]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fail(err)
+	}
+	if mode == "bare" {
+		go serveBareFiles(l, root)
+		fmt.Println("listening on", l.Addr())
+		<-ctx.Done()
+		l.Close()
+		return 0
+	}
+	srv, err := benchServer(mode, service, root)
+	if err != nil {
+		return fail(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	fmt.Println("listening on", l.Addr())
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	<-served
+	return 0
+}
+
+func benchServer(mode, service, root string) (netlab.Server, error) {
+	if mode == "perconn" {
+		var svc netlab.Service
+		switch service {
+		case "echo":
+			svc = echo.New()
+		case "chat":
+			svc = chat.New(chat.Options{})
+		case "files":
+			fs, err := filesrv.New(root, filesrv.Options{})
+			if err != nil {
+				return nil, err
+			}
+			svc = fs
+		}
+		return perconn.New(svc, netlab.Config{}), nil
+	}
+	var spec multiprocess.Spec
+	switch service {
+	case "echo":
+		spec = services.Echo()
+	case "chat":
+		spec = services.Chat()
+	case "files":
+		spec = services.Files(root, 0)
+	}
+	var opts multiprocess.Options
+	if mode == "prefork" {
+		opts.Procs = 2
+	}
+	return multiprocess.New(spec, netlab.Config{}, opts)
+}
+
+// listBare answers LIST as docs/protocols.md says: "OK N", then N lines
+// "SIZE NAME", sorted by name (os.ReadDir sorts them).
+func listBare(w io.Writer, root string) {
+	des, _ := os.ReadDir(root)
+	var out []string
+	for _, de := range des {
+		if fi, err := de.Info(); err == nil && fi.Mode().IsRegular() {
+			out = append(out, strconv.FormatInt(fi.Size(), 10)+" "+de.Name())
+		}
+	}
+	io.WriteString(w, "OK "+strconv.Itoa(len(out))+"\n")
+	for _, l := range out {
+		io.WriteString(w, l+"\n")
+	}
+}
+
+// serveBareFiles answers LIST, and "GET NAME" with "OK SIZE" and the file, copied
+// with io.Copy from the *os.File to the *net.TCPConn: the kernel's
+// sendfile(2) as Go's standard library drives it, and nothing else.
+func serveBareFiles(l net.Listener, root string) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			r := bufio.NewReader(c)
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				line = strings.TrimSpace(line)
+				if line == "LIST" {
+					listBare(c, root)
+					continue
+				}
+				name, ok := strings.CutPrefix(line, "GET ")
+				if !ok {
+					return
+				}
+				f, err := os.Open(filepath.Join(root, filepath.Base(name)))
+				if err != nil {
+					return
+				}
+				fi, _ := f.Stat()
+				io.WriteString(c, "OK "+strconv.FormatInt(fi.Size(), 10)+"\n")
+				io.Copy(c, f)
+				f.Close()
+			}
+		}()
+	}
+}
