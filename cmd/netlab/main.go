@@ -222,7 +222,7 @@ func (s *streams) Write(p []byte) (int, error) { return s.stderr.Write(p) }
 
 // usage prints the list of commands, aligned, within 80 columns.
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "netlab serves echo, chat and files under five concurrency models and compares them.")
+	fmt.Fprintln(w, "netlab runs echo, chat and file servers under five concurrency models.")
 	fmt.Fprintln(w, "\nUsage:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  netlab %s\n", c.usage)
