@@ -104,6 +104,8 @@ func TestExitStatuses(t *testing.T) {
 			{[]string{"serve", "-max-pending", "lots"}, `"lots" is not a size`},
 			{[]string{"echo", "extra"}, `unexpected argument "extra"`},
 			{[]string{"files", "-bogus"}, "flag provided but not defined"},
+			{[]string{"files", "-addr", "127.0.0.1:1", "fetch"}, `unknown action "fetch"`},
+			{[]string{"chat", "-addr", "127.0.0.1:1", "-name", "no way"}, `-name "no way"`},
 		} {
 			code, stdout, stderr := runNetlab(t, "", tt.args...)
 			assert.Equal(t, 2, code, "netlab %v", tt.args)
