@@ -76,7 +76,7 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 	fmt.Println(<-clients[0].Lines())
-	clients[0].Close() // the worker is free once both sides have closed
+	clients[0].Close()                // the worker is free once both sides have closed
 	fmt.Println(<-clients[2].Lines()) // the first's worker took it
 	// Output:
 	// * welcome guest-1
