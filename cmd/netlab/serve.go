@@ -160,11 +160,23 @@ func (o *serveOptions) checkFlag(name string, m models.Model, se models.Service)
 			strings.Join(serviceNamesWhere(func(s models.Service) bool { return name == "udp" && s.UDP || name == "web" && s.Web }), ", "))
 	case (name == "udp" || name == "web") && m.OwnService:
 		return fmt.Errorf("serve: -%s with -model %s: its children build their own %s, which a second transport in this process could not share; use another model", name, m.Name, se.Name)
-	case name == "workers" && o.workers < 1, name == "loops" && o.loops < 0, name == "procs" && o.procs < 0,
-		name == "max-conns" && o.maxConns < 1, name == "max-pending" && o.maxPending < 1, name == "max-upload" && o.maxUpload < 1:
-		return fmt.Errorf("serve: -%s must be at least %d", name, map[bool]int{true: 0, false: 1}[name == "loops" || name == "procs"])
+	}
+	if least, ok := o.atLeast()[name]; ok && least.value < least.min {
+		return fmt.Errorf("serve: -%s must be at least %d", name, least.min)
 	}
 	return nil
+}
+
+// atLeast returns the numeric flags' values and the least each may be.
+func (o *serveOptions) atLeast() map[string]struct{ value, min int64 } {
+	return map[string]struct{ value, min int64 }{
+		"workers":     {int64(o.workers), 1},
+		"loops":       {int64(o.loops), 0},
+		"procs":       {int64(o.procs), 0},
+		"max-conns":   {int64(o.maxConns), 1},
+		"max-pending": {int64(o.maxPending), 1},
+		"max-upload":  {int64(o.maxUpload), 1},
+	}
 }
 
 // modelFlagNames returns every flag some model alone reads.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -71,6 +72,13 @@ func TestServeChatOnTCPUDPAndTheWebIsOneRoom(t *testing.T) {
 		require.NoError(t, ws.Close(websocket.StatusNormalClosure, "bye"))
 		expectLine(t, fromTCP, "* guest-3 left\n")
 		expectDatagram(t, peer, "* guest-3 left\n")
+	})
+	t.Run("SIGINT shuts every transport down, and serve exits 0", func(t *testing.T) {
+		require.NoError(t, p.cmd.Process.Signal(os.Interrupt))
+		_, err := io.ReadAll(fromTCP) // the server closes the idle TCP member
+		require.NoError(t, err)
+		tcp.Close()
+		assert.NoError(t, p.cmd.Wait())
 	})
 }
 
