@@ -93,14 +93,18 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer cleanup()
-	if !m.OwnService {
+	if m.OwnService {
+		if o.logFile != "" {
+			logs.server.Warn("the log holds the server's events only: under this model child processes serve the connections", "model", m.Name)
+		}
+	} else {
 		svc = logTraffic(svc, se, logs.traffic)
 	}
 	cfg := netlab.Config{
 		IdleTimeout: o.idleTimeout,
 		MaxConns:    o.maxConns,
 		MaxPending:  int(o.maxPending),
-		Logger:      logs.model(m),
+		Logger:      logs.server,
 	}
 	ts, err := listen(o, m, se, svc, cfg, flags)
 	if err != nil {
@@ -158,6 +162,8 @@ func (o *serveOptions) checkFlag(name string, m models.Model, se models.Service)
 	case name == "udp" && !se.UDP, name == "web" && !se.Web:
 		return fmt.Errorf("serve: -service %s is not served over -%s: it is for %s", se.Name, name,
 			strings.Join(serviceNamesWhere(func(s models.Service) bool { return name == "udp" && s.UDP || name == "web" && s.Web }), ", "))
+	case name == "v" && m.OwnService:
+		return fmt.Errorf("serve: -v with -model %s: its children serve the connections, and their traffic is not logged; use another model to watch it", m.Name)
 	case (name == "udp" || name == "web") && m.OwnService:
 		return fmt.Errorf("serve: -%s with -model %s: its children build their own %s, which a second transport in this process could not share; use another model", name, m.Name, se.Name)
 	}

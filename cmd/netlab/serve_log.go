@@ -30,7 +30,6 @@ import (
 type serveLogs struct {
 	server  *slog.Logger // the server's events, for the models and services
 	traffic *slog.Logger // open and close at info level, recv and send at debug
-	debug   *slog.Logger // server, and the engine's records at debug level in the file
 	file    *os.File     // the -log file, or nil
 }
 
@@ -46,7 +45,6 @@ func openLogs(path string, verbose bool, stderr io.Writer) (*serveLogs, error) {
 	l := &serveLogs{
 		server:  slog.New(console),
 		traffic: slog.New(consoleTraffic),
-		debug:   slog.New(console),
 	}
 	if path == "" {
 		return l, nil
@@ -60,19 +58,7 @@ func openLogs(path string, verbose bool, stderr io.Writer) (*serveLogs, error) {
 	inFile := func(level slog.Level) slog.Handler { return &lineHandler{w: f, mu: &fmu, level: level} }
 	l.server = slog.New(slog.NewMultiHandler(console, inFile(slog.LevelInfo)))
 	l.traffic = slog.New(slog.NewMultiHandler(consoleTraffic, inFile(slog.LevelDebug)))
-	l.debug = slog.New(slog.NewMultiHandler(console, inFile(slog.LevelDebug)))
 	return l, nil
-}
-
-// model returns the logger model m is given. The traffic log wraps the
-// service, which a model that rebuilds the service in child processes
-// bypasses: that model's own connection records, at debug level, go to the
-// file instead.
-func (l *serveLogs) model(m models.Model) *slog.Logger {
-	if m.OwnService {
-		return l.debug
-	}
-	return l.server
 }
 
 // Close closes the -log file.
