@@ -27,8 +27,7 @@ func runFiles(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return usagef("files: say what to do: ls, get, put or hash")
+		return usagef("files: say what to do: ls, get, put or hash; run 'netlab help files'")
 	}
 	sub, names := fs.Arg(0), fs.Args()[1:]
 	switch {

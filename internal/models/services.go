@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -129,6 +130,9 @@ func newFiles(f Flags) (netlab.Service, func() error, error) {
 	}
 	if abs, err := filepath.Abs(root); err == nil {
 		root = abs
+	}
+	if _, err := os.Stat(root); errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("files: the folder %s does not exist: create it first (mkdir -p %s), or pass -root DIR with an existing folder", root, root)
 	}
 	svc, err := filesrv.New(root, filesrv.Options{MaxUpload: f.MaxUpload, Logger: f.Logger})
 	if err != nil {
