@@ -134,7 +134,7 @@ func TestExitStatuses(t *testing.T) {
 
 	t.Run("a file that is not there exits 1", func(t *testing.T) {
 		p := startServe(t, "-model", "perconn", "-service", "files", "-addr", "127.0.0.1:0", "-root", t.TempDir())
-		code, _, stderr := runNetlab(t, "", "files", "-addr", p.addr, "get", "nosuch.txt")
+		code, _, stderr := runNetlab(t, "", "files", "-addr", p.addr, "-dir", t.TempDir(), "get", "nosuch.txt")
 		assert.Equal(t, 1, code)
 		assert.Contains(t, stderr, "not found")
 	})
