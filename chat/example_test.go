@@ -1,10 +1,15 @@
 package chat_test
 
 import (
+	"context"
 	"fmt"
+	"log"
+	"net"
 
+	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/netlab-go/netlab/perconn"
 )
 
 // Two members of one room, each session fed what its client typed: a
@@ -32,5 +37,41 @@ func Example() {
 	// * welcome guest-2
 	// * guest-1 is now ann
 	// ann: hello, room
+	// * bye
+}
+
+// Dial joins a chat server's room as a client: every line the server sends
+// arrives on Lines, in order, and the methods send commands.
+func ExampleDial() {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := perconn.New(chat.New(chat.Options{}), netlab.Config{})
+	go srv.Serve(l)
+	defer srv.Shutdown(context.Background())
+
+	c, err := chat.Dial(context.Background(), l.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Println(<-c.Lines())
+	if err := c.Nick("ann"); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(<-c.Lines())
+	if err := c.Who(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(<-c.Lines())
+	if err := c.Quit(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(<-c.Lines())
+	// Output:
+	// * welcome guest-1
+	// * you are ann
+	// * online: ann
 	// * bye
 }

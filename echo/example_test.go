@@ -1,10 +1,15 @@
 package echo_test
 
 import (
+	"context"
 	"fmt"
+	"log"
+	"net"
 
+	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/netlab-go/netlab/perconn"
 )
 
 // An echo session is a state machine: what it is fed it sends back on its
@@ -20,4 +25,32 @@ func Example() {
 	s.Closed(nil)
 	fmt.Printf("%q in %d sends, closed by the session: %v\n", c.Take(), c.Sends(), c.Closed())
 	// Output: "hello, echo\n\x00\xff" in 2 sends, closed by the session: false
+}
+
+// Dial connects to an echo server; each Echo sends its bytes and returns
+// exactly those bytes, come back.
+func ExampleDial() {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := perconn.New(echo.New(), netlab.Config{})
+	go srv.Serve(l)
+	defer srv.Shutdown(context.Background())
+
+	c, err := echo.Dial(context.Background(), l.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	for _, msg := range []string{"hello", "binary \x00\xff is fine"} {
+		reply, err := c.Echo([]byte(msg))
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%q\n", reply)
+	}
+	// Output:
+	// "hello"
+	// "binary \x00\xff is fine"
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/iterative"
 )
@@ -37,4 +38,38 @@ func Example() {
 	// Output:
 	// client 1 (<nil>), accepted so far: 1
 	// client 2 (<nil>), accepted so far: 2
+}
+
+// New serves one client at a time: a chat room under it holds one member,
+// and the next client is welcomed only once the first has left.
+func ExampleNew() {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := iterative.New(chat.New(chat.Options{}), netlab.Config{})
+	go srv.Serve(l)
+	defer srv.Shutdown(context.Background())
+
+	ctx := context.Background()
+	first, err := chat.Dial(ctx, l.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("first:", <-first.Lines())
+	second, err := chat.Dial(ctx, l.Addr().String()) // queued in the backlog
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer second.Close()
+	if err := first.Quit(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("first:", <-first.Lines())
+	first.Close() // the server waits for our side to close, too
+	fmt.Println("second:", <-second.Lines())
+	// Output:
+	// first: * welcome guest-1
+	// first: * bye
+	// second: * welcome guest-2
 }

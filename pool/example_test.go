@@ -3,9 +3,11 @@ package pool_test
 import (
 	"context"
 	"fmt"
+	"log"
 	"net"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/pool"
 )
@@ -44,4 +46,42 @@ func Example() {
 	// Output:
 	// first: first <nil>
 	// second: closed after 0 bytes (<nil>); refused: 1
+}
+
+// New serves at most Workers sessions at once; with the Wait policy a
+// client beyond them waits, connected, for a worker to come free.
+func ExampleNew() {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := pool.New(chat.New(chat.Options{}), netlab.Config{}, pool.Options{Workers: 2, Overflow: pool.Wait})
+	go srv.Serve(l)
+	defer srv.Shutdown(context.Background())
+
+	ctx := context.Background()
+	var clients []*chat.Client
+	for range 3 {
+		c, err := chat.Dial(ctx, l.Addr().String())
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer c.Close()
+		clients = append(clients, c)
+	}
+	fmt.Println(<-clients[0].Lines())
+	fmt.Println(<-clients[1].Lines())
+	fmt.Println(<-clients[0].Lines()) // the second joined; the third waits
+	if err := clients[0].Quit(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(<-clients[0].Lines())
+	clients[0].Close()                // the worker is free once both sides have closed
+	fmt.Println(<-clients[2].Lines()) // the first's worker took it
+	// Output:
+	// * welcome guest-1
+	// * welcome guest-2
+	// * guest-2 joined
+	// * bye
+	// * welcome guest-3
 }

@@ -52,10 +52,10 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("chat: unexpected argument %q (lines to send come on standard input)", fs.Arg(0))
+		return usagef("chat: unexpected argument %q (lines to send come on standard input)", fs.Arg(0))
 	}
 	if *name != "" && !chat.ValidName(*name) {
-		return fmt.Errorf("chat: -name %q: a name is 1 to 32 of A-Z a-z 0-9 _ -", *name)
+		return usagef("chat: -name %q: a name is 1 to 32 of A-Z a-z 0-9 _ -", *name)
 	}
 	screen := !*plain && isTTY(stdin) && isTTY(stdout)
 	if *overUDP {

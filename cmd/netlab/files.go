@@ -38,17 +38,16 @@ func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			}
 			return runFilesShell(ctx, c, *addr, *dir, stdin, stdout) // closes c
 		}
-		fs.Usage()
-		return errors.New("files: say what to do: ls, get, put or hash (or run it at a terminal with none for the interactive shell)")
+		return usagef("files: say what to do: ls, get, put or hash (or run it at a terminal with none for the interactive shell); run 'netlab help files'")
 	}
 	sub, names := fs.Arg(0), fs.Args()[1:]
 	switch {
 	case sub != "ls" && sub != "get" && sub != "put" && sub != "hash":
-		return fmt.Errorf("files: unknown action %q: want ls, get, put or hash", sub)
+		return usagef("files: unknown action %q: want ls, get, put or hash", sub)
 	case sub == "ls" && len(names) > 0:
-		return errors.New("files: ls takes no names")
+		return usagef("files: ls takes no names")
 	case sub != "ls" && len(names) == 0:
-		return fmt.Errorf("files: %s needs at least one name", sub)
+		return usagef("files: %s needs at least one name", sub)
 	}
 	c, err := filesrv.Dial(ctx, *addr)
 	if err != nil {

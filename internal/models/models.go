@@ -48,6 +48,16 @@ type Model struct {
 	// multiprocess child costs about a megabyte), or 0 for no such limit.
 	MaxClients int
 
+	// Flags names the `netlab serve` flags that this model alone reads
+	// (pool's -workers): given with another model they are an error.
+	Flags []string
+
+	// OwnService says the model builds its own instance of the service
+	// from the one it is given (multiprocess children rebuild it from its
+	// Spec), so another transport handed the same value would not share
+	// its state (chat's room), nor would a wrapper see its traffic.
+	OwnService bool
+
 	// New returns a server running svc under this model.
 	New func(svc netlab.Service, cfg netlab.Config, f Flags) (netlab.Server, error)
 }
@@ -71,12 +81,14 @@ var All = []Model{
 		Name:   "pool",
 		AtOnce: func(f Flags) int { return orDefault(f.Workers, pool.DefaultWorkers) },
 		Bound:  "workers",
+		Flags:  []string{"workers", "overflow"},
 		New: func(svc netlab.Service, cfg netlab.Config, f Flags) (netlab.Server, error) {
 			return pool.New(svc, cfg, pool.Options{Workers: f.Workers, Overflow: f.Overflow}), nil
 		},
 	},
 	{
-		Name: "eventloop",
+		Name:  "eventloop",
+		Flags: []string{"loops"},
 		New: func(svc netlab.Service, cfg netlab.Config, f Flags) (netlab.Server, error) {
 			srv, err := eventloop.New(svc, cfg, eventloop.Options{Loops: f.Loops})
 			if err != nil {
@@ -88,6 +100,8 @@ var All = []Model{
 	{
 		Name:       "multiprocess",
 		MaxClients: 100,
+		Flags:      []string{"procs"},
+		OwnService: true,
 		New: func(svc netlab.Service, cfg netlab.Config, f Flags) (netlab.Server, error) {
 			// Children rebuild the service from its Spec; svc is the
 			// parent's, which names the service and its files root.

@@ -83,3 +83,56 @@ func TestFilesRefusesAFolderThatIsNotThere(t *testing.T) {
 	_, statErr := os.Stat(missing)
 	assert.ErrorIs(t, statErr, os.ErrNotExist, "nothing is created for a root given")
 }
+
+func TestServiceTransports(t *testing.T) {
+	t.Run("every service has a port of its own", func(t *testing.T) {
+		seen := map[int]string{}
+		for _, s := range models.Services {
+			assert.Positive(t, s.Port, s.Name)
+			assert.Empty(t, seen[s.Port], "%s and %s share port %d", s.Name, seen[s.Port], s.Port)
+			seen[s.Port] = s.Name
+		}
+	})
+
+	t.Run("a line service is served over UDP as lines, a byte service as datagrams", func(t *testing.T) {
+		for _, s := range models.Services {
+			assert.Equal(t, s.Framing == models.Lines, s.UDPOptions().Lines, s.Name)
+		}
+	})
+
+	t.Run("the chat page is chat's; files is served over TCP only", func(t *testing.T) {
+		chat := models.MustLookupService("chat")
+		assert.True(t, chat.Web)
+		assert.True(t, chat.UDP)
+		assert.Len(t, chat.WebOptions(), 1)
+		files := models.MustLookupService("files")
+		assert.False(t, files.Web)
+		assert.False(t, files.UDP)
+	})
+
+	t.Run("a PUT line announces its body, other lines none", func(t *testing.T) {
+		files := models.MustLookupService("files")
+		require.NotNil(t, files.Body)
+		for line, want := range map[string]int64{
+			"PUT a.txt 6":   6,
+			"PUT a.txt 0":   0,
+			"PUT a.txt -1":  0,
+			"PUT a.txt six": 0,
+			"GET a.txt 6":   0,
+			"PUT a.txt":     0,
+			"LIST":          0,
+		} {
+			assert.Equal(t, want, files.Body([]byte(line)), line)
+		}
+	})
+
+	t.Run("a flag a row reads belongs to that row alone", func(t *testing.T) {
+		for _, m := range models.All {
+			for _, f := range m.Flags {
+				for _, s := range models.Services {
+					assert.NotContains(t, s.Flags, f, "-%s is %s's and %s's", f, m.Name, s.Name)
+				}
+			}
+		}
+	})
+}
