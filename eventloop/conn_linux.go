@@ -49,6 +49,11 @@ type conn struct {
 	// struct fits a smaller size class: 16 bytes less per connection.
 	state    uint8 // guarded by mu
 	notified bool  // c is on its loop's pending list; guarded by mu
+	// busy: the loop is in a Data call for c and writes what was queued
+	// as soon as it returns (dispatch), so news need not be posted: an
+	// echo's reply costs neither the loop's mutex nor a second look next
+	// turn. Guarded by mu.
+	busy bool
 
 	mu  sync.Mutex
 	out outQueue // guarded by mu
@@ -165,9 +170,10 @@ func (c *conn) status() (state uint8, pending bool, queued int) {
 
 // markLocked records that c has news for its loop (output, a close, a drop)
 // and reports whether the caller must put c on the loop's pending list: only
-// the first piece of news since the loop last looked does.
+// the first piece of news since the loop last looked does, and none while
+// the loop is busy with c.
 func (c *conn) markLocked() bool {
-	if c.notified {
+	if c.notified || c.busy {
 		return false
 	}
 	c.notified = true
