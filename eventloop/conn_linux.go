@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/netlab-go/netlab"
 )
 
@@ -19,11 +21,14 @@ const (
 // A conn is one client socket served by one loop, and the [netlab.Conn] its
 // session answers through.
 //
-// Only the owning loop ever touches the socket: other goroutines (a chat
-// broadcast on another loop) only append to the output queue and tell the
-// loop. That single-owner rule is what makes a closed descriptor safe: the
-// number may be reused by the next accept the moment it is closed, and
-// nobody but the loop, which knows it closed it, holds on to it.
+// The owning loop reads the socket, and owns the descriptor's life: it
+// closes it only in finish, after marking c closed under mu. Whoever holds
+// mu and sees c open may therefore write to it (a Send from another loop
+// writes at once when nothing is queued, see writeNowLocked); everything
+// else other goroutines do is append to the output queue and tell the loop.
+// That rule is what makes a closed descriptor safe: the number may be
+// reused by the next accept the moment it is closed, and nobody but the
+// loop, which knows it closed it, holds on to it unlocked.
 //
 // An idle connection holds this struct, its session and its socket, and
 // nothing else: no goroutine, no stack, no buffer.
@@ -62,9 +67,11 @@ type conn struct {
 
 var _ netlab.Conn = (*conn)(nil)
 
-// Send implements [netlab.Conn.Send]: it copies p into the output queue and
-// tells the loop, which writes it when the socket can take it. It never
-// touches the socket, so it costs the same from any goroutine.
+// Send implements [netlab.Conn.Send]. When nothing is queued it writes p
+// straight to the socket, without waiting (writeNowLocked); what the socket
+// does not take, or all of p when output is already queued, it copies into
+// the output queue and tells the loop, which writes it when the socket can
+// take it.
 func (c *conn) Send(p []byte) error {
 	s := c.l.s
 	c.mu.Lock()
@@ -87,6 +94,18 @@ func (c *conn) Send(p []byte) error {
 		c.mu.Unlock()
 		return nil
 	}
+	if n := len(p); c.out.empty() && !c.busy {
+		var done bool
+		if p, done = c.writeNowLocked(p); done {
+			notify := c.state == stateClosed && c.markLocked()
+			c.mu.Unlock()
+			if notify {
+				c.l.notify(c) // the write failed: the loop finishes c
+			}
+			c.l.debug("sent at once", c, "bytes", n)
+			return nil
+		}
+	}
 	c.out.appendBytes(p)
 	notify := c.markLocked()
 	c.mu.Unlock()
@@ -97,6 +116,32 @@ func (c *conn) Send(p []byte) error {
 		c.l.notify(c)
 	}
 	return nil
+}
+
+// writeNowLocked writes p straight to the socket, on the caller's thread,
+// when nothing is queued before it: a chat line from a member on another
+// loop then reaches the socket without waking this connection's loop, which
+// costs an eventfd write, an epoll_wait return and a context switch on
+// another core. The write cannot block (the socket is non-blocking) and
+// cannot race the loop's own writes (both hold mu), nor a close: the loop
+// marks c closed under mu before it closes the descriptor, so while mu is
+// held and c is open, the number is c's. It returns what the socket did not
+// take, and done when there is nothing left to queue: all of p was taken,
+// or the write failed and c is now closed.
+//
+// The connection the loop is serving (busy) is left to the loop: what its
+// session queues during one Data call goes out in one write at the end of
+// it.
+func (c *conn) writeNowLocked(p []byte) (rest []byte, done bool) {
+	n, err := rawWrite(c.fd, p)
+	switch err {
+	case nil:
+		return p[n:], n == len(p)
+	case unix.EAGAIN, unix.EINTR:
+		return p, false // the loop writes it when the socket has room
+	}
+	c.failLocked(os.NewSyscallError("write", err)) // EPIPE or ECONNRESET, mostly: the client is gone
+	return nil, true
 }
 
 // SendFile implements [netlab.Conn.SendFile]: the region is queued in order
