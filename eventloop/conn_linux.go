@@ -67,8 +67,9 @@ type conn struct {
 
 var _ netlab.Conn = (*conn)(nil)
 
-// Send implements [netlab.Conn.Send]. When nothing is queued it writes p
-// straight to the socket, without waiting (writeNowLocked); what the socket
+// Send implements [netlab.Conn.Send]. When nothing is queued and the loop
+// sleeps it writes p straight to the socket, without waiting
+// (writeNowLocked); what the socket
 // does not take, or all of p when output is already queued, it copies into
 // the output queue and tells the loop, which writes it when the socket can
 // take it.
@@ -94,7 +95,7 @@ func (c *conn) Send(p []byte) error {
 		c.mu.Unlock()
 		return nil
 	}
-	if n := len(p); c.out.empty() && !c.busy {
+	if n := len(p); c.out.empty() && !c.busy && c.l.asleep.CompareAndSwap(true, false) {
 		var done bool
 		if p, done = c.writeNowLocked(p); done {
 			notify := c.state == stateClosed && c.markLocked()
@@ -119,10 +120,14 @@ func (c *conn) Send(p []byte) error {
 }
 
 // writeNowLocked writes p straight to the socket, on the caller's thread,
-// when nothing is queued before it: a chat line from a member on another
-// loop then reaches the socket without waking this connection's loop, which
-// costs an eventfd write, an epoll_wait return and a context switch on
-// another core. The write cannot block (the socket is non-blocking) and
+// when nothing is queued before it and the connection's loop is asleep: a
+// chat line from a member on another loop then reaches the socket without
+// waking that loop, which costs an eventfd write, an epoll_wait return and
+// a context switch on another core. Only the first such Send while the loop
+// sleeps does (it clears asleep): after it, Sends queue and wake the loop as
+// usual, so that a broadcast to a hundred members of a room does not make
+// the sender's thread write to every one of the sleeping loop's sockets, one
+// line per write, where the loop sends what piled up on each in one writev. The write cannot block (the socket is non-blocking) and
 // cannot race the loop's own writes (both hold mu), nor a close: the loop
 // marks c closed under mu before it closes the descriptor, so while mu is
 // held and c is open, the number is c's. It returns what the socket did not

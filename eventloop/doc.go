@@ -38,8 +38,9 @@
 //   - the connection (conn_linux.go, queue_linux.go) is the [netlab.Conn] a
 //     session answers through: Send, SendFile and Close change its queue or
 //     state under its mutex and post to the mailbox. The one exception is a
-//     Send that finds nothing queued: it writes at once, without waiting,
-//     so that a chat line from another loop costs that loop no wake-up.
+//     Send that finds nothing queued and the loop asleep: it writes at
+//     once, without waiting, so that a chat line from another loop costs
+//     that loop no wake-up.
 //   - the server (server_linux.go, accept_linux.go) accepts with accept4(2)
 //     on the listener's descriptor, hands each socket to the loop with the
 //     fewest connections, and implements Shutdown and Close.

@@ -53,6 +53,12 @@ type loop struct {
 	// a turn with no news takes no lock.
 	news atomic.Bool
 
+	// asleep is true while the loop blocks in epoll_wait, until one Send
+	// from another thread takes it to write at once rather than wake the
+	// loop (see conn.writeNowLocked). A hint only, used without mu: a Send
+	// that misreads it just takes the other, equally correct, path.
+	asleep atomic.Bool
+
 	mu       sync.Mutex
 	incoming []handoff // accepted sockets to adopt; guarded by mu
 	pending  []*conn   // connections with news from Send or Close; guarded by mu
@@ -183,10 +189,12 @@ func (l *loop) poll() int {
 		msec = 0
 	} else {
 		l.sleeping = true
+		l.asleep.Store(true)
 	}
 	l.mu.Unlock()
 
 	n, err := l.poller.wait(l.events, msec)
+	l.asleep.Store(false)
 
 	l.mu.Lock()
 	l.sleeping = false
