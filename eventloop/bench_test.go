@@ -35,7 +35,9 @@ import (
 //     write(2) per request; skipped where there is no C compiler;
 //   - model=net: the standard library's minimum, a goroutine per connection
 //     reading and writing through the runtime's netpoller;
-//   - model=perconn and model=eventloop, serving the echo service.
+//   - model=perconn and model=eventloop, serving the echo service, and
+//     model=eventloop-1loop, the event loop on one loop, like for like with
+//     the C server's one thread.
 //
 // Each server runs in a process of its own, so that its CPU time is its
 // own: getrusage in the server process before and after each round gives
@@ -52,8 +54,14 @@ import (
 func BenchmarkEchoThroughput(b *testing.B) {
 	ref, refErr := benchref.BuildEcho(b.TempDir())
 	for _, conns := range []int{50, 1000} {
-		for _, model := range []string{"c-epoll", "net", "perconn", "eventloop"} {
-			b.Run(fmt.Sprintf("conns=%d/model=%s", conns, model), func(b *testing.B) {
+		for _, server := range []struct{ model, loops string }{
+			{"c-epoll", ""}, {"net", "0"}, {"perconn", "0"}, {"eventloop", "0"}, {"eventloop", "1"},
+		} {
+			model, name := server.model, server.model
+			if server.loops == "1" {
+				name += "-1loop" // like for like with the single-threaded C server
+			}
+			b.Run(fmt.Sprintf("conns=%d/model=%s", conns, name), func(b *testing.B) {
 				if model == "c-epoll" && refErr != nil {
 					b.Skip(refErr)
 				}
@@ -66,7 +74,7 @@ func BenchmarkEchoThroughput(b *testing.B) {
 				if model == "c-epoll" {
 					m.server = startProcess(b, exec.CommandContext(ctx, ref))
 				} else {
-					m.server = startHelper(ctx, b, "server", model, "0")
+					m.server = startHelper(ctx, b, "server", model, server.loops)
 				}
 				addr := m.server.ask(b, "", "listening")[1]
 				fleet, err := workload.EchoFleet(ctx, addr, conns, 64)
