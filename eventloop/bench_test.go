@@ -46,10 +46,13 @@ import (
 // same cores, bounded by the load generator. p99-µs is the median over
 // rounds of each round's 99th percentile.
 //
-// One line per model and connection count, ready for benchstat; -count
-// runs the models in turn, so that no model always follows the same one:
+// One line per model and connection count, ready for benchstat. -count
+// would repeat each line back to back; to alternate the servers, so that
+// none always runs on a machine another has just warmed, run the binary in
+// a loop:
 //
-//	go test -run '^$' -bench EchoThroughput -benchtime 20x -count 6 ./eventloop/ | tee new.txt
+//	go test -c -o el.test ./eventloop/ && cd eventloop
+//	for i in 1 2 3 4 5 6; do ../el.test -test.run '^$' -test.bench EchoThroughput -test.benchtime 20x; done | tee new.txt
 //	benchstat -col /model new.txt
 func BenchmarkEchoThroughput(b *testing.B) {
 	ref, refErr := benchref.BuildEcho(b.TempDir())

@@ -19,9 +19,11 @@ import (
 // deliveries/s (wall-clock, so bounded by the members, which run on the
 // same cores), p50-µs (a delivery's latency, the median over rounds of
 // each round's median) and server-µs/delivery (the server's CPU time).
-// Compare the models within one room size; -count runs them in turn:
+// Compare the models within one room size; to alternate them, run the
+// binary in a loop (-count would repeat each back to back):
 //
-//	go test -run '^$' -bench Chat -benchtime 5x -count 6 ./internal/enginebench/ | tee chat.txt
+//	go test -c -o eb.test ./internal/enginebench/ && cd internal/enginebench
+//	for i in 1 2 3; do ../../eb.test -test.run '^$' -test.bench Chat -test.benchtime 3x; done | tee chat.txt
 //	benchstat -col /model chat.txt
 func BenchmarkChat(b *testing.B) {
 	for _, room := range []int{2, 10, 100} {

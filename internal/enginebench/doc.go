@@ -11,6 +11,10 @@
 // helper processes (helper_test.go) and this page. The echo benchmarks
 // against the C floor live with the event loop (eventloop/bench_test.go).
 //
-//	go test -run '^$' -bench . -count 6 ./internal/enginebench/ | tee new.txt
+// One line per server, ready for benchstat; to alternate the servers
+// between rounds, run the test binary in a loop:
+//
+//	go test -c -o eb.test ./internal/enginebench/ && cd internal/enginebench
+//	for i in 1 2 3; do ../../eb.test -test.run '^$' -test.bench .; done | tee new.txt
 //	benchstat -col /model new.txt
 package enginebench

@@ -29,9 +29,11 @@ const downloadSize = 1 << 30
 // MB/s is wall-clock, and with the client on the same two cores it is the
 // pair's rate, not the server's alone; server-ms/GiB is the server's CPU
 // time per download. Compare a model with model=sendfile from the same
-// run; -count runs the models in turn:
+// run; to alternate the servers, run the binary in a loop (-count would
+// repeat each back to back):
 //
-//	go test -run '^$' -bench Download -benchtime 3x -count 6 ./internal/enginebench/ | tee dl.txt
+//	go test -c -o eb.test ./internal/enginebench/ && cd internal/enginebench
+//	for i in 1 2 3; do ../../eb.test -test.run '^$' -test.bench Download -test.benchtime 2x; done | tee dl.txt
 //	benchstat -col /model dl.txt
 func BenchmarkDownload(b *testing.B) {
 	root := b.TempDir()
