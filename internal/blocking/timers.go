@@ -70,8 +70,8 @@ func isTimeout(err error) bool {
 // socket in one call: a download making progress is not idle, one that
 // makes none for the idle timeout is. Progress is read from the file's
 // position, which sendfile(2) moves each time the socket takes more bytes
-// (on Linux; elsewhere the runtime moves it when the copy ends, and a
-// download slower than the timeout is cut). Every quarter of the timeout a
+// (on Linux; elsewhere the runtime moves it when a copy ends, so sendFile
+// copies in chunks there: copyChunk). Every quarter of the timeout a
 // goroutine looks: if the position moved it touches the connection; if it
 // has not moved for the whole timeout, it sets the write deadline to now,
 // and the copy fails as a stalled write does. It needs no help from the
