@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
@@ -19,58 +20,82 @@ import (
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/eventloop"
+	"github.com/netlab-go/netlab/internal/benchref"
 	"github.com/netlab-go/netlab/internal/workload"
 	"github.com/netlab-go/netlab/perconn"
 )
 
-// BenchmarkEchoThroughput sets eventloop against perconn on the same
-// workload in the same run: conns clients each doing 64-byte echo round
-// trips (workload.Echo, as in the root compare benchmarks), in alternating
-// rounds of 20 per client so that neither model always runs on a machine the
-// other has just warmed up.
+// BenchmarkEchoThroughput measures what serving a request costs each
+// engine: conns clients each doing 64-byte echo round trips
+// (workload.Echo, as in the root compare benchmarks), one round of 20 per
+// client per iteration, against
 //
-// Each server runs in its own helper process, so that its CPU time is its
+//   - model=c-epoll: the floor, a bare single-threaded epoll echo server in C
+//     (internal/benchref), one epoll_wait per batch and one read(2) and one
+//     write(2) per request; skipped where there is no C compiler;
+//   - model=net: the standard library's minimum, a goroutine per connection
+//     reading and writing through the runtime's netpoller;
+//   - model=perconn and model=eventloop, serving the echo service, and
+//     model=eventloop-1loop, the event loop on one loop, like for like with
+//     the C server's one thread.
+//
+// Each server runs in a process of its own, so that its CPU time is its
 // own: getrusage in the server process before and after each round gives
-// server CPU per request (and how much of it the kernel's), and getrusage
-// in this process gives the clients'. Reported per model: req/s, p99
-// latency (the median over rounds of each round's p99), CPU µs per request;
-// and the ratios eventloop/perconn.
+// server-µs/req (and server-sys-µs/req, the kernel's share), the figure to
+// trust on a busy machine; req/s is wall-clock and, with the clients on the
+// same cores, bounded by the load generator. p99-µs is the median over
+// rounds of each round's 99th percentile.
 //
-//	go test -run '^$' -bench EchoThroughput -benchtime 20x ./eventloop/
+// One line per model and connection count, ready for benchstat. -count
+// would repeat each line back to back; to alternate the servers, so that
+// none always runs on a machine another has just warmed, run the binary in
+// a loop:
+//
+//	go test -c -o el.test ./eventloop/ && cd eventloop
+//	for i in 1 2 3 4 5 6; do ../el.test -test.run '^$' -test.bench EchoThroughput -test.benchtime 20x; done | tee new.txt
+//	benchstat -col /model new.txt
 func BenchmarkEchoThroughput(b *testing.B) {
+	ref, refErr := benchref.BuildEcho(b.TempDir())
 	for _, conns := range []int{50, 1000} {
-		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) {
-			// Cancelled by a cleanup, so after the helpers' own cleanups
-			// have stopped them: CommandContext kills a helper whose
-			// context ends.
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			b.Cleanup(cancel)
-			models := []*benchModel{{name: "eventloop"}, {name: "perconn"}}
-			for _, m := range models {
-				m.server = startHelper(ctx, b, "server", m.name, "0")
+		for _, server := range []struct{ model, loops string }{
+			{"c-epoll", ""}, {"net", "0"}, {"perconn", "0"}, {"eventloop", "0"}, {"eventloop", "1"},
+		} {
+			model, name := server.model, server.model
+			if server.loops == "1" {
+				name += "-1loop" // like for like with the single-threaded C server
+			}
+			b.Run(fmt.Sprintf("conns=%d/model=%s", conns, name), func(b *testing.B) {
+				if model == "c-epoll" && refErr != nil {
+					b.Skip(refErr)
+				}
+				// Cancelled by a cleanup, so after the helper's own
+				// cleanup has stopped it: CommandContext kills a helper
+				// whose context ends.
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+				b.Cleanup(cancel)
+				m := &benchModel{name: model}
+				if model == "c-epoll" {
+					m.server = startProcess(b, exec.CommandContext(ctx, ref))
+				} else {
+					m.server = startHelper(ctx, b, "server", model, server.loops)
+				}
 				addr := m.server.ask(b, "", "listening")[1]
 				fleet, err := workload.EchoFleet(ctx, addr, conns, 64)
 				require.NoError(b, err)
 				b.Cleanup(fleet.Close)
 				m.fleet = fleet
-			}
-			ops := int64(20 * conns)
-			for i := 0; b.Loop(); i++ {
-				for j := range models {
-					models[(i+j)%len(models)].round(ctx, b, ops)
+				m.round(ctx, b, int64(5*conns)) // warm up: connections open, buffers grown
+				*m = benchModel{name: m.name, server: m.server, fleet: m.fleet}
+				for b.Loop() {
+					m.round(ctx, b, int64(20*conns))
 				}
-			}
-			for _, m := range models {
-				b.ReportMetric(m.reqPerSec(), m.name+"-req/s")
-				b.ReportMetric(m.p99(), m.name+"-p99-µs")
-				b.ReportMetric(m.serverCPU(), m.name+"-server-cpu-µs/req")
-				b.ReportMetric(m.perReq(m.serverSys), m.name+"-server-sys-µs/req")
-				b.ReportMetric(m.perReq(m.clientCPU), m.name+"-client-cpu-µs/req")
-			}
-			ev, pc := models[0], models[1]
-			b.ReportMetric(ev.reqPerSec()/pc.reqPerSec(), "throughput-eventloop/perconn")
-			b.ReportMetric(ev.serverCPU()/pc.serverCPU(), "server-cpu-eventloop/perconn")
-		})
+				b.ReportMetric(m.reqPerSec(), "req/s")
+				b.ReportMetric(m.p99(), "p99-µs")
+				b.ReportMetric(m.serverCPU(), "server-µs/req")
+				b.ReportMetric(m.perReq(m.serverSys), "server-sys-µs/req")
+				b.ReportMetric(m.perReq(m.clientCPU), "client-µs/req")
+			})
+		}
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/netlab-go/netlab"
 )
 
@@ -19,11 +21,14 @@ const (
 // A conn is one client socket served by one loop, and the [netlab.Conn] its
 // session answers through.
 //
-// Only the owning loop ever touches the socket: other goroutines (a chat
-// broadcast on another loop) only append to the output queue and tell the
-// loop. That single-owner rule is what makes a closed descriptor safe: the
-// number may be reused by the next accept the moment it is closed, and
-// nobody but the loop, which knows it closed it, holds on to it.
+// The owning loop reads the socket, and owns the descriptor's life: it
+// closes it only in finish, after marking c closed under mu. Whoever holds
+// mu and sees c open may therefore write to it (a Send from another loop
+// writes at once when nothing is queued, see writeNowLocked); everything
+// else other goroutines do is append to the output queue and tell the loop.
+// That rule is what makes a closed descriptor safe: the number may be
+// reused by the next accept the moment it is closed, and nobody but the
+// loop, which knows it closed it, holds on to it unlocked.
 //
 // An idle connection holds this struct, its session and its socket, and
 // nothing else: no goroutine, no stack, no buffer.
@@ -49,6 +54,11 @@ type conn struct {
 	// struct fits a smaller size class: 16 bytes less per connection.
 	state    uint8 // guarded by mu
 	notified bool  // c is on its loop's pending list; guarded by mu
+	// busy: the loop is in a Data call for c and writes what was queued
+	// as soon as it returns (dispatch), so news need not be posted: an
+	// echo's reply costs neither the loop's mutex nor a second look next
+	// turn. Guarded by mu.
+	busy bool
 
 	mu  sync.Mutex
 	out outQueue // guarded by mu
@@ -57,9 +67,12 @@ type conn struct {
 
 var _ netlab.Conn = (*conn)(nil)
 
-// Send implements [netlab.Conn.Send]: it copies p into the output queue and
-// tells the loop, which writes it when the socket can take it. It never
-// touches the socket, so it costs the same from any goroutine.
+// Send implements [netlab.Conn.Send]. When nothing is queued and the loop
+// sleeps it writes p straight to the socket, without waiting
+// (writeNowLocked); what the socket
+// does not take, or all of p when output is already queued, it copies into
+// the output queue and tells the loop, which writes it when the socket can
+// take it.
 func (c *conn) Send(p []byte) error {
 	s := c.l.s
 	c.mu.Lock()
@@ -82,6 +95,18 @@ func (c *conn) Send(p []byte) error {
 		c.mu.Unlock()
 		return nil
 	}
+	if n := len(p); c.out.empty() && !c.busy && c.l.asleep.CompareAndSwap(true, false) {
+		var done bool
+		if p, done = c.writeNowLocked(p); done {
+			notify := c.state == stateClosed && c.markLocked()
+			c.mu.Unlock()
+			if notify {
+				c.l.notify(c) // the write failed: the loop finishes c
+			}
+			c.l.debug("sent at once", c, "bytes", n)
+			return nil
+		}
+	}
 	c.out.appendBytes(p)
 	notify := c.markLocked()
 	c.mu.Unlock()
@@ -92,6 +117,36 @@ func (c *conn) Send(p []byte) error {
 		c.l.notify(c)
 	}
 	return nil
+}
+
+// writeNowLocked writes p straight to the socket, on the caller's thread,
+// when nothing is queued before it and the connection's loop is asleep: a
+// chat line from a member on another loop then reaches the socket without
+// waking that loop, which costs an eventfd write, an epoll_wait return and
+// a context switch on another core. Only the first such Send while the loop
+// sleeps does (it clears asleep): after it, Sends queue and wake the loop as
+// usual, so that a broadcast to a hundred members of a room does not make
+// the sender's thread write to every one of the sleeping loop's sockets, one
+// line per write, where the loop sends what piled up on each in one writev. The write cannot block (the socket is non-blocking) and
+// cannot race the loop's own writes (both hold mu), nor a close: the loop
+// marks c closed under mu before it closes the descriptor, so while mu is
+// held and c is open, the number is c's. It returns what the socket did not
+// take, and done when there is nothing left to queue: all of p was taken,
+// or the write failed and c is now closed.
+//
+// The connection the loop is serving (busy) is left to the loop: what its
+// session queues during one Data call goes out in one write at the end of
+// it.
+func (c *conn) writeNowLocked(p []byte) (rest []byte, done bool) {
+	n, err := rawWrite(c.fd, p)
+	switch err {
+	case nil:
+		return p[n:], n == len(p)
+	case unix.EAGAIN, unix.EINTR:
+		return p, false // the loop writes it when the socket has room
+	}
+	c.failLocked(os.NewSyscallError("write", err)) // EPIPE or ECONNRESET, mostly: the client is gone
+	return nil, true
 }
 
 // SendFile implements [netlab.Conn.SendFile]: the region is queued in order
@@ -165,9 +220,10 @@ func (c *conn) status() (state uint8, pending bool, queued int) {
 
 // markLocked records that c has news for its loop (output, a close, a drop)
 // and reports whether the caller must put c on the loop's pending list: only
-// the first piece of news since the loop last looked does.
+// the first piece of news since the loop last looked does, and none while
+// the loop is busy with c.
 func (c *conn) markLocked() bool {
-	if c.notified {
+	if c.notified || c.busy {
 		return false
 	}
 	c.notified = true

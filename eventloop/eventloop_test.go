@@ -136,24 +136,38 @@ func fill(r *rand.Rand, b []byte) {
 	}
 }
 
-// A Send from a goroutine that is not a loop must wake the owning loop,
-// which sleeps in epoll_wait with no timer set (no idle timeout): only the
-// eventfd can end that sleep.
-func TestSendFromAnotherGoroutineWakesTheLoop(t *testing.T) {
+// A Send from a goroutine that is not the loop's reaches a client whose loop
+// sleeps in epoll_wait with no timer set (no idle timeout). The first Send
+// while it sleeps writes at once; the one right after it queues and wakes
+// the loop through the eventfd, the only thing that can end that sleep.
+func TestSendFromAnotherGoroutineReachesASleepingLoop(t *testing.T) {
 	conns := make(chan netlab.Conn, 1)
 	svc := &netlabtest.Probe{OnOpen: func(c netlab.Conn) { conns <- c }}
 	_, addr := start(t, svc, netlab.Config{IdleTimeout: -1}, eventloop.Options{Loops: 1}, nil)
 	c := netlabtest.Dial(t, addr)
 	sc := netlabtest.Await(t, conns, "the session to open")
 	for i := range 3 {
-		msg := fmt.Sprintf("pushed %d\n", i)
-		require.NoError(t, sc.Send([]byte(msg)), "Send")
-		netlabtest.Expect(t, c, msg)
+		first, second := fmt.Sprintf("pushed %d\n", i), fmt.Sprintf("then %d\n", i)
+		require.NoError(t, sc.Send([]byte(first)), "Send")
+		require.NoError(t, sc.Send([]byte(second)), "Send")
+		netlabtest.Expect(t, c, first+second)
 	}
+
+	t.Run("what the socket does not take at once follows in order", func(t *testing.T) {
+		// Half of MaxPending, sent while the client reads nothing: more
+		// than a fresh loopback socket takes, so the write at once is
+		// partial and the loop sends the rest.
+		big := netlabtest.Pattern(netlab.DefaultMaxPending/2, 9)
+		require.NoError(t, sc.Send(big), "Send")
+		require.NoError(t, sc.Send([]byte("after\n")), "Send")
+		netlabtest.SameBytes(t, "the large send", netlabtest.Receive(t, c, len(big)), big)
+		netlabtest.Expect(t, c, "after\n")
+	})
 }
 
 // A session on one loop sending to a connection on another (chat fan-out)
-// goes through the other loop's queue and eventfd.
+// reaches it, written at once while the other loop sleeps or through that
+// loop's queue and eventfd.
 func TestSendAcrossLoops(t *testing.T) {
 	var mu sync.Mutex
 	var peers []netlab.Conn

@@ -44,7 +44,8 @@ const helperEnv = "NETLAB_EVENTLOOP_HELPER"
 //	                       source address 127.0.0.2, 127.0.0.3, …; prints
 //	                       "ready N"; on "ping" echoes one byte on each and
 //	                       prints "pong"
-//	server MODEL LOOPS     serve echo with MODEL (eventloop, perconn) on a
+//	server MODEL LOOPS     serve echo with MODEL (eventloop, perconn, or net:
+//	                       the standard library's minimum) on a
 //	                       fresh loopback port; prints "listening ADDR";
 //	                       on "cpu" prints "cpu USER SYSTEM": its CPU time so far, in µs
 func TestHelperProcess(t *testing.T) {
@@ -200,6 +201,8 @@ func runServer(model string, loops int) error {
 		srv = s
 	case "perconn":
 		srv = perconn.New(svc, cfg)
+	case "net":
+		srv = newBareEcho()
 	default:
 		return fmt.Errorf("unknown model %q", model)
 	}
@@ -252,6 +255,14 @@ func startHelper(ctx context.Context, tb testing.TB, role string, args ...string
 	tb.Helper()
 	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"-test.run=^TestHelperProcess$", "--"}, args...)...)
 	cmd.Env = append(os.Environ(), helperEnv+"="+role)
+	return startProcess(tb, cmd)
+}
+
+// startProcess starts cmd, which speaks the helpers' protocol on its
+// standard input and output (the C reference does too), and stops it when
+// the benchmark ends.
+func startProcess(tb testing.TB, cmd *exec.Cmd) *helper {
+	tb.Helper()
 	cmd.Stderr = os.Stderr
 	cmd.WaitDelay = 10 * time.Second
 	in, err := cmd.StdinPipe()
@@ -261,7 +272,7 @@ func startHelper(ctx context.Context, tb testing.TB, role string, args ...string
 	require.NoError(tb, cmd.Start(), "start helper")
 	h := &helper{cmd: cmd, in: in, out: bufio.NewReader(out)}
 	tb.Cleanup(func() {
-		assert.NoError(tb, h.stop(), "helper %s", role)
+		assert.NoError(tb, h.stop(), "helper %s", cmd.Path)
 	})
 	return h
 }

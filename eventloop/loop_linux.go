@@ -38,13 +38,26 @@ type loop struct {
 	conns    map[int]*conn // by file descriptor; see newLoop
 	buf      []byte        // the read buffer lent to Session.Data
 	events   []unix.EpollEvent
-	iov      [][]byte
-	idle     connList // open connections, least recently active first
-	linger   connList // connections that sent FIN, earliest first
-	now      int64    // loop clock ([Server.clock]), read once per turn
-	draining bool     // the loop has begun its graceful shutdown
-	recheck  int64    // when draining: loop clock of the next drainRecheck
-	spare    []*conn  // the other half of pending, swapped each turn
+	iov      [][]byte     // what writev sends, as slices
+	iovecs   []unix.Iovec // the same, as the kernel takes them; len maxIovecs
+	idle     connList     // open connections, least recently active first
+	linger   connList     // connections that sent FIN, earliest first
+	now      int64        // loop clock ([Server.clock]), read once per turn
+	draining bool         // the loop has begun its graceful shutdown
+	aborted  bool         // the loop has dropped every connection, for abort
+	recheck  int64        // when draining: loop clock of the next drainRecheck
+	spare    []*conn      // the other half of pending, swapped each turn
+
+	// news is set, under mu, whenever one of the fields below gains
+	// something for the loop; the loop clears it before it looks, so that
+	// a turn with no news takes no lock.
+	news atomic.Bool
+
+	// asleep is true while the loop blocks in epoll_wait, until one Send
+	// from another thread takes it to write at once rather than wake the
+	// loop (see conn.writeNowLocked). A hint only, used without mu: a Send
+	// that misreads it just takes the other, equally correct, path.
+	asleep atomic.Bool
 
 	mu       sync.Mutex
 	incoming []handoff // accepted sockets to adopt; guarded by mu
@@ -76,6 +89,7 @@ func newLoop(s *Server) (*loop, error) {
 		conns:  make(map[int]*conn),
 		buf:    make([]byte, readSize),
 		events: make([]unix.EpollEvent, maxEvents),
+		iovecs: make([]unix.Iovec, maxIovecs),
 	}, nil
 }
 
@@ -108,6 +122,11 @@ func (l *loop) run() {
 // graceful shutdown or drop everything. It reports whether the loop should
 // go on.
 func (l *loop) tasks() bool {
+	// Most turns nobody has posted anything: the flag says so without
+	// taking the mutex the posters contend for.
+	if !l.news.Swap(false) {
+		return !(l.draining || l.aborted) || len(l.conns) > 0
+	}
 	l.mu.Lock()
 	incoming := l.incoming
 	l.incoming = nil
@@ -142,11 +161,12 @@ func (l *loop) tasks() bool {
 		}
 	}
 	if abort != nil {
+		l.aborted = true
 		for _, c := range l.conns {
 			l.finish(c, abort)
 		}
 	}
-	return !(l.draining || abort != nil) || len(l.conns) > 0
+	return !(l.draining || l.aborted) || len(l.conns) > 0
 }
 
 // poll waits in epoll_wait for events, or for the next timer, or for another
@@ -157,16 +177,24 @@ func (l *loop) tasks() bool {
 // came after tasks ran but before the flag was set is seen here, and the
 // loop does not sleep at all.
 func (l *loop) poll() int {
+	// Under load something is ready on most turns: look first without
+	// sleeping, which needs neither the mutex nor the scheduler's
+	// system-call path (see raw_linux.go).
+	if n, err := l.poller.ready(l.events); err == nil && n > 0 {
+		return n
+	}
 	msec := l.timeout()
 	l.mu.Lock()
 	if len(l.incoming) > 0 || len(l.pending) > 0 || l.drain != l.draining || l.abort != nil {
 		msec = 0
 	} else {
 		l.sleeping = true
+		l.asleep.Store(true)
 	}
 	l.mu.Unlock()
 
 	n, err := l.poller.wait(l.events, msec)
+	l.asleep.Store(false)
 
 	l.mu.Lock()
 	l.sleeping = false

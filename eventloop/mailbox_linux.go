@@ -20,6 +20,7 @@ func (l *loop) handoff(h handoff) bool {
 		return false
 	}
 	l.incoming = append(l.incoming, h)
+	l.news.Store(true)
 	l.load.Add(1)
 	l.wakeLocked()
 	return true
@@ -33,6 +34,7 @@ func (l *loop) notify(c *conn) {
 		return // c was closed when the loop stopped; nothing to do
 	}
 	l.pending = append(l.pending, c)
+	l.news.Store(true)
 	l.wakeLocked()
 }
 
@@ -42,6 +44,7 @@ func (l *loop) requestDrain() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.drain = true
+	l.news.Store(true)
 	l.wakeLocked()
 }
 
@@ -53,6 +56,7 @@ func (l *loop) requestAbort(err error) {
 	if l.abort == nil {
 		l.abort = err
 	}
+	l.news.Store(true)
 	l.wakeLocked()
 }
 

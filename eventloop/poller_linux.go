@@ -115,13 +115,27 @@ func (p *poller) wait(events []unix.EpollEvent, msec int) (int, error) {
 	return n, nil
 }
 
+// ready fills events with what is ready now, without waiting: epoll_wait
+// with a timeout of zero, made raw (raw_linux.go). A signal cannot interrupt
+// a call that does not sleep, but EINTR is absorbed all the same.
+func (p *poller) ready(events []unix.EpollEvent) (int, error) {
+	n, err := rawPoll(p.epfd, events)
+	if err == unix.EINTR {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, os.NewSyscallError("epoll_wait", err)
+	}
+	return n, nil
+}
+
 // wake makes a current or the next wait return at once. Wakes coalesce: the
 // eventfd is a counter, and any non-zero value makes it readable.
 func (p *poller) wake() error {
 	var one [wakeSize]byte
 	binary.NativeEndian.PutUint64(one[:], 1)
 	for {
-		_, err := unix.Write(p.wakefd, one[:])
+		_, err := rawWrite(p.wakefd, one[:]) // the eventfd is non-blocking
 		switch err {
 		case nil:
 			return nil
@@ -142,7 +156,7 @@ func (p *poller) wake() error {
 func (p *poller) drainWake() error {
 	var buf [wakeSize]byte
 	for {
-		_, err := unix.Read(p.wakefd, buf[:])
+		_, err := rawRead(p.wakefd, buf[:])
 		switch err {
 		case nil, unix.EAGAIN: // EAGAIN: already zero
 			return nil

@@ -24,7 +24,7 @@ func (l *loop) read(c *conn) {
 	var n int
 	var err error
 	for {
-		n, err = unix.Read(c.fd, l.buf[:size])
+		n, err = rawRead(c.fd, l.buf[:size])
 		if err != unix.EINTR {
 			break
 		}
@@ -52,6 +52,7 @@ func (l *loop) read(c *conn) {
 	}
 	c.mu.Lock()
 	open := c.state == stateOpen
+	c.busy = open // dispatch's write, next, clears it
 	c.mu.Unlock()
 	if !open {
 		return // Close was called: bytes that follow are read only to be dropped

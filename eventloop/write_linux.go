@@ -34,6 +34,7 @@ const (
 func (l *loop) write(c *conn) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.busy = false // whatever the session queued is written now
 	if c.state == stateClosed {
 		return
 	}
@@ -77,9 +78,15 @@ func (l *loop) writev(c *conn) (int, error) {
 	var n int
 	var err error
 	if len(l.iov) == 1 {
-		n, err = unix.Write(c.fd, l.iov[0])
+		n, err = rawWrite(c.fd, l.iov[0])
 	} else {
-		n, err = unix.Writev(c.fd, l.iov)
+		l.iovecs = l.iovecs[:len(l.iov)]
+		for i, b := range l.iov {
+			l.iovecs[i] = unix.Iovec{Base: &b[0]}
+			l.iovecs[i].SetLen(len(b))
+		}
+		n, err = rawWritev(c.fd, l.iovecs)
+		clear(l.iovecs)
 	}
 	clear(l.iov) // the chunks go back to their pool: the loop must not keep them
 	switch err {

@@ -84,7 +84,7 @@ func TestSend(t *testing.T) {
 }
 
 func TestSendFile(t *testing.T) {
-	size := int64(2*blocking.FileChunk + 1000)
+	size := int64(1<<20 + 1000) // more than a socket buffer takes at once
 	content := netlabtest.Pattern(int(size), 3)
 	path := writeFile(t, content)
 
@@ -95,7 +95,7 @@ func TestSendFile(t *testing.T) {
 		off, n int64
 	}{
 		{"a region from the middle of the file", 100, 300},
-		{"the whole file, several sendfile chunks long", 0, size},
+		{"the whole file, several socket buffers long", 0, size},
 		{"the last byte", size - 1, 1},
 		{"an empty region", 500, 0},
 		{"an empty region at the end of the file", size, 0},
@@ -344,34 +344,40 @@ func TestIdleTimeout(t *testing.T) {
 	})
 
 	t.Run("spares a connection receiving a download that outlasts it", func(t *testing.T) {
-		// The client reads 32 KiB every 20 ms — about 1.6 MB/s, steadily —
-		// through small socket buffers, so a 3 MiB download takes about
-		// twice the idle timeout. The ticker only plays the slow client;
-		// nothing in the test waits on it to let the server settle.
+		// The client reads a piece, then waits until the server has seen
+		// the download move since (its lastActive passes the time of
+		// the read) before it reads the next: the pace is the server's
+		// own, however loaded the machine, so the download is never idle
+		// for the timeout, yet takes longer than it. The server looks
+		// every quarter of the timeout, so the 3 MiB in 256 KiB pieces,
+		// through small socket buffers, take at least two timeouts.
 		const (
 			idle  = time.Second
 			size  = 3 << 20
-			piece = 32 << 10
-			pace  = 20 * time.Millisecond
+			piece = 256 << 10
 		)
 		content := netlabtest.Pattern(size, 6)
 		path := writeFile(t, content)
 		s := connect(t, netlab.Config{IdleTimeout: idle}, true)
 		c, closed := s.conn, s.closed
+		bc := c.(*blocking.Conn)
 		client := s.client
 		require.NoError(t, c.SendFile(openFile(t, path), 0, size))
 		c.Close()
 
-		tick := time.NewTicker(pace)
-		defer tick.Stop()
 		began := time.Now()
 		got := make([]byte, 0, size)
 		buf := make([]byte, piece)
 		for len(got) < size {
-			<-tick.C
 			n, err := io.ReadFull(client, buf[:min(piece, size-len(got))])
+			read := time.Now()
 			got = append(got, buf[:n]...)
 			require.NoError(t, err, "after %d of %d bytes and %v", len(got), size, time.Since(began).Round(time.Millisecond))
+			netlabtest.WaitFor(t, "the server to see the download move", func() bool {
+				// Once the copy is over the file region has left the
+				// queue, and what remains is in the socket buffers.
+				return bc.LastActive().After(read) || bc.Queued() == 0
+			})
 		}
 		took := time.Since(began)
 		netlabtest.SameBytes(t, "the download", got, content)
@@ -381,6 +387,19 @@ func TestIdleTimeout(t *testing.T) {
 		require.GreaterOrEqual(t, took, idle, "the download took less than the idle timeout: the test proves nothing")
 		client.Close()
 		assert.NoError(t, netlabtest.Await(t, closed, "Closed"), "Closed")
+	})
+
+	t.Run("drops a download whose client stopped reading", func(t *testing.T) {
+		// Small socket buffers fill long before 8 MiB are sent; then the
+		// file's position stands still, and after one timeout the copy
+		// is cut.
+		const idle = 200 * time.Millisecond
+		path := writeFile(t, netlabtest.Pattern(8<<20, 8))
+		s := connect(t, netlab.Config{IdleTimeout: idle}, true)
+		began := time.Now()
+		require.NoError(t, s.conn.SendFile(openFile(t, path), 0, 8<<20))
+		assert.Error(t, netlabtest.Await(t, s.closed, "Closed"), "Closed")
+		assert.GreaterOrEqual(t, time.Since(began), idle, "closed before the idle timeout")
 	})
 
 	t.Run("spares a connection that keeps talking after its writer went quiet", func(t *testing.T) {

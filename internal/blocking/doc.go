@@ -1,6 +1,7 @@
 // Package blocking serves netlab sessions on net.Conns with blocking I/O,
-// trading a goroutine and a 16 KiB read buffer per connection (some 21 KB for
-// an idle client) for code that reads top to bottom: the goroutine that
+// trading a goroutine per connection (its stack: some 5.6 KB for an idle
+// client, whose read buffer is borrowed only while bytes are there) for code
+// that reads top to bottom: the goroutine that
 // serves a connection reads from it, and a writer goroutine, once one is
 // needed, drains its output queue. It is the machinery the iterative, perconn
 // and pool models share, so that those packages hold nothing but how they
@@ -26,7 +27,7 @@
 // # Where the work happens
 //
 // The goroutine that calls [Conn.Serve] is the connection's reader
-// (read.go): it reads, hands the bytes to the session, and at the end of
+// (read.go; its pooled buffer, readbuf.go): it reads, hands the bytes to the session, and at the end of
 // each turn writes what the session queued with non-blocking writes. A
 // writer goroutine (write.go), started the first time the socket would not
 // take everything at once or another goroutine sends, drains the rest with

@@ -1,10 +1,10 @@
 package blocking
 
-import ()
+import "time"
 
-// FileChunk is fileChunk, for tests that send regions spanning several
-// sendfile calls.
-const FileChunk = fileChunk
+// LastActive returns when the connection last did something that keeps it
+// from being idle (see touch): tests of the idle rule wait on it.
+func (c *Conn) LastActive() time.Time { return time.Unix(0, c.lastActive.Load()) }
 
 // Queued returns the bytes of output the connection holds that the kernel
 // has not taken yet, a file region counting as [netlab.FileRegionCost]. Tests

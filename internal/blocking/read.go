@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// readSize is the most a connection reads at once. It is also the
-// per-connection buffer every blocking model pays for, idle or not.
+// readSize is the most a connection reads at once: the size of the buffers
+// it borrows for a read (readbuf.go).
 const readSize = 16 << 10
 
 // Serve runs the connection's session to the end: it reads until the client
@@ -26,17 +26,19 @@ func (c *Conn) Serve() {
 	}
 	c.updateIdle()
 
-	buf := make([]byte, min(readSize, c.highWater))
+	read := c.readFunc()
 	idleTimeout := c.e.cfg.IdleTimeout
 	sawEOF := false
 	for !sawEOF {
 		if !c.backpressure() {
 			break
 		}
-		n, err := c.nc.Read(buf)
-		if n > 0 {
+		p, done, err := read()
+		if len(p) > 0 {
 			c.touch()
-			if !c.deliver(buf[:n]) {
+			ok := c.deliver(p)
+			done()
+			if !ok {
 				break
 			}
 		}
@@ -72,6 +74,25 @@ func (c *Conn) Serve() {
 	}
 	c.linger(sawEOF)
 	c.finish()
+}
+
+// readFunc returns how Serve reads: into a buffer borrowed for each read
+// (readbuf.go) when the connection has a descriptor, so that waiting costs
+// no buffer; into one of its own otherwise. done returns the buffer.
+func (c *Conn) readFunc() func() (p []byte, done func(), err error) {
+	if c.raw != nil {
+		r := newReader(c.raw, c.highWater)
+		return func() ([]byte, func(), error) {
+			p, err := r.read()
+			return p, r.done, err
+		}
+	}
+	buf := make([]byte, min(readSize, c.highWater))
+	nop := func() {}
+	return func() ([]byte, func(), error) {
+		n, err := c.nc.Read(buf)
+		return buf[:n], nop, err
+	}
 }
 
 // deliver hands p to the session unless the connection is already closing

@@ -2,7 +2,9 @@ package blocking
 
 import (
 	"errors"
+	"io"
 	"net"
+	"os"
 	"time"
 )
 
@@ -62,4 +64,54 @@ func (c *Conn) armWriteDeadline() {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// watchCopy keeps the idle rule for a file region being copied to the
+// socket in one call: a download making progress is not idle, one that
+// makes none for the idle timeout is. Progress is read from the file's
+// position, which sendfile(2) moves each time the socket takes more bytes
+// (on Linux; elsewhere the runtime moves it when a copy ends, so sendFile
+// copies in chunks there: copyChunk). Every quarter of the timeout a
+// goroutine looks: if the position moved it touches the connection; if it
+// has not moved for the whole timeout, it sets the write deadline to now,
+// and the copy fails as a stalled write does. It needs no help from the
+// client's pace, and costs the copy nothing.
+//
+// stop ends the watch and waits for its goroutine; the caller clears the
+// write deadline afterwards (write does).
+func (c *Conn) watchCopy(f *os.File, from int64) (stop func()) {
+	t := c.e.cfg.IdleTimeout
+	if t <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	c.e.wg.Go(func() {
+		defer close(exited)
+		tick := time.NewTicker(t / 4)
+		defer tick.Stop()
+		last, moved := from, time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-tick.C:
+				// Seek does not wait for the copy: it takes no lock the
+				// copy holds, and lseek(2) only reads the position.
+				pos, err := f.Seek(0, io.SeekCurrent)
+				switch {
+				case err == nil && pos != last:
+					last, moved = pos, now
+					c.touch()
+				case now.Sub(moved) >= t:
+					c.nc.SetWriteDeadline(now) // the copy returns "i/o timeout"
+					return
+				}
+			}
+		}
+	})
+	return func() {
+		close(done)
+		<-exited
+	}
 }
