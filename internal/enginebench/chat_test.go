@@ -13,7 +13,7 @@ import (
 )
 
 // BenchmarkChat measures fan-out: a room of members, each with one message
-// in flight (workload.Chat), under every model that admits the whole room
+// in flight (workload.Load with ServiceChat), under every model that admits the whole room
 // at once, each server in a process of its own. An operation is one round
 // of deliveries (a delivery is one line reaching one member). Reported:
 // deliveries/s (wall-clock, so bounded by the members, which run on the
@@ -35,19 +35,27 @@ func BenchmarkChat(b *testing.B) {
 				h := startHelper(b, "serve", m.Name, "chat", b.TempDir())
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 				defer cancel()
-				ops := int64(max(2000, 20*room*(room-1)))
-				_, err := workload.Chat(ctx, h.addr, room, int64(room*(room-1))) // warm up
+				// Each message reaches room-1 members; a round is at least
+				// 2000 deliveries, and 20 messages from every member.
+				round := func(sends int) (*workload.Report, error) {
+					return workload.Load(ctx, workload.Spec{
+						Addr: h.addr, Service: workload.ServiceChat, Clients: room,
+						Requests: sends, Greet: true,
+					})
+				}
+				sends := max(20, 2000/(room*(room-1)))
+				_, err := round(1) // warm up
 				require.NoError(b, err)
 				var delivered int64
 				var elapsed time.Duration
 				var p50s []time.Duration
 				cpu0 := h.cpu(b)
 				for b.Loop() {
-					res, err := workload.Chat(ctx, h.addr, room, ops)
+					rep, err := round(sends)
 					require.NoError(b, err, "chat under %s", m.Name)
-					delivered += res.Ops
-					elapsed += res.Elapsed
-					p50s = append(p50s, res.Percentile(50))
+					delivered += rep.Requests
+					elapsed += rep.Window
+					p50s = append(p50s, rep.Latency.Quantile(0.5))
 				}
 				cpu := h.cpu(b) - cpu0
 				b.ReportMetric(float64(delivered)/elapsed.Seconds(), "deliveries/s")
