@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -33,14 +32,13 @@ func runLoad(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("load: unexpected argument %q", fs.Arg(0))
+		return usagef("load: unexpected argument %q", fs.Arg(0))
 	}
 	if spec.Addr == "" {
-		fs.Usage()
-		return errors.New("load: -addr is required")
+		return usagef("load: -addr is required: the server to drive, e.g. -addr 127.0.0.1:7007")
 	}
 	if spec.ConnectTimeout <= 0 {
-		return fmt.Errorf("load: -connect-timeout %v: want a positive bound", spec.ConnectTimeout)
+		return usagef("load: -connect-timeout %v: want a positive bound", spec.ConnectTimeout)
 	}
 	if spec.Requests == 0 && spec.Duration == 0 {
 		spec.Duration = 10 * time.Second

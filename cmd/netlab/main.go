@@ -5,6 +5,8 @@
 //	netlab chat [-addr HOST:PORT] [-name NAME]
 //	netlab files [-addr HOST:PORT] ls | get NAME... | put FILE... | hash NAME...
 //	netlab compare [flags]
+//	netlab load -addr HOST:PORT [flags]
+//	netlab lab list | check NAME | export -out DIR [LAB...]
 //
 // Run `netlab help COMMAND` for a command's flags. The wire protocols and the
 // serve command line are specified in docs/protocols.md.
@@ -77,11 +79,22 @@ func commands() []*command {
 		},
 		{
 			name:  "compare",
-			usage: "compare [-services LIST] [-models LIST] [-duration D] [-svg FILE]",
+			usage: "compare [-services LIST] [-models LIST] [-duration D] [-out DIR]",
 			short: "run every model × service on loopback, print a table",
 			run:   runCompare,
 		},
-		{name: "load", usage: "load -addr HOST:PORT [-service S] [-clients N] [flags]", short: "drive a running server, print a load summary", run: runLoad},
+		{
+			name:  "load",
+			usage: "load -addr HOST:PORT [-service S] [-clients N] [flags]",
+			short: "drive a running server, print a load summary",
+			run:   runLoad,
+		},
+		{
+			name:  "lab",
+			usage: "lab list | check NAME | export -out DIR [LAB...]",
+			short: "the course's labs: list them, grade one, write a student copy",
+			run:   runLab,
+		},
 	}
 }
 
