@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -24,6 +25,15 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func newPerconn(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
 	return perconn.New(svc, cfg), nil
+}
+
+func TestServing(t *testing.T) {
+	t.Run("a server the test built serves on its socket until the test ends", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		netlabtest.Serving(t, perconn.New(echo.New(), netlab.Config{}), l)
+		netlabtest.RoundTrip(t, netlabtest.Dial(t, l.Addr().String()), "hello\n")
+	})
 }
 
 func TestConn(t *testing.T) {

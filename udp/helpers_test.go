@@ -1,7 +1,6 @@
 package udp_test
 
 import (
-	"context"
 	"net"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/udp"
 )
 
@@ -25,14 +25,7 @@ func start(t testing.TB, svc netlab.Service, cfg netlab.Config, o udp.Options) (
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)
 	srv := udp.New(svc, cfg, o)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(c) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		assert.NoError(t, srv.Shutdown(ctx))
-		assert.ErrorIs(t, <-served, netlab.ErrServerClosed)
-	})
+	netlabtest.Serving(t, srv, c)
 	return c.LocalAddr().String(), srv
 }
 

@@ -19,8 +19,8 @@ import (
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/internal/models"
 	"github.com/netlab-go/netlab/netlabtest"
-	"github.com/netlab-go/netlab/perconn"
 	"github.com/netlab-go/netlab/udp"
 )
 
@@ -160,25 +160,12 @@ func TestBusy(t *testing.T) {
 	})
 }
 
-// startTCP serves svc under perconn on loopback until the test ends and
-// returns a line reader and the connection of one client.
+// startTCP serves svc under the reference model on loopback until the test
+// ends and returns a line reader and the connection of one client.
 func startTCP(t *testing.T, svc netlab.Service) (*bufio.Reader, net.Conn) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := perconn.New(svc, netlab.Config{})
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		assert.NoError(t, srv.Shutdown(ctx))
-		assert.ErrorIs(t, <-served, netlab.ErrServerClosed)
-	})
-	c, err := net.DialTimeout("tcp", l.Addr().String(), timeout)
-	require.NoError(t, err)
-	c.SetDeadline(time.Now().Add(timeout))
-	t.Cleanup(func() { c.Close() })
+	addr, _ := netlabtest.Start(t, models.Reference().With(models.Flags{}), svc, netlab.Config{})
+	c := netlabtest.Dial(t, addr)
 	return bufio.NewReader(c), c
 }
 
