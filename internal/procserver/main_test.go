@@ -42,13 +42,14 @@ func helperArgv(role string) ([]string, []string) {
 // and memory on demand, each answered once done, so that a test knows
 // exactly when to sample.
 func helper(role string, args []string) {
+	if model, ok := strings.CutPrefix(role, "echo-"); ok {
+		echoHelper(model)
+		return
+	}
 	switch role {
 	case "fail":
 		fmt.Fprintln(os.Stderr, "helper: bad flag -nope")
 		os.Exit(2)
-	case "echo-perconn", "echo-eventloop":
-		echoHelper(strings.TrimPrefix(role, "echo-"))
-		return
 	case "pingpong":
 		conns, _ := strconv.Atoi(args[1])
 		d, _ := time.ParseDuration(args[2])
