@@ -142,21 +142,24 @@ func childrenOf() (map[int][]int, error) {
 }
 
 // highWater returns a process's peak resident size (VmHWM) in bytes.
-func highWater(pid int) (int64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+func highWater(pid int) (int64, error) { return procKB(pid, "status", "VmHWM") }
+
+// procKB reads the line "key: N kB" of /proc/PID/file, in bytes.
+func procKB(pid int, file, key string) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/" + file)
 	if err != nil {
 		return 0, err
 	}
 	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			if err != nil {
-				return 0, fmt.Errorf("/proc/%d/status: VmHWM: %w", pid, err)
+				return 0, fmt.Errorf("/proc/%d/%s: %s: %w", pid, file, key, err)
 			}
 			return kb << 10, nil
 		}
 	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmHWM", pid)
+	return 0, fmt.Errorf("/proc/%d/%s: no %s line", pid, file, key)
 }
 
 // Proportional returns the proportional set size (Pss) of the server's
@@ -187,19 +190,4 @@ func (s *Server) Proportional() (int64, error) {
 }
 
 // pss reads the Pss line of /proc/PID/smaps_rollup, in bytes.
-func pss(pid int) (int64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "Pss:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("/proc/%d/smaps_rollup: Pss: %w", pid, err)
-			}
-			return kb << 10, nil
-		}
-	}
-	return 0, fmt.Errorf("/proc/%d/smaps_rollup: no Pss line", pid)
-}
+func pss(pid int) (int64, error) { return procKB(pid, "smaps_rollup", "Pss") }
