@@ -36,6 +36,22 @@ func TestServing(t *testing.T) {
 	})
 }
 
+func TestBareFiles(t *testing.T) {
+	t.Run("it lists the folder and sends a file after its size", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "b"), []byte("0123456789"), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "a"), []byte("x"), 0o644))
+		addr := netlabtest.StartBare(t, func(c net.Conn) { netlabtest.BareFiles(c, dir, nil) })
+		c := netlabtest.Dial(t, addr)
+		_, err := c.Write([]byte("LIST\n"))
+		require.NoError(t, err)
+		netlabtest.Expect(t, c, "OK 2\n1 a\n10 b\n")
+		_, err = c.Write([]byte("GET b\n"))
+		require.NoError(t, err)
+		netlabtest.Expect(t, c, "OK 10\n0123456789")
+	})
+}
+
 func TestConn(t *testing.T) {
 	t.Run("it records sends and file regions in order, and Take empties the record", func(t *testing.T) {
 		c := netlabtest.NewConn()
