@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/udp"
 )
@@ -27,6 +28,13 @@ func start(t testing.TB, svc netlab.Service, cfg netlab.Config, o udp.Options) (
 	srv := udp.New(svc, cfg, o)
 	netlabtest.Serving(t, srv, c)
 	return c.LocalAddr().String(), srv
+}
+
+// startChat serves a fresh chat room over UDP, a datagram per line, until
+// the test ends.
+func startChat(t testing.TB) (string, *udp.Server) {
+	t.Helper()
+	return start(t, chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
 }
 
 // dial makes a UDP client of addr, closed when the test ends.

@@ -102,7 +102,7 @@ func TestEcho(t *testing.T) {
 
 func TestChat(t *testing.T) {
 	t.Run("a datagram's lines are read one by one, and its last needs no LF", func(t *testing.T) {
-		addr, _ := start(t, chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
+		addr, _ := startChat(t)
 		a, b := dial(t, addr), dial(t, addr)
 		send(t, a, "\n")
 		expect(t, a, true, "* welcome guest-1\n")
@@ -114,7 +114,7 @@ func TestChat(t *testing.T) {
 	})
 
 	t.Run("a line too long is refused and the peer stays", func(t *testing.T) {
-		addr, _ := start(t, chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
+		addr, _ := startChat(t)
 		a := dial(t, addr)
 		send(t, a, strings.Repeat("x", chat.MaxLine+1))
 		expect(t, a, true, "* welcome guest-1\n! line too long\n")
@@ -123,7 +123,7 @@ func TestChat(t *testing.T) {
 	})
 
 	t.Run("after /quit the next datagram from the same address is a newcomer", func(t *testing.T) {
-		addr, srv := start(t, chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
+		addr, srv := startChat(t)
 		a := dial(t, addr)
 		send(t, a, "/quit\n/who\n")
 		expect(t, a, true, "* welcome guest-1\n* bye\n")
@@ -219,7 +219,7 @@ func TestMixedRoom(t *testing.T) {
 
 func TestLostDatagram(t *testing.T) {
 	t.Run("a lost datagram is simply lost and the room goes on", func(t *testing.T) {
-		addr, _ := start(t, chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
+		addr, _ := startChat(t)
 		// A talks to the server through a relay that drops what contains "lost".
 		a := dial(t, relay(t, addr, func(p []byte) bool { return bytes.Contains(p, []byte("lost")) }))
 		b := dial(t, addr)
