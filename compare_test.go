@@ -4,12 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"runtime"
 	"testing"
 	"time"
-
-	"go.uber.org/goleak"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
@@ -39,12 +36,10 @@ var reference = conformance.Of(models.Reference(), models.Flags{})
 // oneAtATime is the model that serves one client at a time.
 var oneAtATime = conformance.Of(models.OneAtATime(), models.Flags{})
 
+// TestMain is also the multiprocess model's children: the model re-executes
+// this test binary for each.
 func TestMain(m *testing.M) {
-	// The multiprocess model re-executes this test binary for its children.
-	if multiprocess.IsChild() {
-		os.Exit(multiprocess.RunChild())
-	}
-	goleak.VerifyTestMain(m)
+	netlabtest.Main(m, netlabtest.Role{Plays: multiprocess.IsChild, Run: multiprocess.RunChild})
 }
 
 // TestEcho holds every model to RFC 862, byte for byte.

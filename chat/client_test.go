@@ -53,12 +53,20 @@ func join(t *testing.T, addr, name string) *chat.Client {
 	return c
 }
 
+// twoMembers starts a fresh room and joins guest-1 and guest-2, and reads
+// guest-1's notice that guest-2 joined.
+func twoMembers(t *testing.T) (a, b *chat.Client) {
+	t.Helper()
+	addr := startChat(t)
+	a = join(t, addr, "guest-1")
+	b = join(t, addr, "guest-2")
+	expect(t, a, "* guest-2 joined")
+	return a, b
+}
+
 func TestClient(t *testing.T) {
 	t.Run("two clients talk, in the open and directly", func(t *testing.T) {
-		addr := startChat(t)
-		a := join(t, addr, "guest-1")
-		b := join(t, addr, "guest-2")
-		expect(t, a, "* guest-2 joined")
+		a, b := twoMembers(t)
 
 		require.NoError(t, a.Nick("ann"))
 		expect(t, a, "* you are ann")
@@ -83,10 +91,7 @@ func TestClient(t *testing.T) {
 	})
 
 	t.Run("CloseWrite leaves after the lines already sent, without a bye", func(t *testing.T) {
-		addr := startChat(t)
-		a := join(t, addr, "guest-1")
-		b := join(t, addr, "guest-2")
-		expect(t, a, "* guest-2 joined")
+		a, b := twoMembers(t)
 		require.NoError(t, b.Say("last words"))
 		require.NoError(t, b.Who())
 		require.NoError(t, b.CloseWrite())
@@ -134,10 +139,7 @@ func TestClient(t *testing.T) {
 	})
 
 	t.Run("many goroutines may send at once and every line arrives whole", func(t *testing.T) {
-		addr := startChat(t)
-		a := join(t, addr, "guest-1")
-		b := join(t, addr, "guest-2")
-		expect(t, a, "* guest-2 joined")
+		a, b := twoMembers(t)
 		const senders, each = 8, 50
 		var wg sync.WaitGroup
 		for i := range senders {
@@ -162,10 +164,7 @@ func TestClient(t *testing.T) {
 	})
 
 	t.Run("Close stops the reader even when nobody takes the lines", func(t *testing.T) {
-		addr := startChat(t)
-		a := join(t, addr, "guest-1")
-		b := join(t, addr, "guest-2")
-		expect(t, a, "* guest-2 joined")
+		a, b := twoMembers(t)
 		// More lines than Lines buffers: a's reader blocks delivering.
 		for i := range 1000 {
 			require.NoError(t, b.Say(fmt.Sprint(i)))

@@ -178,29 +178,5 @@ func userspaceCopy(conn net.Conn, f *os.File) error {
 // with send: the least a server can do, to compare ours with. It serves
 // until the benchmark ends.
 func bareServer(b *testing.B, dir string, send func(net.Conn, *os.File) error) string {
-	return netlabtest.StartBare(b, func(c net.Conn) { bareServe(c, dir, send) })
-}
-
-func bareServe(c net.Conn, dir string, send func(net.Conn, *os.File) error) {
-	defer c.Close()
-	r := bufio.NewReader(c)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		var name string
-		fmt.Sscanf(line, "GET %s", &name)
-		f, err := os.Open(filepath.Join(dir, filepath.Base(name)))
-		if err != nil {
-			return
-		}
-		fi, _ := f.Stat()
-		fmt.Fprintf(c, "OK %d\n", fi.Size())
-		err = send(c, f)
-		f.Close()
-		if err != nil {
-			return
-		}
-	}
+	return netlabtest.StartBare(b, func(c net.Conn) { netlabtest.BareFiles(c, dir, send) })
 }

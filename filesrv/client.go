@@ -205,7 +205,7 @@ func receive(cc *clientConn, name string, n int64, w io.Writer, h hash.Hash, t *
 	}
 	if opts.Progress != nil {
 		opts.Progress(opts.Offset, t.Size)
-		dst = &progressWriter{w: dst, done: opts.Offset, total: t.Size, f: opts.Progress}
+		dst = &progressWriter{w: dst, progress: progress{done: opts.Offset, total: t.Size, f: opts.Progress}}
 	}
 	if got, err := io.CopyN(dst, cc.r, n); err != nil {
 		return fmt.Errorf("after %d of %d bytes: %w", got, n, err)
@@ -267,7 +267,7 @@ func (c *Client) Upload(ctx context.Context, name string, r io.Reader, size int6
 		var src io.Reader = in
 		if opts.Progress != nil {
 			opts.Progress(0, size)
-			src = &progressReader{r: src, total: size, f: opts.Progress}
+			src = &progressReader{r: src, progress: progress{total: size, f: opts.Progress}}
 		}
 		sent, werr := io.CopyN(cc.nc, src, size)
 		// A reader may return its last bytes with io.EOF: that is only a
@@ -511,30 +511,40 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-type progressWriter struct {
-	w           io.Writer
+// A progress counts the bytes of one transfer and tells f after each step
+// that moved some.
+type progress struct {
 	done, total int64
 	f           Progress
+}
+
+func (p *progress) add(n int) {
+	if n > 0 {
+		p.done += int64(n)
+		p.f(p.done, p.total)
+	}
+}
+
+// A progressWriter counts what a download writes.
+type progressWriter struct {
+	w io.Writer
+	progress
 }
 
 func (p *progressWriter) Write(b []byte) (int, error) {
 	n, err := p.w.Write(b)
-	p.done += int64(n)
-	p.f(p.done, p.total)
+	p.add(n)
 	return n, err
 }
 
+// A progressReader counts what an upload reads.
 type progressReader struct {
-	r           io.Reader
-	done, total int64
-	f           Progress
+	r io.Reader
+	progress
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
-	p.done += int64(n)
-	if n > 0 {
-		p.f(p.done, p.total)
-	}
+	p.add(n)
 	return n, err
 }

@@ -197,9 +197,7 @@ func TestConcurrentTransfers(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
+		assert.NoError(t, err)
 	}
 	for i := range n {
 		assertContent(t, filepath.Join(dir, "new-"+strconv.Itoa(i)), fresh[i])

@@ -1,15 +1,11 @@
 package multiprocess_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +16,7 @@ import (
 	"github.com/netlab-go/netlab/filesrv"
 	"github.com/netlab-go/netlab/multiprocess"
 	"github.com/netlab-go/netlab/multiprocess/services"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/perconn"
 )
 
@@ -71,14 +68,8 @@ func runBenchServer() int {
 	if err != nil {
 		return fail(err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	fmt.Println("listening on", l.Addr())
-	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	srv.Shutdown(sctx)
-	<-served
+	// A benchmark's server that is slow to stop has measured already.
+	serveUntil(ctx, srv, l, 5*time.Second, func() {})
 	return 0
 }
 
@@ -115,57 +106,16 @@ func benchServer(mode, service, root string) (netlab.Server, error) {
 	return multiprocess.New(spec, netlab.Config{}, opts)
 }
 
-// listBare answers LIST as docs/protocols.md says: "OK N", then N lines
-// "SIZE NAME", sorted by name (os.ReadDir sorts them).
-func listBare(w io.Writer, root string) {
-	des, _ := os.ReadDir(root)
-	var out []string
-	for _, de := range des {
-		if fi, err := de.Info(); err == nil && fi.Mode().IsRegular() {
-			out = append(out, strconv.FormatInt(fi.Size(), 10)+" "+de.Name())
-		}
-	}
-	io.WriteString(w, "OK "+strconv.Itoa(len(out))+"\n")
-	for _, l := range out {
-		io.WriteString(w, l+"\n")
-	}
-}
-
-// serveBareFiles answers LIST, and "GET NAME" with "OK SIZE" and the file, copied
-// with io.Copy from the *os.File to the *net.TCPConn: the kernel's
-// sendfile(2) as Go's standard library drives it, and nothing else.
+// serveBareFiles serves netlabtest.BareFiles on every connection l
+// accepts, with io.Copy from the *os.File to the *net.TCPConn: the
+// kernel's sendfile(2) as Go's standard library drives it, and nothing
+// else.
 func serveBareFiles(l net.Listener, root string) {
 	for {
 		c, err := l.Accept()
 		if err != nil {
 			return
 		}
-		go func() {
-			defer c.Close()
-			r := bufio.NewReader(c)
-			for {
-				line, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				line = strings.TrimSpace(line)
-				if line == "LIST" {
-					listBare(c, root)
-					continue
-				}
-				name, ok := strings.CutPrefix(line, "GET ")
-				if !ok {
-					return
-				}
-				f, err := os.Open(filepath.Join(root, filepath.Base(name)))
-				if err != nil {
-					return
-				}
-				fi, _ := f.Stat()
-				io.WriteString(c, "OK "+strconv.FormatInt(fi.Size(), 10)+"\n")
-				io.Copy(c, f)
-				f.Close()
-			}
-		}()
+		go netlabtest.BareFiles(c, root, nil)
 	}
 }

@@ -66,19 +66,27 @@ func runHelper() int {
 	if err != nil {
 		return fail(err)
 	}
+	if err := serveUntil(ctx, srv, l, helperGrace, func() { log.Info("helper: signalled; shutting down") }); err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+// serveUntil serves srv on l and says "listening on ADDR" on standard
+// output, for the test that started this process to read. When ctx ends it
+// calls signalled, shuts srv down within grace, waits for Serve to return,
+// and returns what Shutdown returned.
+func serveUntil(ctx context.Context, srv netlab.Server, l net.Listener, grace time.Duration, signalled func()) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	fmt.Println("listening on", l.Addr())
 	<-ctx.Done()
-	log.Info("helper: signalled; shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), helperGrace)
+	signalled()
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	err = srv.Shutdown(sctx)
+	err := srv.Shutdown(sctx)
 	<-served
-	if err != nil {
-		return fail(err)
-	}
-	return 0
+	return err
 }
 
 // helper is a running helper process, seen from the test.

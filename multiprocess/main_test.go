@@ -1,12 +1,10 @@
 package multiprocess_test
 
 import (
-	"os"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/netlab-go/netlab/multiprocess"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // TestMain is also every child's main: the server re-executes this test
@@ -18,15 +16,9 @@ import (
 // Otherwise goleak fails the package if a goroutine outlives the tests: a
 // child's watcher, a relay.
 func TestMain(m *testing.M) {
-	switch {
-	case multiprocess.IsChild():
-		os.Exit(multiprocess.RunChild())
-	case isBenchExit():
-		os.Exit(0)
-	case isHelper():
-		os.Exit(runHelper())
-	case isBenchServer():
-		os.Exit(runBenchServer())
-	}
-	goleak.VerifyTestMain(m)
+	netlabtest.Main(m,
+		netlabtest.Role{Plays: multiprocess.IsChild, Run: multiprocess.RunChild},
+		netlabtest.Role{Plays: isBenchExit, Run: func() int { return 0 }},
+		netlabtest.Role{Plays: isHelper, Run: runHelper},
+		netlabtest.Role{Plays: isBenchServer, Run: runBenchServer})
 }

@@ -117,6 +117,17 @@ func median(v []float64) float64 {
 	return v[len(v)/2]
 }
 
+// besidePerconn runs spec against the model in mode and against perconn,
+// each server in a process of its own, in alternate windows, and reports
+// unit and the CPU per op of each.
+func besidePerconn(b *testing.B, mode string, spec workload.Spec, unit, op string) {
+	pc, mp := startBench(b, "perconn", string(spec.Service), ""), startBench(b, mode, string(spec.Service), "")
+	alternate(b, "perconn",
+		func() round { return measure(b, pc, spec) },
+		func() round { return measure(b, mp, spec) },
+		unit, op)
+}
+
 // BenchmarkChat measures a room of 100 members, each with one message in
 // flight (workload's closed-loop chat), under the model and under perconn:
 // deliveries per second (one line reaching one member) and the server's
@@ -124,12 +135,7 @@ func median(v []float64) float64 {
 func BenchmarkChat(b *testing.B) {
 	for _, mode := range []string{"child", "prefork"} {
 		b.Run("room=100/mode="+mode, func(b *testing.B) {
-			spec := workload.Spec{Service: workload.ServiceChat, Clients: 100, Duration: time.Second}
-			pc, mp := startBench(b, "perconn", "chat", ""), startBench(b, mode, "chat", "")
-			alternate(b, "perconn",
-				func() round { return measure(b, pc, spec) },
-				func() round { return measure(b, mp, spec) },
-				"deliveries/s", "delivery")
+			besidePerconn(b, mode, workload.Spec{Service: workload.ServiceChat, Clients: 100, Duration: time.Second}, "deliveries/s", "delivery")
 		})
 	}
 }
@@ -139,12 +145,7 @@ func BenchmarkChat(b *testing.B) {
 func BenchmarkEcho(b *testing.B) {
 	for _, mode := range []string{"prefork", "child"} {
 		b.Run("conns=50/mode="+mode, func(b *testing.B) {
-			spec := workload.Spec{Service: workload.ServiceEcho, Clients: 50, Duration: time.Second}
-			pc, mp := startBench(b, "perconn", "echo", ""), startBench(b, mode, "echo", "")
-			alternate(b, "perconn",
-				func() round { return measure(b, pc, spec) },
-				func() round { return measure(b, mp, spec) },
-				"requests/s", "request")
+			besidePerconn(b, mode, workload.Spec{Service: workload.ServiceEcho, Clients: 50, Duration: time.Second}, "requests/s", "request")
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -24,6 +25,31 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func newPerconn(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
 	return perconn.New(svc, cfg), nil
+}
+
+func TestServing(t *testing.T) {
+	t.Run("a server the test built serves on its socket until the test ends", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		netlabtest.Serving(t, perconn.New(echo.New(), netlab.Config{}), l)
+		netlabtest.RoundTrip(t, netlabtest.Dial(t, l.Addr().String()), "hello\n")
+	})
+}
+
+func TestBareFiles(t *testing.T) {
+	t.Run("it lists the folder and sends a file after its size", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "b"), []byte("0123456789"), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "a"), []byte("x"), 0o644))
+		addr := netlabtest.StartBare(t, func(c net.Conn) { netlabtest.BareFiles(c, dir, nil) })
+		c := netlabtest.Dial(t, addr)
+		_, err := c.Write([]byte("LIST\n"))
+		require.NoError(t, err)
+		netlabtest.Expect(t, c, "OK 2\n1 a\n10 b\n")
+		_, err = c.Write([]byte("GET b\n"))
+		require.NoError(t, err)
+		netlabtest.Expect(t, c, "OK 10\n0123456789")
+	})
 }
 
 func TestConn(t *testing.T) {

@@ -1,18 +1,14 @@
 package tempconv_test
 
 import (
-	"os"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/netlab-go/netlab/multiprocess"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
+// TestMain is also the multiprocess model's children: the model re-executes
+// this test binary for each.
 func TestMain(m *testing.M) {
-	// The multiprocess model re-executes this test binary for its children.
-	if multiprocess.IsChild() {
-		os.Exit(multiprocess.RunChild())
-	}
-	goleak.VerifyTestMain(m)
+	netlabtest.Main(m, netlabtest.Role{Plays: multiprocess.IsChild, Run: multiprocess.RunChild})
 }

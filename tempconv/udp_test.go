@@ -1,7 +1,6 @@
 package tempconv_test
 
 import (
-	"context"
 	"net"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/tempconv"
 	"github.com/netlab-go/netlab/udp"
 )
@@ -21,15 +21,7 @@ func serveUDP(t *testing.T) string {
 	t.Helper()
 	sock, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)
-	srv := udp.New(tempconv.New(), netlab.Config{}, udp.Options{Lines: true})
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(sock) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		assert.NoError(t, srv.Shutdown(ctx))
-		assert.ErrorIs(t, <-served, netlab.ErrServerClosed)
-	})
+	netlabtest.Serving(t, udp.New(tempconv.New(), netlab.Config{}, udp.Options{Lines: true}), sock)
 	return sock.LocalAddr().String()
 }
 

@@ -9,14 +9,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/udp"
 )
 
 func TestChatClient(t *testing.T) {
 	t.Run("a /quit typed ends the chat at the server's bye though the input goes on", func(t *testing.T) {
-		addr, _ := start(t, chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
+		addr, _ := startChat(t)
 		in, typing := io.Pipe()
 		t.Cleanup(func() { typing.Close() }) // ends the goroutine still reading the input
 		var out strings.Builder              // read only after Chat, which waits for its receiver
@@ -29,7 +27,7 @@ func TestChatClient(t *testing.T) {
 	})
 
 	t.Run("a cancelled context ends the chat", func(t *testing.T) {
-		addr, _ := start(t, chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
+		addr, _ := startChat(t)
 		in, typing := io.Pipe()
 		t.Cleanup(func() { typing.Close() })
 		ctx, cancel := context.WithCancel(t.Context())

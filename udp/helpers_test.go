@@ -1,7 +1,6 @@
 package udp_test
 
 import (
-	"context"
 	"net"
 	"strings"
 	"testing"
@@ -11,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/udp"
 )
 
@@ -25,15 +26,15 @@ func start(t testing.TB, svc netlab.Service, cfg netlab.Config, o udp.Options) (
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)
 	srv := udp.New(svc, cfg, o)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(c) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		assert.NoError(t, srv.Shutdown(ctx))
-		assert.ErrorIs(t, <-served, netlab.ErrServerClosed)
-	})
+	netlabtest.Serving(t, srv, c)
 	return c.LocalAddr().String(), srv
+}
+
+// startChat serves a fresh chat room over UDP, a datagram per line, until
+// the test ends.
+func startChat(t testing.TB) (string, *udp.Server) {
+	t.Helper()
+	return start(t, chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
 }
 
 // dial makes a UDP client of addr, closed when the test ends.

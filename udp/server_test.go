@@ -19,8 +19,8 @@ import (
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/internal/models"
 	"github.com/netlab-go/netlab/netlabtest"
-	"github.com/netlab-go/netlab/perconn"
 	"github.com/netlab-go/netlab/udp"
 )
 
@@ -102,7 +102,7 @@ func TestEcho(t *testing.T) {
 
 func TestChat(t *testing.T) {
 	t.Run("a datagram's lines are read one by one, and its last needs no LF", func(t *testing.T) {
-		addr, _ := start(t, chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
+		addr, _ := startChat(t)
 		a, b := dial(t, addr), dial(t, addr)
 		send(t, a, "\n")
 		expect(t, a, true, "* welcome guest-1\n")
@@ -114,7 +114,7 @@ func TestChat(t *testing.T) {
 	})
 
 	t.Run("a line too long is refused and the peer stays", func(t *testing.T) {
-		addr, _ := start(t, chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
+		addr, _ := startChat(t)
 		a := dial(t, addr)
 		send(t, a, strings.Repeat("x", chat.MaxLine+1))
 		expect(t, a, true, "* welcome guest-1\n! line too long\n")
@@ -123,7 +123,7 @@ func TestChat(t *testing.T) {
 	})
 
 	t.Run("after /quit the next datagram from the same address is a newcomer", func(t *testing.T) {
-		addr, srv := start(t, chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
+		addr, srv := startChat(t)
 		a := dial(t, addr)
 		send(t, a, "/quit\n/who\n")
 		expect(t, a, true, "* welcome guest-1\n* bye\n")
@@ -160,25 +160,12 @@ func TestBusy(t *testing.T) {
 	})
 }
 
-// startTCP serves svc under perconn on loopback until the test ends and
-// returns a line reader and the connection of one client.
+// startTCP serves svc under the reference model on loopback until the test
+// ends and returns a line reader and the connection of one client.
 func startTCP(t *testing.T, svc netlab.Service) (*bufio.Reader, net.Conn) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := perconn.New(svc, netlab.Config{})
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		assert.NoError(t, srv.Shutdown(ctx))
-		assert.ErrorIs(t, <-served, netlab.ErrServerClosed)
-	})
-	c, err := net.DialTimeout("tcp", l.Addr().String(), timeout)
-	require.NoError(t, err)
-	c.SetDeadline(time.Now().Add(timeout))
-	t.Cleanup(func() { c.Close() })
+	addr, _ := netlabtest.Start(t, models.Reference().With(models.Flags{}), svc, netlab.Config{})
+	c := netlabtest.Dial(t, addr)
 	return bufio.NewReader(c), c
 }
 
@@ -232,7 +219,7 @@ func TestMixedRoom(t *testing.T) {
 
 func TestLostDatagram(t *testing.T) {
 	t.Run("a lost datagram is simply lost and the room goes on", func(t *testing.T) {
-		addr, _ := start(t, chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
+		addr, _ := startChat(t)
 		// A talks to the server through a relay that drops what contains "lost".
 		a := dial(t, relay(t, addr, func(p []byte) bool { return bytes.Contains(p, []byte("lost")) }))
 		b := dial(t, addr)

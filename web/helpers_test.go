@@ -17,7 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/perconn"
+	"github.com/netlab-go/netlab/internal/models"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/web"
 )
 
@@ -32,32 +33,15 @@ func startWeb(t *testing.T, svc netlab.Service, cfg netlab.Config, opts ...web.O
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	srv := web.New(svc, cfg, opts...)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		require.NoError(t, srv.Shutdown(ctx))
-		require.ErrorIs(t, <-served, netlab.ErrServerClosed)
-	})
+	netlabtest.Serving(t, srv, l)
 	return srv, l.Addr().String()
 }
 
-// startTCP serves svc with a goroutine per connection on a loopback port.
+// startTCP serves svc under the reference model on a loopback port.
 func startTCP(t *testing.T, svc netlab.Service) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := perconn.New(svc, netlab.Config{})
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		require.NoError(t, srv.Shutdown(ctx))
-		require.ErrorIs(t, <-served, netlab.ErrServerClosed)
-	})
-	return l.Addr().String()
+	addr, _ := netlabtest.Start(t, models.Reference().With(models.Flags{}), svc, netlab.Config{})
+	return addr
 }
 
 // wsClient is a Go WebSocket client that reads lines the way the page does.

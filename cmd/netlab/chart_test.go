@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/netlab-go/netlab/internal/models"
 	"github.com/netlab-go/netlab/internal/results"
 )
 
@@ -48,7 +49,7 @@ func TestChartTicksReadAsPeopleWriteNumbers(t *testing.T) {
 }
 
 func TestARowThatWasNotMeasuredNeverShowsAZero(t *testing.T) {
-	row := formatRow(results.Skipped("iterative", "chat", "2 clients", 2, "only 1 of 2 chat clients were welcomed"))
+	row := formatRow(results.Skipped(models.OneAtATime().Name, "chat", "2 clients", 2, "only 1 of 2 chat clients were welcomed"))
 	assert.Contains(t, row, "not measured: only 1 of 2 chat clients were welcomed")
 	assert.NotRegexp(t, `\s0(\.0+)?\s`, row)
 	assert.Equal(t, 7, strings.Count(row, "n/a"), "throughput, p50, p99, wait, CPU, RSS and served: %s", row)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/udp"
 )
 
@@ -18,14 +19,7 @@ import (
 func startUDPChat(t *testing.T) string {
 	sock, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)
-	svc := chat.New(chat.Options{})
-	srv := udp.New(svc, netlab.Config{}, udp.Options{Lines: true})
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(sock) }()
-	t.Cleanup(func() {
-		srv.Close()
-		<-served
-	})
+	netlabtest.Serving(t, udp.New(chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true}), sock)
 	return sock.LocalAddr().String()
 }
 

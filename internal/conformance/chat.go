@@ -44,9 +44,7 @@ func Chat(t *testing.T, m Model) {
 			t.Skip("a serial model serves one client at a time")
 		}
 		addr, _ := Start(t, m, chat.New(chat.Options{}), netlab.Config{})
-		a, b, c := joinChat(t, addr), joinChat(t, addr), joinChat(t, addr)
-		a.expect(t, "* guest-2 joined", "* guest-3 joined")
-		b.expect(t, "* guest-3 joined")
+		a, b, c := joinThree(t, addr)
 
 		a.send(t, "hi all")
 		b.expect(t, "guest-1: hi all")
@@ -79,9 +77,7 @@ func Chat(t *testing.T, m Model) {
 			t.Skip("a serial model serves one client at a time")
 		}
 		addr, _ := Start(t, m, chat.New(chat.Options{}), netlab.Config{})
-		a, b, c := joinChat(t, addr), joinChat(t, addr), joinChat(t, addr)
-		a.expect(t, "* guest-2 joined", "* guest-3 joined")
-		b.expect(t, "* guest-3 joined")
+		a, b, c := joinThree(t, addr)
 
 		const n = 200
 		burst := func(from string) []byte {
@@ -286,6 +282,17 @@ type chatPeer struct {
 	c    *net.TCPConn
 	r    *bufio.Reader
 	name string // from its welcome
+}
+
+// joinThree connects guest-1, guest-2 and guest-3, in that order, and
+// reads the join notices each hears of those after it, so that what they
+// read next is what the test says.
+func joinThree(t testing.TB, addr string) (a, b, c *chatPeer) {
+	t.Helper()
+	a, b, c = joinChat(t, addr), joinChat(t, addr), joinChat(t, addr)
+	a.expect(t, "* guest-2 joined", "* guest-3 joined")
+	b.expect(t, "* guest-3 joined")
+	return a, b, c
 }
 
 // joinChat connects to the chat server at addr and reads the welcome.

@@ -37,13 +37,23 @@ type Model struct {
 	// and benchmarks that hold more clients open than this skip the model
 	// or stay under it.
 	Limit int
+
+	// OwnService is true for a model that builds its own instance of the
+	// service in each child process (from the Spec it was registered
+	// under): its sessions share neither the memory of the service it was
+	// handed nor this process's descriptor table.
+	OwnService bool
 }
 
 // Of returns the harness's view of a row of the table of models, built
 // with f.
 func Of(m models.Model, f models.Flags) Model {
-	return Model{Name: m.Name, New: m.With(f), Serial: m.Serial(f), Limit: m.Limit(f)}
+	return Model{Name: m.Name, New: m.With(f), Serial: m.Serial(f), Limit: m.Limit(f), OwnService: ownService(m)}
 }
+
+// ownService reports whether m serves every session from a service its
+// child processes build for themselves.
+func ownService(m models.Model) bool { return m.Name == "multiprocess" }
 
 // OwnTests runs suite — [Echo], [Chat] or [Files] — the way a service's
 // own package runs it: on the reference model, and on the one that serves a

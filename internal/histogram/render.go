@@ -67,20 +67,13 @@ func percentName(q float64) string {
 }
 
 // round keeps three significant digits, which is all a bucket knows.
+// From 100ms up it keeps whole milliseconds, and below 1µs every
+// nanosecond.
 func round(d time.Duration) time.Duration {
-	switch {
-	case d >= 100*time.Millisecond:
-		return d.Round(time.Millisecond)
-	case d >= 10*time.Millisecond:
-		return d.Round(100 * time.Microsecond)
-	case d >= time.Millisecond:
-		return d.Round(10 * time.Microsecond)
-	case d >= 100*time.Microsecond:
-		return d.Round(time.Microsecond)
-	case d >= 10*time.Microsecond:
-		return d.Round(100 * time.Nanosecond)
-	case d >= time.Microsecond:
-		return d.Round(10 * time.Nanosecond)
+	for unit := 100 * time.Millisecond; unit >= time.Microsecond; unit /= 10 {
+		if d >= unit {
+			return d.Round(unit / 100)
+		}
 	}
 	return d
 }

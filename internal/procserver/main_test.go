@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // helperEnv names the test binary's role when it is re-executed as a
@@ -26,11 +26,10 @@ const helperEnv = "NETLAB_PROCSERVER_HELPER"
 // tests, failing if any goroutine (a window's sampler, a child's reaper)
 // outlives them.
 func TestMain(m *testing.M) {
-	if role := os.Getenv(helperEnv); role != "" {
-		helper(role, os.Args[1:])
-		os.Exit(0)
-	}
-	goleak.VerifyTestMain(m)
+	netlabtest.Main(m, netlabtest.Role{
+		Plays: func() bool { return os.Getenv(helperEnv) != "" },
+		Run:   func() int { helper(os.Getenv(helperEnv), os.Args[1:]); return 0 },
+	})
 }
 
 // helperArgv returns the command line that re-runs this binary as role.
@@ -42,13 +41,14 @@ func helperArgv(role string) ([]string, []string) {
 // and memory on demand, each answered once done, so that a test knows
 // exactly when to sample.
 func helper(role string, args []string) {
+	if model, ok := strings.CutPrefix(role, "echo-"); ok {
+		echoHelper(model)
+		return
+	}
 	switch role {
 	case "fail":
 		fmt.Fprintln(os.Stderr, "helper: bad flag -nope")
 		os.Exit(2)
-	case "echo-perconn", "echo-eventloop":
-		echoHelper(strings.TrimPrefix(role, "echo-"))
-		return
 	case "pingpong":
 		conns, _ := strconv.Atoi(args[1])
 		d, _ := time.ParseDuration(args[2])

@@ -67,33 +67,48 @@ func (s *Server) Sample() (Sample, error) {
 	if err != nil {
 		return Sample{}, fmt.Errorf("procserver: sample pid %d: %w", root, err)
 	}
+	smp := Sample{Procs: 1}
+	ticks, pages := rootStat.cpu, rootStat.pages
+	err = eachDescendant(root, func(pid int) bool {
+		st, err := readStat(pid)
+		if err != nil {
+			return false // it exited since the walk; its parent reaps its time
+		}
+		smp.Procs++
+		ticks += st.cpu
+		pages += st.pages
+		return true
+	})
+	if err != nil {
+		return Sample{}, err
+	}
+	smp.CPU = time.Duration(ticks) * clockTick
+	smp.RSS = pages * int64(os.Getpagesize())
+	return smp, nil
+}
+
+// eachDescendant calls visit for every descendant of root, parents before
+// their children, found by parent PID. visit reports whether the process
+// was still there: one that has exited has no children to follow.
+func eachDescendant(root int, visit func(pid int) bool) error {
 	children := childrenFiles
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d/task/%d/children", root, root)); err != nil {
 		// A kernel without CONFIG_PROC_CHILDREN: map the whole machine.
 		all, err := childrenOf()
 		if err != nil {
-			return Sample{}, err
+			return err
 		}
 		children = func(pid int) []int { return all[pid] }
 	}
-	smp := Sample{Procs: 1}
-	ticks, pages := rootStat.cpu, rootStat.pages
 	queue := children(root)
 	for len(queue) > 0 {
 		pid := queue[0]
 		queue = queue[1:]
-		st, err := readStat(pid)
-		if err != nil {
-			continue // it exited since the walk; its parent reaps its time
+		if visit(pid) {
+			queue = append(queue, children(pid)...)
 		}
-		smp.Procs++
-		ticks += st.cpu
-		pages += st.pages
-		queue = append(queue, children(pid)...)
 	}
-	smp.CPU = time.Duration(ticks) * clockTick
-	smp.RSS = pages * int64(os.Getpagesize())
-	return smp, nil
+	return nil
 }
 
 // childrenFiles returns pid's children from each of its threads'
@@ -142,21 +157,24 @@ func childrenOf() (map[int][]int, error) {
 }
 
 // highWater returns a process's peak resident size (VmHWM) in bytes.
-func highWater(pid int) (int64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+func highWater(pid int) (int64, error) { return procKB(pid, "status", "VmHWM") }
+
+// procKB reads the line "key: N kB" of /proc/PID/file, in bytes.
+func procKB(pid int, file, key string) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/" + file)
 	if err != nil {
 		return 0, err
 	}
 	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			if err != nil {
-				return 0, fmt.Errorf("/proc/%d/status: VmHWM: %w", pid, err)
+				return 0, fmt.Errorf("/proc/%d/%s: %s: %w", pid, file, key, err)
 			}
 			return kb << 10, nil
 		}
 	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmHWM", pid)
+	return 0, fmt.Errorf("/proc/%d/%s: no %s line", pid, file, key)
 }
 
 // Proportional returns the proportional set size (Pss) of the server's
@@ -172,34 +190,16 @@ func (s *Server) Proportional() (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("procserver: pss of pid %d: %w", root, err)
 	}
-	queue := childrenFiles(root)
-	for len(queue) > 0 {
-		pid := queue[0]
-		queue = queue[1:]
+	err = eachDescendant(root, func(pid int) bool {
 		n, err := pss(pid)
 		if err != nil {
-			continue // it exited since the walk
+			return false // it exited since the walk
 		}
 		total += n
-		queue = append(queue, childrenFiles(pid)...)
-	}
-	return total, nil
+		return true
+	})
+	return total, err
 }
 
 // pss reads the Pss line of /proc/PID/smaps_rollup, in bytes.
-func pss(pid int) (int64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "Pss:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("/proc/%d/smaps_rollup: Pss: %w", pid, err)
-			}
-			return kb << 10, nil
-		}
-	}
-	return 0, fmt.Errorf("/proc/%d/smaps_rollup: no Pss line", pid)
-}
+func pss(pid int) (int64, error) { return procKB(pid, "smaps_rollup", "Pss") }

@@ -22,10 +22,9 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
-	"github.com/netlab-go/netlab/eventloop"
+	"github.com/netlab-go/netlab/internal/models"
 	"github.com/netlab-go/netlab/internal/procserver"
 	"github.com/netlab-go/netlab/internal/workload"
-	"github.com/netlab-go/netlab/perconn"
 )
 
 // ratio turns on TestEchoRatio, which takes half a minute of a machine's
@@ -37,17 +36,15 @@ var ratio = flag.Bool("netlab.ratio", false, "measure eventloop ÷ perconn echo 
 // echoHelper is the child for TestEchoRatio: echo under one model on
 // loopback, until SIGTERM ends the process.
 func echoHelper(model string) {
-	var srv netlab.Server
-	switch model {
-	case "perconn":
-		srv = perconn.New(echo.New(), netlab.Config{})
-	case "eventloop":
-		s, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{})
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		srv = s
+	m, err := models.Lookup(model)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	srv, err := m.With(models.Flags{})(echo.New(), netlab.Config{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -108,9 +105,9 @@ func TestEchoRatio(t *testing.T) {
 		t.Skip("a measurement, not a test: run with -args -netlab.ratio")
 	}
 	const conns, idle, window, rounds = 50, 1000, 500 * time.Millisecond, 12
-	models := []string{"perconn", "eventloop"}
+	measured := []string{"perconn", "eventloop"} // the ratio is the second over the first
 	srvs := map[string]*procserver.Server{}
-	for _, m := range models {
+	for _, m := range measured {
 		argv, env := helperArgv("echo-" + m)
 		srv, err := procserver.Start(t.Context(), argv, procserver.Options{Env: env})
 		require.NoError(t, err)
@@ -133,7 +130,7 @@ func TestEchoRatio(t *testing.T) {
 	ours, outside, cpu := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
 	var oursRatio, outsideRatio []float64
 	for round := range rounds {
-		for _, m := range models {
+		for _, m := range measured {
 			srv := srvs[m]
 			var u procserver.Usage
 			var uerr error

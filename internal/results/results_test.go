@@ -35,9 +35,12 @@ func report() *workload.Report {
 	return rep
 }
 
+// A cell names its model only to label it: any name will do.
+const someModel, serialModel = "model-a", "model-b"
+
 func TestMeasured(t *testing.T) {
 	t.Run("a child server's cell has CPU per request and peak memory", func(t *testing.T) {
-		c := results.Measured("perconn", "3 clients", report(), &procserver.Usage{CPU: 50 * time.Millisecond, PeakRSS: 8 << 20})
+		c := results.Measured(someModel, "3 clients", report(), &procserver.Usage{CPU: 50 * time.Millisecond, PeakRSS: 8 << 20})
 		assert.False(t, c.InProcess)
 		assert.InDelta(t, 500, c.Rate, 1e-9)
 		assert.Equal(t, "req/s", c.RateUnit)
@@ -52,7 +55,7 @@ func TestMeasured(t *testing.T) {
 	})
 
 	t.Run("an in-process cell says so and has no server figures", func(t *testing.T) {
-		c := results.Measured("perconn", "3 clients", report(), nil)
+		c := results.Measured(someModel, "3 clients", report(), nil)
 		assert.True(t, c.InProcess)
 		assert.Nil(t, c.CPUMicrosPerRequest)
 		assert.Nil(t, c.PeakRSSBytes)
@@ -70,8 +73,8 @@ func TestEncoders(t *testing.T) {
 	run := results.Run{
 		Machine: results.ThisMachine(),
 		Cells: []results.Cell{
-			results.Measured("perconn", "3 clients", report(), &procserver.Usage{CPU: 50 * time.Millisecond, PeakRSS: 8 << 20}),
-			results.Skipped("iterative", "chat", "50 clients", 50, "only 1 of 50 chat clients were welcomed"),
+			results.Measured(someModel, "3 clients", report(), &procserver.Usage{CPU: 50 * time.Millisecond, PeakRSS: 8 << 20}),
+			results.Skipped(serialModel, "chat", "50 clients", 50, "only 1 of 50 chat clients were welcomed"),
 		},
 	}
 

@@ -43,13 +43,7 @@ func Hold(ctx context.Context, spec Spec) (*Held, error) {
 	}, h.PerClient)
 	h.ConnectTime = time.Since(start)
 	var first error
-	for _, c := range h.PerClient {
-		if c.Connected {
-			h.Connected++
-		} else if first == nil {
-			first = c.Err
-		}
-	}
+	h.Connected, first = connected(h.PerClient)
 	if h.Connected == 0 {
 		return nil, fmt.Errorf("workload: hold: none of %d clients was served by %s within %v: %w", spec.Clients, spec.Addr, spec.connectTimeout(), first)
 	}

@@ -261,13 +261,7 @@ func Load(ctx context.Context, spec Spec) (*Report, error) {
 // why the first one failed.
 func (r *Report) countConnected(ctx context.Context) error {
 	var first error
-	for _, c := range r.PerClient {
-		if c.Connected {
-			r.Connected++
-		} else if first == nil {
-			first = c.Err
-		}
-	}
+	r.Connected, first = connected(r.PerClient)
 	if r.Connected == 0 {
 		if ctx.Err() != nil {
 			return fmt.Errorf("workload: load: stopped while connecting: %w", context.Cause(ctx))
@@ -275,6 +269,19 @@ func (r *Report) countConnected(ctx context.Context) error {
 		return fmt.Errorf("workload: load: none of %d clients connected to %s within %v: %w", r.Spec.Clients, r.Spec.Addr, r.Spec.connectTimeout(), first)
 	}
 	return nil
+}
+
+// connected counts the clients that connected, and returns the error of
+// the first that did not.
+func connected(clients []ClientStats) (n int, first error) {
+	for _, c := range clients {
+		if c.Connected {
+			n++
+		} else if first == nil {
+			first = c.Err
+		}
+	}
+	return n, first
 }
 
 // onWindow calls OnWindow, if set, and returns what to call at the close.

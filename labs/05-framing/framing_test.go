@@ -6,10 +6,8 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/eventloop"
 	"github.com/netlab-go/netlab/labs/labkit"
 	"github.com/netlab-go/netlab/netlabtest"
-	"github.com/netlab-go/netlab/perconn"
 )
 
 func TestMain(m *testing.M) { labkit.Main(m) }
@@ -66,24 +64,14 @@ func TestALastLineWithoutLFIsSaidAtEOF(t *testing.T) {
 // Under a model that reads whatever the kernel has — a goroutine's Read,
 // the event loop's read on a ready socket — the room works on the wire.
 func TestTheRoomOnTheWire(t *testing.T) {
-	models := map[string]netlabtest.NewServerFunc{
-		"perconn": func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-			return perconn.New(svc, cfg), nil
-		},
-		"eventloop": func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-			return eventloop.New(svc, cfg, eventloop.Options{Loops: 1})
-		},
-	}
-	for name, newServer := range models {
-		t.Run("under "+name, func(t *testing.T) {
-			room, opened := labkit.Opened(New())
-			addr, _ := netlabtest.Start(t, newServer, room, netlab.Config{})
-			alice, ra := labkit.Dial(t, addr)
-			netlabtest.Await(t, opened, "alice to join") // so that she is guest-1
-			bob, _ := labkit.Dial(t, addr)
-			netlabtest.Await(t, opened, "bob to join")
-			labkit.Send(t, bob, "hello over TCP\n")
-			labkit.ExpectLine(t, alice, ra, "guest-2: hello over TCP", "a line said on the wire reaches the other member")
-		})
-	}
+	labkit.EverySharedModel(t, func(t *testing.T, newServer netlabtest.NewServerFunc) {
+		room, opened := labkit.Opened(New())
+		addr, _ := netlabtest.Start(t, newServer, room, netlab.Config{})
+		alice, ra := labkit.Dial(t, addr)
+		netlabtest.Await(t, opened, "alice to join") // so that she is guest-1
+		bob, _ := labkit.Dial(t, addr)
+		netlabtest.Await(t, opened, "bob to join")
+		labkit.Send(t, bob, "hello over TCP\n")
+		labkit.ExpectLine(t, alice, ra, "guest-2: hello over TCP", "a line said on the wire reaches the other member")
+	})
 }

@@ -10,6 +10,14 @@ import (
 // QueueLen is how many lines may wait for one client before it is dropped.
 const QueueLen = 256
 
+// A hub is the room: every member, and how to reach it.
+type hub struct {
+	mu      sync.Mutex
+	members map[*member]bool // guarded by mu
+}
+
+func newHub() *hub { return &hub{members: map[*member]bool{}} }
+
 // Serve accepts clients on l and sends every line a client sends to every
 // other client. It returns nil once l is closed and every client has left.
 func Serve(l net.Listener) error {

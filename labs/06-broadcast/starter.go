@@ -7,20 +7,12 @@ import (
 	"sync"
 )
 
-// A hub is the room: every member, and how to reach it.
-type hub struct {
-	mu      sync.Mutex
-	members map[*member]bool // guarded by mu
-}
-
 // A member is one client.
 type member struct {
 	c net.Conn
 	// TODO: out, a channel of at most QueueLen lines that a writer
 	// goroutine of the member's own drains to c.
 }
-
-func newHub() *hub { return &hub{members: map[*member]bool{}} }
 
 // join adds c to the room. Goroutines it starts are added to wg.
 func (h *hub) join(c net.Conn, wg *sync.WaitGroup) *member {

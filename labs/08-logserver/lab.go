@@ -2,6 +2,8 @@ package logserver
 
 import (
 	"bytes"
+	"fmt"
+	"os"
 
 	"github.com/netlab-go/netlab"
 )
@@ -10,6 +12,27 @@ import (
 const Ack = "ok\n"
 
 var _ netlab.Service = (*Service)(nil)
+
+// A session is one client's: it writes each line the client sends to log
+// and answers Ack. How log is opened, and who closes it, is the lab.
+type session struct {
+	c     netlab.Conn
+	log   *os.File
+	lines lines
+}
+
+func (s *session) Data(p []byte) {
+	s.lines.feed(p, func(line []byte) {
+		// Written in one call, a line cannot be cut by another client's.
+		if _, err := s.log.Write(append(line, '\n')); err != nil {
+			s.c.Send([]byte(fmt.Sprintf("! %v\n", err)))
+			return
+		}
+		s.c.Send([]byte(Ack))
+	})
+}
+
+func (s *session) EOF() {}
 
 // lines frames the bytes a session is fed into lines without LF or CR.
 type lines struct{ buf []byte }

@@ -41,23 +41,4 @@ func (s *Service) Open(c netlab.Conn) netlab.Session {
 	return &session{c: c, log: f}
 }
 
-type session struct {
-	c     netlab.Conn
-	log   *os.File
-	lines lines
-}
-
-func (s *session) Data(p []byte) {
-	s.lines.feed(p, func(line []byte) {
-		// Written in one call, a line cannot be cut by another client's.
-		if _, err := s.log.Write(append(line, '\n')); err != nil {
-			s.c.Send([]byte(fmt.Sprintf("! %v\n", err)))
-			return
-		}
-		s.c.Send([]byte(Ack))
-	})
-}
-
-func (s *session) EOF() {}
-
 func (s *session) Closed(error) { s.log.Close() }

@@ -96,14 +96,7 @@ func TestConnectOverUDP(t *testing.T) {
 	srv := udp.New(chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
 	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(pc) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), labkit.Patience)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-served
-	})
+	netlabtest.Serving(t, srv, pc)
 	addr := pc.LocalAddr().String()
 
 	page := openTab(t)

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/netlab-go/netlab/multiprocess"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // Patience is how long a lab test waits for something a correct solution
@@ -26,10 +26,7 @@ const Patience = 2 * time.Second
 // serves its connection and exits, and otherwise the tests run and fail if
 // any goroutine outlives them.
 func Main(m *testing.M) {
-	if multiprocess.IsChild() {
-		os.Exit(multiprocess.RunChild())
-	}
-	goleak.VerifyTestMain(m)
+	netlabtest.Main(m, netlabtest.Role{Plays: multiprocess.IsChild, Run: multiprocess.RunChild})
 }
 
 // ReadLine reads one line from r within d, returning it without its LF.

@@ -5,9 +5,8 @@ import (
 	"os"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/netlab-go/netlab/multiprocess"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // envChild makes the test binary a child process of
@@ -15,12 +14,14 @@ import (
 const envChild = "PYTHONTOGO_CHILD"
 
 func TestMain(m *testing.M) {
-	if name := os.Getenv(envChild); name != "" {
-		fmt.Printf("%s ran in process %d\n", name, os.Getpid())
-		os.Exit(0)
-	}
-	if multiprocess.IsChild() {
-		os.Exit(multiprocess.RunChild())
-	}
-	goleak.VerifyTestMain(m)
+	netlabtest.Main(m,
+		netlabtest.Role{Plays: func() bool { return os.Getenv(envChild) != "" }, Run: runChild},
+		netlabtest.Role{Plays: multiprocess.IsChild, Run: multiprocess.RunChild})
+}
+
+// runChild is the child of Example_multiprocessingProcess: it says who it
+// is and exits.
+func runChild() int {
+	fmt.Printf("%s ran in process %d\n", os.Getenv(envChild), os.Getpid())
+	return 0
 }
