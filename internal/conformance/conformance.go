@@ -48,12 +48,8 @@ type Model struct {
 // Of returns the harness's view of a row of the table of models, built
 // with f.
 func Of(m models.Model, f models.Flags) Model {
-	return Model{Name: m.Name, New: m.With(f), Serial: m.Serial(f), Limit: m.Limit(f), OwnService: ownService(m)}
+	return Model{Name: m.Name, New: m.With(f), Serial: m.Serial(f), Limit: m.Limit(f), OwnService: m.OwnService}
 }
-
-// ownService reports whether m serves every session from a service its
-// child processes build for themselves.
-func ownService(m models.Model) bool { return m.Name == "multiprocess" }
 
 // OwnTests runs suite — [Echo], [Chat] or [Files] — the way a service's
 // own package runs it: on the reference model, and on the one that serves a
