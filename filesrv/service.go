@@ -93,6 +93,13 @@ func (s *Service) BusyReply() []byte { return ErrBusy.line() }
 // String returns the folder served.
 func (s *Service) String() string { return s.root.Name() }
 
+// Recover removes the temporary files of uploads that were cut short and
+// no running upload holds: what a process that died mid-upload left. The
+// multiprocess model calls it in the parent after a child crashed
+// (multiprocess.Recoverer); it is safe while other uploads run, since each
+// holds a lock on its own file.
+func (s *Service) Recover() error { return s.removeStale() }
+
 // Close removes the temporary files of uploads that were cut short and no
 // running upload holds, then releases the folder. Sessions still running
 // fail their next file access with ERR busy, so close the service after

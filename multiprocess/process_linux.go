@@ -135,6 +135,13 @@ func (s *Server) watch(ch *child) {
 
 	if crashed {
 		s.log.Error("child crashed; its connections are gone, the others are served", "pid", ch.cmd.Process.Pid, "status", ch.cmd.ProcessState.String())
+		if r, ok := s.svc.(Recoverer); ok {
+			// Before the replacement starts: what the dead child left
+			// half-done is gone before anyone is served in its place.
+			if err := r.Recover(); err != nil {
+				s.log.Error("multiprocess: tidy up after a crashed child", "pid", ch.cmd.Process.Pid, "err", err)
+			}
+		}
 	} else {
 		s.log.Debug("child exited", "pid", ch.cmd.Process.Pid)
 	}

@@ -3,12 +3,15 @@ package multiprocess_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -225,4 +228,54 @@ func TestShutdown(t *testing.T) {
 		_, err := multiprocess.New(multiprocess.Spec{Service: "nope"}, netlab.Config{}, multiprocess.Options{})
 		assert.ErrorContains(t, err, "Register")
 	})
+}
+
+func TestACrashedUploadIsTidiedUp(t *testing.T) {
+	t.Run("a preforked child killed mid-upload leaves no temporary file for the next client to see", func(t *testing.T) {
+		root := t.TempDir()
+		addr, srv := start(t, services.Files(root, 0), netlab.Config{}, multiprocess.Options{Procs: 2, Stderr: io.Discard})
+		c := dial(t, addr)
+		_, err := io.WriteString(c, "PUT big 1000000\nonly the first bytes")
+		require.NoError(t, err)
+		netlabtest.WaitFor(t, "the upload's temporary file", func() bool { return len(netlabtest.HiddenFiles(t, root)) > 0 })
+		temp := filepath.Join(root, netlabtest.HiddenFiles(t, root)[0])
+
+		// Kill the child that holds the upload, and only it: the other
+		// child keeps serving, so the sweep must come from the parent.
+		holder := 0
+		for _, pid := range srv.Children() {
+			if holds(t, pid, temp) {
+				holder = pid
+			}
+		}
+		require.NotZero(t, holder, "no child holds %s", temp)
+		require.NoError(t, syscall.Kill(holder, syscall.SIGKILL))
+		netlabtest.WaitClosed(t, c.TCPConn) // the child is dead
+		netlabtest.WaitFor(t, "the parent to reap the child and start another", func() bool {
+			pids := srv.Children()
+			return len(pids) == 2 && !slices.Contains(pids, holder)
+		})
+
+		d := dial(t, addr)
+		_, err = io.WriteString(d, "LIST\n")
+		require.NoError(t, err)
+		assert.Equal(t, "OK 0", netlabtest.ReceiveLine(t, d.r), "the next client's LIST")
+		assert.Empty(t, netlabtest.HiddenFiles(t, root), "temporary files once the crash is handled")
+		d.Close()
+		shutdown(t, srv)
+		assert.EqualValues(t, 1, srv.Stats().Panics, "crashes")
+	})
+}
+
+// holds reports whether process pid has path open.
+func holds(t *testing.T, pid int, path string) bool {
+	t.Helper()
+	fds, err := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
+	require.NoError(t, err)
+	for _, fd := range fds {
+		if target, err := os.Readlink(fd); err == nil && target == path {
+			return true
+		}
+	}
+	return false
 }

@@ -65,6 +65,17 @@ type Relayer interface {
 	ServeRelay(link io.ReadWriteCloser) error
 }
 
+// A Recoverer is a service whose parent instance tidies up after a child
+// that died without finishing its work: the files service removes the
+// temporary files of the uploads the child left unfinished, as
+// docs/protocols.md asks ("removed by the server before it serves the next
+// connection"). The parent calls Recover after it has reaped a crashed
+// child and before it starts a replacement; a child that exited as it was
+// told to needs no recovery.
+type Recoverer interface {
+	Recover() error
+}
+
 var (
 	registryMu sync.Mutex
 	registry   = map[string]Factory{} // guarded by registryMu
