@@ -35,7 +35,9 @@ import (
 //     10ms a cell, nc -q waits 1s;
 //   - standard input is empty, so an interactive client leaves at once.
 //
-// A block that cannot run so is listed in docsSkipped with the reason.
+// A block that cannot run so is listed in docsSkipped with the reason; a
+// command a page shows failing is in docsFailing, with the exit status it
+// must end with. The test fails if the checkout gains a file meanwhile.
 func TestDocsCommandsWork(t *testing.T) {
 	root := filepath.Join("..", "..")
 	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
