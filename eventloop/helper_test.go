@@ -109,6 +109,11 @@ func holdClients(addr string, n, perIP int) error {
 	defer func() {
 		for _, c := range conns {
 			if c != nil {
+				// An abortive close (RST) leaves no TIME_WAIT on our side:
+				// otherwise each run keeps its source ports for a minute,
+				// and a second run within it fails to bind ("address
+				// already in use").
+				c.(*net.TCPConn).SetLinger(0)
 				c.Close()
 			}
 		}

@@ -29,11 +29,15 @@ import (
 //   - `go run ./cmd/netlab` is the netlab binary the tests built;
 //   - /tmp/... is a folder of the test's own, and the well-known ports
 //     (7007-7010, 8080) are free ports picked for the block;
+//   - a go command runs in the checkout, but what it writes (-o, -out, >,
+//     tee) goes to the page's folder: the checkout is never written to;
 //   - benchmarks run once (-benchtime 1x, -count 1), compare runs for
-//     10ms a cell;
+//     10ms a cell, nc -q waits 1s;
 //   - standard input is empty, so an interactive client leaves at once.
 //
-// A block that cannot run so is listed in docsSkipped with the reason.
+// A block that cannot run so is listed in docsSkipped with the reason; a
+// command a page shows failing is in docsFailing, with the exit status it
+// must end with. The test fails if the checkout gains a file meanwhile.
 func TestDocsCommandsWork(t *testing.T) {
 	root := filepath.Join("..", "..")
 	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
@@ -41,6 +45,20 @@ func TestDocsCommandsWork(t *testing.T) {
 	more, err := filepath.Glob(filepath.Join(root, "docs", "*", "*.md"))
 	require.NoError(t, err)
 	pages = append(append([]string{filepath.Join(root, "README.md")}, pages...), more...)
+	before := strayFiles(t, root)
+	t.Cleanup(func() {
+		if before == nil {
+			return
+		}
+		var stray []string
+		for f := range strayFiles(t, root) {
+			if !before[f] {
+				stray = append(stray, f)
+			}
+		}
+		slices.Sort(stray)
+		assert.Empty(t, stray, "the docs' commands wrote into the checkout; point their output at the page's folder (see rewrite)")
+	})
 	ran := docsRan
 	for _, page := range pages {
 		b, err := os.ReadFile(page)
@@ -61,6 +79,23 @@ func TestDocsCommandsWork(t *testing.T) {
 			}
 		})
 	}
+}
+
+// strayFiles returns the files in the checkout at root that git does not
+// track (untracked or ignored), or nil where git cannot say.
+func strayFiles(t *testing.T, root string) map[string]bool {
+	out, err := exec.Command("git", "-C", root, "status", "--porcelain", "--ignored", "--untracked-files=all").Output()
+	if err != nil {
+		t.Logf("not checking that the checkout stays clean: git status: %v", err)
+		return nil
+	}
+	files := map[string]bool{}
+	for line := range strings.Lines(string(out)) {
+		if st, f, ok := strings.Cut(strings.TrimRight(line, "\n"), " "); ok && (st == "??" || st == "!!") {
+			files[f] = true
+		}
+	}
+	return files
 }
 
 // docsRan is every go command the docs test has run in this process: one
@@ -92,10 +127,6 @@ var docsSkipped = []struct{ page, cmd, why string }{
 	{"README.md", "go test ./...", "it is the suite this test is part of"},
 	{"docs/services/chat.md", "go test -race ./chat/", "the race detector over chat's whole suite takes minutes; CI runs go test -race ./..."},
 	{"docs/web.md", "go test ./web/ -run Browser -screenshots", "it drives Chromium, which the web package's own tests do when it is installed"},
-	{"docs/models/multiprocess.md", "-root /tmp/f -addr :7009", "wrong: /tmp/f is not created first, and -addr :7009 listens beyond loopback (fix: mkdir -p /tmp/f, and -addr 127.0.0.1:7009)"},
-	{"docs/models/multiprocess.md", "-bench . -benchtime 2000x ./multiprocess/", "wrong: -bench . runs every benchmark 2000 times, about 100k child processes; -bench ConnectEcho is meant"},
-	{"docs/services/files.md", "-root /tmp/demo-root", "wrong on a fresh machine: /tmp/demo-root is not created first (fix: mkdir -p /tmp/demo-root before the serve line)"},
-	{"docs/services/files.md", "put photo.jpg notes.txt", "wrong on a fresh machine: photo.jpg and notes.txt are not made first (fix: head -c 50000000 /dev/urandom > photo.jpg; printf 'hello world' > notes.txt)"},
 }
 
 // docsFailing lists the commands the docs show failing on purpose, by page
@@ -105,6 +136,10 @@ var docsFailing = []struct {
 	status    int
 }{
 	{"docs/services/chat.md", "-name 'no way'", 2},
+	{"docs/labs.md", "labtool check 01", 1},             // the starter, as handed out
+	{"docs/teaching.md", "labtool check 05-framing", 1}, // in the checkout, check grades the starter
+	{"docs/services/files.md", "get photo.jpg notes.txt missing", 1},
+	{"docs/services/files.md", "get ../etc/passwd", 1},
 }
 
 // wantStatus returns the exit status the command c of page must end with.
@@ -247,6 +282,10 @@ var (
 	count         = regexp.MustCompile(`-count \d+`)
 	duration      = regexp.MustCompile(`-duration \S+`)
 	fuzztime      = regexp.MustCompile(`-fuzztime \S+`)
+	ncLinger      = regexp.MustCompile(`\bnc -q \d+`)
+	// outputPath is where a command names a file it writes: -o FILE,
+	// -out DIR, a redirection or tee.
+	outputPath = regexp.MustCompile(`(^|\s)(-o|-out|>>?|tee)\s+([^\s&|;]+)`)
 )
 
 // A docPage is the state a reader's shell has while following a page: a
@@ -296,15 +335,36 @@ func (pg *docPage) rewrite(t *testing.T, c string) string {
 		}
 		return pg.ports[p]
 	})
+	if strings.HasPrefix(c, "go ") {
+		c = pg.outputsHere(c)
+	}
 	if strings.HasPrefix(c, "go test") {
 		c = benchtime.ReplaceAllString(c, "-benchtime 1x")
 		c = count.ReplaceAllString(c, "-count 1")
 		c = fuzztime.ReplaceAllString(c, "-fuzztime 20x")
 	}
+	// The output is not compared, so nc need not wait long for the last
+	// of it after its input ends.
+	c = ncLinger.ReplaceAllString(c, "nc -q 1")
 	if strings.HasPrefix(c, "netlab compare") {
 		c = duration.ReplaceAllString(c, "") + " -duration 10ms"
 	}
 	return c
+}
+
+// outputsHere points the files a go command writes into the page's folder:
+// a go command runs in the checkout (it names packages by their paths), and
+// a relative -o, -out, > or tee would otherwise write there, an absolute one
+// outside the test's folders.
+func (pg *docPage) outputsHere(c string) string {
+	return outputPath.ReplaceAllStringFunc(c, func(m string) string {
+		sub := outputPath.FindStringSubmatch(m)
+		path := sub[3]
+		if path == "/dev/null" || strings.HasPrefix(path, pg.dir) {
+			return m
+		}
+		return sub[1] + sub[2] + " " + filepath.Join(pg.dir, path)
+	})
 }
 
 // run runs one block's commands.
