@@ -52,7 +52,7 @@ type ClientOption func(*Client)
 // OnLine makes the client call f with each line it receives (without its
 // LF), in order, on the client's reader goroutine, instead of delivering
 // lines on [Client.Lines]. This is the "receiver thread that runs a user
-// function on each message" of the original exercise. While f runs nothing
+// function on each message" of the Python course's exercise 12-2. While f runs nothing
 // more is read, so f should be quick; it may call the client's sending
 // methods, but not Close (Close waits for the reader, which is running f).
 func OnLine(f func(line string)) ClientOption {

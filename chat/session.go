@@ -151,7 +151,7 @@ func (s *session) command(l string) bool {
 }
 
 // percent handles "%NAME%TEXT" (the leading % already cut off): the direct
-// message of the original exercise. A missing second %, an empty NAME or an
+// message form of the Python course's chat with direct messages. A missing second %, an empty NAME or an
 // empty TEXT get the usage line; TEXT is taken exactly as sent.
 func (s *session) percent(rest string) {
 	to, text, ok := strings.Cut(rest, "%")

@@ -5,7 +5,7 @@
 // file, and it trades convenience for safety in naming: a flat namespace of
 // plain names, every one of them opened through [os.Root].
 //
-// The wire protocol is specified in PROTOCOLS.md and docs/services/files.md;
+// The wire protocol is specified in docs/protocols.md and explained in docs/services/files.md;
 // in short, a client sends a control line and, for PUT, the payload:
 //
 //	LIST                  → OK N, then N lines "SIZE NAME", sorted by name

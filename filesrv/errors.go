@@ -4,7 +4,7 @@ package filesrv
 // them and the client returns them, so a caller can test what went wrong
 // with errors.Is against the sentinels below, whichever side it is on.
 type ProtocolError struct {
-	// Reason is the text after "ERR ", exactly as PROTOCOLS.md words it.
+	// Reason is the text after "ERR ", exactly as docs/protocols.md words it.
 	Reason string
 }
 
@@ -24,7 +24,7 @@ func (e *ProtocolError) Is(target error) bool {
 // line returns the reply as it goes on the wire.
 func (e *ProtocolError) line() []byte { return []byte("ERR " + e.Reason + "\n") }
 
-// The protocol's ERR replies, one for each reason PROTOCOLS.md allows.
+// The protocol's ERR replies, one for each reason docs/protocols.md allows.
 var (
 	// ErrUnknownCommand: the first word of the line is not a command.
 	ErrUnknownCommand = &ProtocolError{"unknown command"}
