@@ -100,13 +100,7 @@ func TestChaos(t *testing.T) {
 				for _, err := range run.checkUploads() {
 					t.Error(err)
 				}
-				entries, err := os.ReadDir(root)
-				require.NoError(t, err)
-				var names []string
-				for _, e := range entries {
-					names = append(names, e.Name())
-				}
-				assert.Equal(t, []string{"big"}, names, "the folder holds nothing partial (the verified uploads are removed as they are checked)")
+				assert.Equal(t, []string{"big"}, netlabtest.FileNames(t, root), "the folder holds nothing partial (the verified uploads are removed as they are checked)")
 				run.mu.Lock()
 				figs.UploadsVerified = run.uploadsVerified
 				run.mu.Unlock()

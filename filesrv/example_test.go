@@ -75,7 +75,8 @@ func Example() {
 
 // Download resumes: with an Offset the server sends only the bytes from
 // there on, and the Prefix the caller already holds lets the whole file be
-// checked against the server's SHA-256.
+// checked against the server's SHA-256. The folder is served as in
+// [Example], by serveFolder below.
 func ExampleClient_Download() {
 	dir, err := os.MkdirTemp("", "filesrv-example")
 	if err != nil {
@@ -85,21 +86,11 @@ func ExampleClient_Download() {
 	if err := os.WriteFile(dir+"/story.txt", []byte("once upon a time\n"), 0o644); err != nil {
 		log.Fatal(err)
 	}
-	svc, err := filesrv.New(dir, filesrv.Options{})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer svc.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := perconn.New(svc, netlab.Config{})
-	go srv.Serve(l)
-	defer srv.Shutdown(context.Background())
+	addr, stop := serveFolder(dir)
+	defer stop()
 
 	ctx := context.Background()
-	c, err := filesrv.Dial(ctx, l.Addr().String())
+	c, err := filesrv.Dial(ctx, addr)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -116,4 +107,25 @@ func ExampleClient_Download() {
 	fmt.Printf("the rest: %q, verified: %v\n", rest.String(), tr.Verified)
 	// Output:
 	// the rest: " a time\n", verified: true
+}
+
+// serveFolder is [Example]'s server in one call, for the examples that
+// show one method of the client: it serves dir on the
+// goroutine-per-connection model and returns the address and a function
+// that shuts the server and the service down.
+func serveFolder(dir string) (addr string, stop func()) {
+	svc, err := filesrv.New(dir, filesrv.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := perconn.New(svc, netlab.Config{})
+	go srv.Serve(l)
+	return l.Addr().String(), func() {
+		srv.Shutdown(context.Background())
+		svc.Close()
+	}
 }

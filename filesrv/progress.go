@@ -24,11 +24,14 @@ type progress struct {
 	f           Progress
 }
 
-func (p *progress) add(n int) {
+// count takes what a Read or Write returned, counts the bytes it moved,
+// and hands both results on unchanged.
+func (p *progress) count(n int, err error) (int, error) {
 	if n > 0 {
 		p.done += int64(n)
 		p.f(p.done, p.total)
 	}
+	return n, err
 }
 
 // A progressWriter counts what a download writes.
@@ -37,11 +40,7 @@ type progressWriter struct {
 	progress
 }
 
-func (p *progressWriter) Write(b []byte) (int, error) {
-	n, err := p.w.Write(b)
-	p.add(n)
-	return n, err
-}
+func (p *progressWriter) Write(b []byte) (int, error) { return p.count(p.w.Write(b)) }
 
 // A progressReader counts what an upload reads.
 type progressReader struct {
@@ -49,8 +48,4 @@ type progressReader struct {
 	progress
 }
 
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	p.add(n)
-	return n, err
-}
+func (p *progressReader) Read(b []byte) (int, error) { return p.count(p.r.Read(b)) }

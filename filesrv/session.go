@@ -43,23 +43,29 @@ func (s *session) Data(p []byte) {
 	for len(p) > 0 && !s.done {
 		if s.up != nil {
 			p = s.receive(p)
-			continue
+		} else {
+			p = s.control(p)
 		}
-		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			s.appendLine(p)
-			return
-		}
-		s.appendLine(p[:i])
-		p = p[i+1:]
-		if s.discarding {
-			s.discarding = false // the over-long line ends here; it was answered when it overflowed
-			continue
-		}
-		line := strings.TrimSuffix(string(s.line), "\r")
-		s.line = s.line[:0]
-		s.handle(line)
 	}
+}
+
+// control adds the bytes of p up to its first LF to the control line, runs
+// the line if that LF ends it, and returns what follows the LF: the next
+// line, or a PUT's payload.
+func (s *session) control(p []byte) []byte {
+	part, rest, ended := bytes.Cut(p, []byte{'\n'})
+	s.appendLine(part)
+	if !ended {
+		return nil
+	}
+	if s.discarding {
+		s.discarding = false // the over-long line ends here; it was answered when it overflowed
+		return rest
+	}
+	line := strings.TrimSuffix(string(s.line), "\r")
+	s.line = s.line[:0]
+	s.handle(line)
+	return rest
 }
 
 // appendLine adds b to the control line, or starts discarding if that

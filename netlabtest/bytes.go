@@ -38,18 +38,29 @@ func SameBytes(t testing.TB, what string, got, want []byte) {
 	t.Fatalf("%s: got %d bytes, want %d; first difference at byte %d", what, len(got), len(want), i)
 }
 
+// FileNames returns the names in dir, sorted: what a test compares with
+// the files it expects a folder to hold, and nothing else.
+func FileNames(t testing.TB, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
 // HiddenFiles returns the names in dir that start with '.': the files
 // service keeps an upload in progress under a hidden name, so these are
 // uploads under way or left behind.
 func HiddenFiles(t testing.TB, dir string) []string {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	var names []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			names = append(names, e.Name())
+	var hidden []string
+	for _, name := range FileNames(t, dir) {
+		if strings.HasPrefix(name, ".") {
+			hidden = append(hidden, name)
 		}
 	}
-	return names
+	return hidden
 }

@@ -20,10 +20,10 @@
 //
 // and its behaviour on the wire under a model:
 //
-//	addr, _ := netlabtest.Start(t, newPerconn, echo.New(), netlab.Config{})
+//	addr, _ := netlabtest.Start(t, netlabtest.Infallible(perconn.New), echo.New(), netlab.Config{})
 //	netlabtest.RoundTrip(t, netlabtest.Dial(t, addr), "hello\n")
 //
-// where newPerconn is a [NewServerFunc] that wraps the model's constructor.
+// where [Infallible] makes a [NewServerFunc] of the model's constructor.
 //
 // Nothing here sleeps: every helper waits for an event — bytes arriving,
 // a channel closing, a condition becoming true — and gives up after

@@ -33,10 +33,7 @@ func ExampleProbe() {
 		OnEOF:    func(c netlab.Conn) { eofs <- "EOF" },
 		OnClosed: closed,
 	}
-	newPerconn := func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		return perconn.New(svc, cfg), nil
-	}
-	srv, err := netlabtest.Serve(newPerconn, probe, netlab.Config{})
+	srv, err := netlabtest.Serve(netlabtest.Infallible(perconn.New), probe, netlab.Config{})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -23,9 +23,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func newPerconn(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-	return perconn.New(svc, cfg), nil
-}
+var newPerconn = netlabtest.Infallible(perconn.New)
 
 func TestServing(t *testing.T) {
 	t.Run("a server the test built serves on its socket until the test ends", func(t *testing.T) {

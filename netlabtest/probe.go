@@ -10,7 +10,7 @@ import "github.com/netlab-go/netlab"
 //
 //	opened, opens := netlabtest.Opens()
 //	svc := &netlabtest.Probe{OnOpen: opened}
-//	addr, _ := netlabtest.Start(t, newPerconn, svc, netlab.Config{})
+//	addr, _ := netlabtest.Start(t, netlabtest.Infallible(perconn.New), svc, netlab.Config{})
 //	netlabtest.Dial(t, addr)
 //	c := netlabtest.Await(t, opens, "the session to open")
 //

@@ -25,9 +25,19 @@ const Timeout = 20 * time.Second
 // netlab model's constructor takes once its own options are fixed, such as
 //
 //	func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-//		return perconn.New(svc, cfg), nil
+//		return eventloop.New(svc, cfg, eventloop.Options{})
 //	}
+//
+// or, for a constructor that cannot fail, [Infallible](perconn.New).
 type NewServerFunc func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error)
+
+// Infallible makes a [NewServerFunc] of a model's constructor that cannot
+// fail, such as perconn.New or iterative.New.
+func Infallible[S netlab.Server](newServer func(svc netlab.Service, cfg netlab.Config) S) NewServerFunc {
+	return func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
+		return newServer(svc, cfg), nil
+	}
+}
 
 // A Running server serves on a fresh loopback port until Stop.
 type Running struct {

@@ -129,7 +129,7 @@ func RewriteTo(root string) TranscriptOption {
 // To hold a Service of your own to netlab's chat protocol, under any model:
 //
 //	netlabtest.RunTranscripts(t, netlabtest.Golden(), "chat/multi", func(t *testing.T) string {
-//		addr, _ := netlabtest.Start(t, newPerconn, mychat.New(), netlab.Config{})
+//		addr, _ := netlabtest.Start(t, netlabtest.Infallible(perconn.New), mychat.New(), netlab.Config{})
 //		return addr
 //	})
 func RunTranscripts(t *testing.T, fsys fs.FS, dir string, start func(t *testing.T) string, opts ...TranscriptOption) {

@@ -42,13 +42,11 @@ func Chat(t *testing.T, m Model) {
 		a, b, c := joinThree(t, addr)
 
 		a.send(t, "hi all")
-		b.expect(t, "guest-1: hi all")
-		c.expect(t, "guest-1: hi all")
+		allHear(t, "guest-1: hi all", b, c)
 
 		b.send(t, "/nick bob")
 		b.expect(t, "* you are bob")
-		a.expect(t, "* guest-2 is now bob")
-		c.expect(t, "* guest-2 is now bob")
+		allHear(t, "* guest-2 is now bob", a, c)
 
 		c.send(t, "/msg bob psst")
 		b.expect(t, "guest-3 (dm): psst")
@@ -58,8 +56,7 @@ func Chat(t *testing.T, m Model) {
 		b.send(t, "/quit")
 		b.expect(t, "* bye")
 		b.expectClosed(t)
-		a.expect(t, "* bob left")
-		c.expect(t, "* bob left")
+		allHear(t, "* bob left", a, c)
 
 		c.c.Close() // no /quit: the connection just goes
 		a.expect(t, "* guest-3 left")

@@ -74,6 +74,15 @@ func (p *chatPeer) expect(t testing.TB, want ...string) {
 	}
 }
 
+// allHear fails the test unless each of peers reads the line want next:
+// what a broadcast is, seen from the room.
+func allHear(t testing.TB, want string, peers ...*chatPeer) {
+	t.Helper()
+	for _, p := range peers {
+		p.expect(t, want)
+	}
+}
+
 // expectClosed fails the test unless the server closes the connection
 // with nothing more to read.
 func (p *chatPeer) expectClosed(t testing.TB) {
