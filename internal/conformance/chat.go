@@ -135,12 +135,7 @@ func Chat(t *testing.T, m Model) {
 
 	t.Run("a 5000-byte line sent in pieces is refused and the connection keeps working", func(t *testing.T) {
 		addr, _ := Start(t, m, chat.New(chat.Options{}), netlab.Config{})
-		a := joinChat(t, addr)
-		var b *chatPeer
-		if !m.Serial {
-			b = joinChat(t, addr)
-			a.expect(t, "* guest-2 joined")
-		}
+		a, b := joinWithWitness(t, m, addr)
 		a.c.SetNoDelay(true)
 		// The answer comes as soon as the line passes 4096 bytes, while
 		// the rest is still to be sent: the server never waits for (or
@@ -162,12 +157,7 @@ func Chat(t *testing.T, m Model) {
 
 	t.Run("invalid UTF-8 is refused and the connection keeps working", func(t *testing.T) {
 		addr, _ := Start(t, m, chat.New(chat.Options{}), netlab.Config{})
-		a := joinChat(t, addr)
-		var b *chatPeer
-		if !m.Serial {
-			b = joinChat(t, addr)
-			a.expect(t, "* guest-2 joined")
-		}
+		a, b := joinWithWitness(t, m, addr)
 		for _, bad := range []string{
 			"caf\xe9",                   // Latin-1, not UTF-8
 			"\xc3\x28",                  // a lead byte without its continuation

@@ -74,6 +74,19 @@ func (p *chatPeer) expect(t testing.TB, want ...string) {
 	}
 }
 
+// joinWithWitness joins a client, guest-1, and a second one, guest-2, to
+// hear what the first says, announced to the first. A serial model would
+// not serve the second until the first left, so for one b is nil.
+func joinWithWitness(t testing.TB, m Model, addr string) (a, b *chatPeer) {
+	t.Helper()
+	a = joinChat(t, addr)
+	if !m.Serial {
+		b = joinChat(t, addr)
+		a.expect(t, "* guest-2 joined")
+	}
+	return a, b
+}
+
 // allHear fails the test unless each of peers reads the line want next:
 // what a broadcast is, seen from the room.
 func allHear(t testing.TB, want string, peers ...*chatPeer) {

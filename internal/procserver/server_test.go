@@ -43,6 +43,18 @@ func ask(t *testing.T, s *procserver.Server, cmd string) string {
 	return strings.TrimSpace(line)
 }
 
+// usageOf measures what the helper uses while it does cmd: a window from
+// just before the command to its reply.
+func usageOf(t *testing.T, s *procserver.Server, cmd string) procserver.Usage {
+	t.Helper()
+	w, err := s.Begin()
+	require.NoError(t, err)
+	ask(t, s, cmd)
+	u, err := w.End()
+	require.NoError(t, err)
+	return u
+}
+
 // gone reports whether pid no longer exists: neither running nor a zombie
 // waiting to be reaped.
 func gone(pid int) bool { return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) }
@@ -100,11 +112,7 @@ func TestWindow(t *testing.T) {
 
 	t.Run("CPU time grows by what the child burned in the window", func(t *testing.T) {
 		s := start(t, "server", procserver.Options{})
-		w, err := s.Begin()
-		require.NoError(t, err)
-		ask(t, s, "burn 200")
-		u, err := w.End()
-		require.NoError(t, err)
+		u := usageOf(t, s, "burn 200")
 		assert.GreaterOrEqual(t, u.CPU, 200*time.Millisecond-2*tick)
 		assert.Greater(t, u.PeakRSS, int64(0))
 		assert.GreaterOrEqual(t, u.HighWater, u.PeakRSS, "VmHWM is at least anything sampled before it")
@@ -138,11 +146,7 @@ func TestWindow(t *testing.T) {
 
 	t.Run("peak memory sees what the child allocated", func(t *testing.T) {
 		s := start(t, "server", procserver.Options{})
-		w, err := s.Begin()
-		require.NoError(t, err)
-		ask(t, s, "alloc 64")
-		u, err := w.End()
-		require.NoError(t, err)
+		u := usageOf(t, s, "alloc 64")
 		assert.Greater(t, u.PeakRSS, int64(64<<20))
 	})
 
