@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/netlab-go/netlab"
@@ -14,30 +15,16 @@ import (
 	"github.com/netlab-go/netlab/perconn"
 )
 
-// Serve a folder on the goroutine-per-connection model, upload a file to
-// it, list it and download it back. Both transfers are verified by SHA-256.
+// Serve a folder, upload a file to it, list it and download it back. Both
+// transfers are verified by SHA-256. serveFolder, at the end of this file,
+// serves a fresh folder on the goroutine-per-connection model, as any
+// model would.
 func Example() {
-	dir, err := os.MkdirTemp("", "filesrv-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-
-	svc, err := filesrv.New(dir, filesrv.Options{})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer svc.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := perconn.New(svc, netlab.Config{})
-	go srv.Serve(l)
-	defer srv.Shutdown(context.Background())
+	addr, stop := serveFolder(nil)
+	defer stop()
 
 	ctx := context.Background()
-	c, err := filesrv.Dial(ctx, l.Addr().String())
+	c, err := filesrv.Dial(ctx, addr)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -75,29 +62,19 @@ func Example() {
 
 // Download resumes: with an Offset the server sends only the bytes from
 // there on, and the Prefix the caller already holds lets the whole file be
-// checked against the server's SHA-256. The folder is served as in
-// [Example], by serveFolder below.
+// checked against the server's SHA-256.
 func ExampleClient_Download() {
-	dir, err := os.MkdirTemp("", "filesrv-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	if err := os.WriteFile(dir+"/story.txt", []byte("once upon a time\n"), 0o644); err != nil {
-		log.Fatal(err)
-	}
-	addr, stop := serveFolder(dir)
+	addr, stop := serveFolder(map[string]string{"story.txt": "once upon a time\n"})
 	defer stop()
-
-	ctx := context.Background()
-	c, err := filesrv.Dial(ctx, addr)
+	c, err := filesrv.Dial(context.Background(), addr)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer c.Close()
+
 	have := "once upon" // what an earlier, interrupted download left
 	var rest bytes.Buffer
-	tr, err := c.Download(ctx, "story.txt", &rest, filesrv.DownloadOptions{
+	tr, err := c.Download(context.Background(), "story.txt", &rest, filesrv.DownloadOptions{
 		Offset: int64(len(have)),
 		Prefix: strings.NewReader(have),
 	})
@@ -109,11 +86,20 @@ func ExampleClient_Download() {
 	// the rest: " a time\n", verified: true
 }
 
-// serveFolder is [Example]'s server in one call, for the examples that
-// show one method of the client: it serves dir on the
-// goroutine-per-connection model and returns the address and a function
-// that shuts the server and the service down.
-func serveFolder(dir string) (addr string, stop func()) {
+// serveFolder serves a fresh folder holding files (name → content) with a
+// files service on the goroutine-per-connection model, on a fresh loopback
+// port. It returns the address and a function that shuts the server down,
+// closes the service and removes the folder.
+func serveFolder(files map[string]string) (addr string, stop func()) {
+	dir, err := os.MkdirTemp("", "filesrv-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
 	svc, err := filesrv.New(dir, filesrv.Options{})
 	if err != nil {
 		log.Fatal(err)
@@ -127,5 +113,6 @@ func serveFolder(dir string) (addr string, stop func()) {
 	return l.Addr().String(), func() {
 		srv.Shutdown(context.Background())
 		svc.Close()
+		os.RemoveAll(dir)
 	}
 }
