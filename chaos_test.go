@@ -161,8 +161,8 @@ func (r *chaosRun) checkUploads() []error {
 		switch {
 		case err != nil:
 			errs = append(errs, fmt.Errorf("upload %s, answered OK: %w", name, err))
-		case sha256Hex(string(b)) != want:
-			errs = append(errs, fmt.Errorf("upload %s: SHA-256 %s on disk, the server answered %s", name, sha256Hex(string(b)), want))
+		case netlabtest.SHA256(b) != want:
+			errs = append(errs, fmt.Errorf("upload %s: SHA-256 %s on disk, the server answered %s", name, netlabtest.SHA256(b), want))
 		default:
 			r.uploadsVerified++
 		}

@@ -354,10 +354,10 @@ func (r *chaosRun) files(c *chaosConn, kind chaosKind, id string) error {
 		if err := send(fmt.Appendf(nil, "PUT %s %d\n%s", name, len(data), data)); err != nil {
 			return err
 		}
-		if err := c.expect(fmt.Sprintf("OK %d %s", len(data), sha256Hex(string(data)))); err != nil {
+		if err := c.expect(fmt.Sprintf("OK %d %s", len(data), netlabtest.SHA256(data))); err != nil {
 			return err
 		}
-		c.uploads[name] = sha256Hex(string(data))
+		c.uploads[name] = netlabtest.SHA256(data)
 		return nil
 	}
 	switch kind {
@@ -412,7 +412,7 @@ func (r *chaosRun) files(c *chaosConn, kind chaosKind, id string) error {
 		if err := c.expect(want); err != nil {
 			return err
 		}
-		if err := c.expect("OK " + sha256Hex(string(r.big))); err != nil {
+		if err := c.expect("OK " + netlabtest.SHA256(r.big)); err != nil {
 			return err
 		}
 		return quit()

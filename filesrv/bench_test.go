@@ -11,11 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
 	"github.com/netlab-go/netlab/internal/workload"
 	"github.com/netlab-go/netlab/netlabtest"
-	"github.com/stretchr/testify/require"
 )
 
 // benchSize is the size of the file the GET benchmarks send: 64 MiB, or

@@ -13,11 +13,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
 	"github.com/netlab-go/netlab/netlabtest"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // TestClient runs every operation of the client against a real server.
@@ -29,15 +30,15 @@ func TestClient(t *testing.T) {
 		up, err := c.Upload(t.Context(), "blob", bytes.NewReader(data), int64(len(data)), filesrv.UploadOptions{})
 		require.NoError(t, err, "upload = %+v, %v", up, err)
 		require.True(t, up.Verified, "upload = %+v, %v", up, err)
-		require.Equal(t, sumOf(data), up.SHA256, "upload = %+v, %v", up, err)
+		require.Equal(t, netlabtest.SHA256(data), up.SHA256, "upload = %+v, %v", up, err)
 		assertContent(t, filepath.Join(dir, "blob"), data)
 		list, err := c.List(t.Context())
 		if err != nil || !slices.Equal(list, []filesrv.Entry{{Name: "blob", Size: int64(len(data))}}) {
 			t.Fatalf("list = %v, %v", list, err)
 		}
 		sum, err := c.Hash(t.Context(), "blob")
-		require.NoError(t, err, "hash = %s, %v; want %s", sum, err, sumOf(data))
-		require.Equal(t, sumOf(data), sum, "hash = %s, %v; want %s", sum, err, sumOf(data))
+		require.NoError(t, err, "hash = %s, %v; want %s", sum, err, netlabtest.SHA256(data))
+		require.Equal(t, netlabtest.SHA256(data), sum, "hash = %s, %v; want %s", sum, err, netlabtest.SHA256(data))
 		var got bytes.Buffer
 		down, err := c.Download(t.Context(), "blob", &got, filesrv.DownloadOptions{})
 		require.NoError(t, err, "download = %+v, %v (%d bytes)", down, err, got.Len())

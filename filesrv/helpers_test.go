@@ -2,17 +2,16 @@ package filesrv_test
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
 	"github.com/netlab-go/netlab/internal/models"
 	"github.com/netlab-go/netlab/netlabtest"
-	"github.com/stretchr/testify/require"
 )
 
 // reference builds the model a service's tests run under.
@@ -39,14 +38,9 @@ func dial(t testing.TB, addr string) *filesrv.Client {
 	return c
 }
 
-func sumOf(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
-}
-
 func assertContent(t testing.TB, path string, want []byte) {
 	t.Helper()
 	got, err := os.ReadFile(path)
 	require.NoError(t, err)
-	require.True(t, bytes.Equal(got, want), "%s: %d bytes with SHA-256 %s, want %d bytes with %s", filepath.Base(path), len(got), sumOf(got)[:12], len(want), sumOf(want)[:12])
+	require.True(t, bytes.Equal(got, want), "%s: %d bytes with SHA-256 %s, want %d bytes with %s", filepath.Base(path), len(got), netlabtest.SHA256(got)[:12], len(want), netlabtest.SHA256(want)[:12])
 }

@@ -1,17 +1,17 @@
 package filesrv
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"github.com/netlab-go/netlab/netlabtest"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // feed runs input through a fresh session on svc in pieces of chunk bytes
@@ -32,7 +32,7 @@ func feed(svc *Service, input string, chunk int) (string, bool) {
 	return c.String(), c.Closed()
 }
 
-var empty = sum("")
+var empty = netlabtest.SHA256("")
 
 // TestSession holds the session to docs/protocols.md, reply for reply, with the
 // input cut in every way a model might hand it over.
@@ -59,14 +59,14 @@ func TestSession(t *testing.T) {
 		{"GET with a signed offset is a bad request", "GET a +1\n", "ERR bad request\n", false},
 		{"GET with a hex offset is a bad request", "GET a 0x1\n", "ERR bad request\n", false},
 		{"GET of a path is an invalid name", "GET ../a\n", "ERR invalid name\n", false},
-		{"HASH sends the SHA-256", "HASH a\n", "OK " + sum("hello") + "\n", false},
+		{"HASH sends the SHA-256", "HASH a\n", "OK " + netlabtest.SHA256("hello") + "\n", false},
 		{"HASH of an empty file", "HASH b\n", "OK " + empty + "\n", false},
 		{"HASH of a missing file is not found", "HASH nope\n", "ERR not found\n", false},
 		{"HASH without a name is a bad request", "HASH\n", "ERR bad request\n", false},
-		{"PUT stores and answers size and SHA-256", "PUT new 3\nabcGET new\n", "OK 3 " + sum("abc") + "\nOK 3\nabc", false},
+		{"PUT stores and answers size and SHA-256", "PUT new 3\nabcGET new\n", "OK 3 " + netlabtest.SHA256("abc") + "\nOK 3\nabc", false},
 		{"PUT of zero bytes stores an empty file", "PUT e 0\nGET e\n", "OK 0 " + empty + "\nOK 0\n", false},
-		{"PUT replaces a file", "PUT a 2\nhiGET a\n", "OK 2 " + sum("hi") + "\nOK 2\nhi", false},
-		{"PUT payload may hold newlines and look like commands", "PUT p 6\nLIST\n\nHASH p\n", "OK 6 " + sum("LIST\n\n") + "\nOK " + sum("LIST\n\n") + "\n", false},
+		{"PUT replaces a file", "PUT a 2\nhiGET a\n", "OK 2 " + netlabtest.SHA256("hi") + "\nOK 2\nhi", false},
+		{"PUT payload may hold newlines and look like commands", "PUT p 6\nLIST\n\nHASH p\n", "OK 6 " + netlabtest.SHA256("LIST\n\n") + "\nOK " + netlabtest.SHA256("LIST\n\n") + "\n", false},
 		{"PUT over the maximum is too large and closes", "PUT big 1001\nxxx", "ERR too large\n", true},
 		{"PUT with an invalid name closes", "PUT ../x 3\nabcLIST\n", "ERR invalid name\n", true},
 		{"PUT without a size is a bad request and closes", "PUT x\nLIST\n", "ERR bad request\n", true},
@@ -88,7 +88,7 @@ func TestSession(t *testing.T) {
 		{"a line of MaxLine bytes and a CR not before LF is too long", long + "\ry\nQUIT\n", "ERR line too long\nOK bye\n", true},
 		{"a very long line is answered once", strings.Repeat("GET ", 5000) + "\nHASH b\n", "ERR line too long\nOK " + empty + "\n", false},
 		{"an unterminated last line is not a command", "LIST", "", false},
-		{"many commands run on one connection", "LIST\nHASH z-last\nGET z-last 1\nQUIT\n", "OK 3\n5 a\n0 b\n2 z-last\nOK " + sum("zz") + "\nOK 1\nzOK bye\n", true},
+		{"many commands run on one connection", "LIST\nHASH z-last\nGET z-last 1\nQUIT\n", "OK 3\n5 a\n0 b\n2 z-last\nOK " + netlabtest.SHA256("zz") + "\nOK 1\nzOK bye\n", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,9 +269,4 @@ func newTestService(t testing.TB, opts Options, files map[string]string) (*Servi
 	require.NoError(t, err)
 	t.Cleanup(func() { svc.Close() })
 	return svc, dir
-}
-
-func sum(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])
 }

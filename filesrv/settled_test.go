@@ -114,7 +114,7 @@ func TestHashCache(t *testing.T) {
 		svc, _ := newTestService(t, Options{}, nil)
 		c := netlabtest.NewConn()
 		svc.Open(c).Data([]byte("PUT f 3\nabc"))
-		require.Equal(t, "OK 3 "+sum("abc")+"\n", c.String())
+		require.Equal(t, "OK 3 "+netlabtest.SHA256("abc")+"\n", c.String())
 		assert.Empty(t, svc.sums)
 	})
 

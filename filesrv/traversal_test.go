@@ -11,10 +11,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
 	"github.com/netlab-go/netlab/netlabtest"
-	"github.com/stretchr/testify/require"
 )
 
 // secret is what the sentinel folder outside the root holds. No reply may
@@ -46,7 +47,7 @@ func snapshot(t *testing.T, dir string) string {
 			return err
 		}
 		content, _ := os.ReadFile(path)
-		fmt.Fprintf(&b, "%s %v %s; ", strings.TrimPrefix(path, dir), d.Type(), sumOf(content)[:8])
+		fmt.Fprintf(&b, "%s %v %s; ", strings.TrimPrefix(path, dir), d.Type(), netlabtest.SHA256(content)[:8])
 		return nil
 	})
 	return b.String()
@@ -182,7 +183,7 @@ func TestSymlinkSwap(t *testing.T) {
 		c.Write(data[len(data)/2:])
 		line, err := bufio.NewReader(c).ReadString('\n')
 		require.NoError(t, err, "PUT: %q (%v)", line, err)
-		require.Equal(t, fmt.Sprintf("OK %d %s\n", len(data), sumOf(data)), line, "PUT: %q (%v)", line, err)
+		require.Equal(t, fmt.Sprintf("OK %d %s\n", len(data), netlabtest.SHA256(data)), line, "PUT: %q (%v)", line, err)
 		assertContent(t, filepath.Join(dir, "target"), data)
 		if fi, _ := os.Lstat(filepath.Join(dir, "target")); !fi.Mode().IsRegular() {
 			t.Fatalf("target is %v, want the uploaded regular file", fi.Mode())

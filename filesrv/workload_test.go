@@ -3,11 +3,12 @@ package filesrv_test
 import (
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
 	"github.com/netlab-go/netlab/internal/workload"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // TestWorkload checks the download load `netlab compare` and `netlab load`

@@ -2,8 +2,6 @@ package multiprocess_test
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -31,7 +29,6 @@ func TestCtrlC(t *testing.T) {
 		const size = 8 << 20
 		payload := make([]byte, size)
 		rand.NewChaCha8([32]byte{1}).Read(payload)
-		sum := sha256.Sum256(payload)
 
 		c, err := net.Dial("tcp", h.addr)
 		require.NoError(t, err)
@@ -60,7 +57,7 @@ func TestCtrlC(t *testing.T) {
 		require.NoError(t, err, "the rest of the upload, after SIGINT")
 		answer, err := bufio.NewReader(c).ReadString('\n')
 		require.NoError(t, err, "the answer to the PUT")
-		assert.Equal(t, fmt.Sprintf("OK %d %s\n", size, hex.EncodeToString(sum[:])), answer)
+		assert.Equal(t, fmt.Sprintf("OK %d %s\n", size, netlabtest.SHA256(payload)), answer)
 
 		assert.NoError(t, h.wait(t), "the server's exit after SIGINT")
 		assert.Empty(t, h.stderr.matching("child crashed"), "a child died of the signal")

@@ -1,6 +1,8 @@
 package netlabtest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -8,6 +10,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 )
+
+// SHA256 returns the SHA-256 of data in lowercase hex, as the files
+// protocol's OK and HASH replies give it.
+func SHA256[T string | []byte](data T) string {
+	sum := sha256.Sum256([]byte(data))
+	return hex.EncodeToString(sum[:])
+}
 
 // Pattern returns n reproducible pseudo-random bytes: binary, and different
 // for every seed, so that misplaced or repeated bytes never compare equal.

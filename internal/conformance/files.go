@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -198,7 +196,7 @@ func Files(t *testing.T, m Model) {
 		go func() { done <- srv.Shutdown(ctx) }()
 		c.Write(data[len(data)/2:])
 		reply, err := bufio.NewReader(c).ReadString('\n')
-		if want := fmt.Sprintf("OK %d %s\n", len(data), sha(data)); reply != want {
+		if want := fmt.Sprintf("OK %d %s\n", len(data), netlabtest.SHA256(data)); reply != want {
 			t.Errorf("upload during shutdown: got %q (%v), want %q", reply, err, want)
 		}
 		if err := <-done; err != nil {
@@ -254,7 +252,7 @@ func tryPut(c net.Conn, name string, data []byte) error {
 	if err := <-werr; err != nil {
 		return fmt.Errorf("PUT %s: write: %w", name, err)
 	}
-	if want := fmt.Sprintf("OK %d %s", len(data), sha(data)); err != nil || reply != want {
+	if want := fmt.Sprintf("OK %d %s", len(data), netlabtest.SHA256(data)); err != nil || reply != want {
 		return fmt.Errorf("PUT %s: got %q (%v), want %q", name, reply, err, want)
 	}
 	return nil
@@ -297,9 +295,4 @@ func readLine(c net.Conn) (string, error) {
 		line = append(line, b[0])
 	}
 	return string(line), errors.New("reply line too long")
-}
-
-func sha(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
 }
