@@ -51,7 +51,7 @@ func TestFDLimit(t *testing.T) {
 				if !m.Serial(models.Flags{}) {
 					// A server that runs clients at once takes them until
 					// it has no descriptor left, and says so.
-					netlabtest.Await(t, p.emfile, "the server to log that it ran out of descriptors")
+					netlabtest.Await(t, p.EMFILE(), "the server to log that it ran out of descriptors")
 				}
 				saturated := p.FDs()
 
@@ -73,7 +73,7 @@ func TestFDLimit(t *testing.T) {
 					served++
 				}
 				t.Logf("%s: descriptors %d at start, %d at the limit of %d; of %d clients kept, %d served, %d told busy; %d log lines said EMFILE",
-					m.Name, base.FDs, saturated, fdLimit, len(kept), served, busy, p.emfiles.Load())
+					m.Name, base.FDs, saturated, fdLimit, len(kept), served, busy, p.EMFILEs())
 				assert.Equal(t, len(kept), served+busy)
 
 				// Recovered: a new client is welcomed, and the descriptors

@@ -4,20 +4,16 @@ package netlab_test
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -136,19 +132,11 @@ func runServerProcess(spec string, in io.Reader, out io.Writer) error {
 
 // A serverProc is a server running in a child process.
 type serverProc struct {
+	*netlabtest.Process
 	t     testing.TB
-	cmd   *exec.Cmd
-	in    io.WriteCloser
-	lines chan string       // the child's control lines, without the prefix
+	next  int               // the index of the child's next control line in its output
 	addrs map[string]string // service name → address
 	Root  string            // the files service's folder
-
-	mu      sync.Mutex
-	stderr  []string      // the child's error log; guarded by mu
-	emfile  chan struct{} // closed when the log first says the process ran out of descriptors
-	emfiles atomic.Int64  // log lines that say so
-	stopped bool          // guarded by mu
-	readers sync.WaitGroup
 }
 
 // startServerProc runs services under model m in a child process whose
@@ -156,28 +144,12 @@ type serverProc struct {
 // files service serving root. It is stopped, gracefully, when the test ends.
 func startServerProc(t testing.TB, m string, nofile int, root string, services ...string) *serverProc {
 	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.Command(exe, "-test.run=^TestServerProcess$")
-	cmd.Env = append(os.Environ(),
-		fmt.Sprintf("%s=%s %d %s %s", serverProcEnv, m, nofile, root, strings.Join(services, " ")),
-		// Under -race, exit at once instead of waiting a second for
-		// reports from goroutines that are already gone.
-		"GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-	in, err := cmd.StdinPipe()
-	require.NoError(t, err)
-	out, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	errs, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	p := &serverProc{t: t, cmd: cmd, in: in, lines: make(chan string, 16), addrs: map[string]string{}, Root: root, emfile: make(chan struct{})}
-	p.readers.Add(2)
-	go p.readControl(out)
-	go p.readLog(errs)
-	t.Cleanup(p.stop)
+	proc := netlabtest.StartProcess(t, []string{"-test.run=^TestServerProcess$"},
+		fmt.Sprintf("%s=%s %d %s %s", serverProcEnv, m, nofile, root, strings.Join(services, " ")))
+	p := &serverProc{Process: proc, t: t, addrs: map[string]string{}, Root: root}
+	t.Cleanup(p.stop) // before the process's own cleanup, which kills it
 
-	ready := strings.Fields(netlabtest.Next(t, p.lines, "the server process to start"))
+	ready := strings.Fields(p.control("the server process to start"))
 	require.Equal(t, "ready", ready[0], "the server process: %v", ready)
 	for _, a := range ready[1:] {
 		name, addr, _ := strings.Cut(a, "=")
@@ -186,45 +158,34 @@ func startServerProc(t testing.TB, m string, nofile int, root string, services .
 	return p
 }
 
-func (p *serverProc) readControl(r io.Reader) {
-	defer p.readers.Done()
-	defer close(p.lines)
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		if line, ok := strings.CutPrefix(sc.Text(), procPrefix); ok {
-			p.lines <- line
+// control returns the child's next control line, without its prefix.
+func (p *serverProc) control(what string) string {
+	p.t.Helper()
+	for {
+		line := p.Stdout.Line(p.t, p.next, what)
+		p.next++
+		if rest, ok := strings.CutPrefix(line, procPrefix); ok {
+			return rest
 		}
 	}
 }
 
-func (p *serverProc) readLog(r io.Reader) {
-	defer p.readers.Done()
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := sc.Text()
-		p.mu.Lock()
-		if len(p.stderr) < 200 {
-			p.stderr = append(p.stderr, line)
-		}
-		p.mu.Unlock()
-		if strings.Contains(line, syscall.EMFILE.Error()) && p.emfiles.Add(1) == 1 {
-			close(p.emfile)
-		}
-	}
-}
+// EMFILE is closed when the child's error log first says that it ran out
+// of descriptors.
+func (p *serverProc) EMFILE() <-chan struct{} { return p.Stderr.Seen(syscall.EMFILE.Error()) }
+
+// EMFILEs counts the lines of the child's error log that say so.
+func (p *serverProc) EMFILEs() int { return len(p.Stderr.Matching(syscall.EMFILE.Error())) }
 
 // Addr returns the address the service called name listens on.
 func (p *serverProc) Addr(name string) string { return p.addrs[name] }
 
-// PID is the server process's.
-func (p *serverProc) PID() int { return p.cmd.Process.Pid }
-
 // Goroutines asks the child how many goroutines it runs.
 func (p *serverProc) Goroutines() int {
 	p.t.Helper()
-	_, err := io.WriteString(p.in, "goroutines\n")
+	_, err := io.WriteString(p.Stdin, "goroutines\n")
 	require.NoError(p.t, err)
-	f := strings.Fields(netlabtest.Next(p.t, p.lines, "the goroutine count"))
+	f := strings.Fields(p.control("the goroutine count"))
 	require.Len(p.t, f, 2)
 	n, err := strconv.Atoi(f[1])
 	require.NoError(p.t, err)
@@ -321,43 +282,16 @@ func parked(m models.Model, servers int) int {
 	return servers * m.AtOnce(models.Flags{})
 }
 
-// Log returns the first lines of the child's error log.
-func (p *serverProc) Log() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]string(nil), p.stderr...)
-}
-
 // stop shuts the child down gracefully and waits for it; the test fails
-// unless it stopped cleanly. A second call does nothing.
+// unless it stopped cleanly.
 func (p *serverProc) stop() {
-	p.mu.Lock()
-	done := p.stopped
-	p.stopped = true
-	p.mu.Unlock()
-	if done {
+	if _, err := io.WriteString(p.Stdin, "stop\n"); err != nil {
+		p.t.Errorf("the server process is gone before it was told to stop: %v", err)
 		return
 	}
-	ok := false
-	if _, err := io.WriteString(p.in, "stop\n"); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), netlabtest.Timeout)
-		defer cancel()
-		select {
-		case line := <-p.lines:
-			ok = assert.Equal(p.t, "stopped ok", line, "the server process's shutdown; its log: %q", p.Log())
-		case <-ctx.Done():
-			p.t.Errorf("the server process did not stop within %v", netlabtest.Timeout)
-		}
-	}
-	p.in.Close()
-	if !ok {
-		p.cmd.Process.Kill()
-	}
-	p.readers.Wait()
-	err := p.cmd.Wait()
-	if ok {
-		assert.NoError(p.t, err, "the server process's exit")
-	}
+	assert.Equal(p.t, "stopped ok", p.control("the server process to stop"), "the server process's shutdown")
+	p.Stdin.Close()
+	assert.NoError(p.t, p.Wait(p.t), "the server process's exit")
 }
 
 // dialRaw connects to addr with every read and write bounded, for a client

@@ -48,7 +48,7 @@ func TestDescriptorLimit(t *testing.T) {
 		// The clients served first hold their children, and so the
 		// parent's descriptors, until the parent has run out; then they
 		// leave, and so does every client served later.
-		paused := h.logged("pausing accepts")
+		paused := h.Stderr.Seen("pausing accepts")
 		var held []net.Conn
 		served, busy, servedLater := 0, 0, 0
 		for range clients {
@@ -88,7 +88,7 @@ func TestDescriptorLimit(t *testing.T) {
 		// Once per burst: each pause is logged once and followed by its
 		// recovery before the next is logged.
 		var bursts []string
-		for _, line := range h.stderr.matching("multiprocess: accept") {
+		for _, line := range h.Stderr.Matching("multiprocess: accept") {
 			switch {
 			case strings.Contains(line, "pausing accepts"):
 				bursts = append(bursts, "pause")
@@ -102,7 +102,7 @@ func TestDescriptorLimit(t *testing.T) {
 			assert.Equal(t, []string{"pause", "again"}[i%2], b, "log line %d of the bursts %v", i, bursts)
 		}
 
-		require.NoError(t, syscall.Kill(h.cmd.Process.Pid, syscall.SIGTERM))
-		assert.NoError(t, h.wait(t), "the server's exit after SIGTERM")
+		require.NoError(t, syscall.Kill(h.PID(), syscall.SIGTERM))
+		assert.NoError(t, h.Wait(t), "the server's exit after SIGTERM")
 	})
 }

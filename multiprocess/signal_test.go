@@ -48,10 +48,10 @@ func TestCtrlC(t *testing.T) {
 			return false
 		})
 
-		require.NoError(t, syscall.Kill(-h.cmd.Process.Pid, syscall.SIGINT), "SIGINT to the process group")
+		require.NoError(t, syscall.Kill(-h.PID(), syscall.SIGINT), "SIGINT to the process group")
 		// The child says when the parent's shutdown reaches it: alive, not
 		// killed by the signal.
-		h.waitLog(t, "the parent asked to shut down")
+		h.AwaitLog(t, "the parent asked to shut down")
 
 		_, err = c.Write(payload[size/4:])
 		require.NoError(t, err, "the rest of the upload, after SIGINT")
@@ -59,8 +59,8 @@ func TestCtrlC(t *testing.T) {
 		require.NoError(t, err, "the answer to the PUT")
 		assert.Equal(t, fmt.Sprintf("OK %d %s\n", size, netlabtest.SHA256(payload)), answer)
 
-		assert.NoError(t, h.wait(t), "the server's exit after SIGINT")
-		assert.Empty(t, h.stderr.matching("child crashed"), "a child died of the signal")
+		assert.NoError(t, h.Wait(t), "the server's exit after SIGINT")
+		assert.Empty(t, h.Stderr.Matching("child crashed"), "a child died of the signal")
 		assert.Empty(t, netlabtest.HiddenFiles(t, root), "temporary files left in the root")
 		fi, err := os.Stat(filepath.Join(root, "big"))
 		require.NoError(t, err, "the uploaded file")

@@ -3,13 +3,15 @@
 // [netlab.Session] without a socket, a [Probe] service that reports what a
 // model does to its sessions, [Start] to run any Service under any model on
 // loopback for the length of a test ([Serving] for a server the test built
-// itself), [Main] for a test binary that is also run as a child process,
-// wire helpers ([Dial], [Expect], [RoundTrip], [Receive], [WaitClosed]), a
-// bounded [WaitFor], and the golden transcripts every netlab model passes
-// ([Golden], [RunTranscripts]), so that a Service or a model of your own can
-// be held to the same protocol byte for byte. It trades generality for
-// brevity: every wait is bounded by one generous [Timeout] and every failure
-// stops the test, which suits tests and nothing else.
+// itself), [Main] and [StartProcess] for a test binary that is also run as
+// a child process (its output kept by [Lines]), wire helpers ([Dial],
+// [Expect], [RoundTrip], [Receive], [WaitClosed]), a bounded [WaitFor],
+// files helpers ([SHA256], [FileNames], [HiddenFiles]), and the golden
+// transcripts every netlab model passes ([Golden], [RunTranscripts]), so
+// that a Service or a model of your own can be held to the same protocol
+// byte for byte. It trades generality for brevity: every wait is bounded by
+// one generous [Timeout] and every failure stops the test, which suits
+// tests and nothing else.
 //
 // Whoever writes a Service tests its protocol logic on a [Conn]:
 //

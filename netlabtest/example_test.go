@@ -53,3 +53,16 @@ func ExampleProbe() {
 	// EOF
 	// Closed: <nil>
 }
+
+// A Lines keeps what a child process writes, line by line, for a test to
+// wait on: here, for the line that says the shortage is over.
+func ExampleLines() {
+	var log netlabtest.Lines
+	recovered := log.Seen("accepting again")
+	fmt.Fprint(&log, "accept: pausing accepts: too many open files\naccept: acce")
+	fmt.Fprint(&log, "pting again\n")
+	<-recovered
+	fmt.Println(len(log.Matching("accept:")), "lines about accepting")
+	// Output:
+	// 2 lines about accepting
+}

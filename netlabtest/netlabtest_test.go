@@ -3,6 +3,7 @@ package netlabtest_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net"
 	"os"
@@ -171,4 +172,47 @@ func TestHiddenFiles(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), nil, 0o644))
 	}
 	assert.ElementsMatch(t, []string{".upload-1", ".partial"}, netlabtest.HiddenFiles(t, dir))
+	assert.Equal(t, []string{".partial", ".upload-1", "a", "b"}, netlabtest.FileNames(t, dir), "every name, sorted")
+}
+
+func TestSHA256(t *testing.T) {
+	const abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+	assert.Equal(t, abc, netlabtest.SHA256("abc"))
+	assert.Equal(t, abc, netlabtest.SHA256([]byte("abc")))
+}
+
+func TestLines(t *testing.T) {
+	t.Run("Line waits for a line written after the call", func(t *testing.T) {
+		var l netlabtest.Lines
+		started := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			<-started
+			fmt.Fprint(&l, "first\nsec")
+			fmt.Fprint(&l, "ond\nthird, not ended")
+		}()
+		close(started)
+		assert.Equal(t, "second", l.Line(t, 1, "the second line"))
+		<-done
+		assert.Equal(t, "first", l.Line(t, 0, "the first line"))
+		assert.Equal(t, "first\nsecond\nthird, not ended", l.String())
+	})
+
+	t.Run("Seen is closed at once for a line already written, and never for one that is not", func(t *testing.T) {
+		var l netlabtest.Lines
+		fmt.Fprint(&l, "ready\n")
+		l.End()
+		select {
+		case <-l.Seen("read"):
+		default:
+			t.Error("Seen of a line already written is open")
+		}
+		select {
+		case <-l.Seen("stopped"):
+			t.Error("Seen of a line never written is closed")
+		default:
+		}
+		assert.Empty(t, l.Matching("stopped"))
+	})
 }
