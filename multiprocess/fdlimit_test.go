@@ -7,7 +7,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,12 +31,9 @@ func TestDescriptorLimit(t *testing.T) {
 		results := make(chan result, clients)
 		conns := make([]net.Conn, clients)
 		for i := range conns {
-			c, err := net.Dial("tcp", h.addr)
-			require.NoError(t, err, "client %d: dial", i)
+			c := h.dial(t)
 			conns[i] = c
-			t.Cleanup(func() { c.Close() })
-			require.NoError(t, c.SetDeadline(time.Now().Add(helperTimeout)))
-			_, err = c.Write([]byte("LIST\n"))
+			_, err := c.Write([]byte("LIST\n"))
 			require.NoError(t, err)
 			go func() {
 				answer, err := bufio.NewReader(c).ReadString('\n')

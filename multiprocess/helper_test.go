@@ -103,3 +103,16 @@ func startHelper(t *testing.T, root string, env ...string) *helper {
 	require.True(t, ok, "the helper's first line is %q, want listening on ADDR", line)
 	return &helper{Process: p, addr: addr}
 }
+
+// dial connects to the helper and closes the connection when the test
+// ends. Every read and write on it fails after helperTimeout: a helper
+// serving many clients with a child each is slower than a server in this
+// process.
+func (h *helper) dial(t *testing.T) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", h.addr)
+	require.NoError(t, err, "dial the helper")
+	t.Cleanup(func() { c.Close() })
+	require.NoError(t, c.SetDeadline(time.Now().Add(helperTimeout)))
+	return c
+}

@@ -4,12 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,11 +28,8 @@ func TestCtrlC(t *testing.T) {
 		payload := make([]byte, size)
 		rand.NewChaCha8([32]byte{1}).Read(payload)
 
-		c, err := net.Dial("tcp", h.addr)
-		require.NoError(t, err)
-		defer c.Close()
-		require.NoError(t, c.SetDeadline(time.Now().Add(helperTimeout)))
-		_, err = fmt.Fprintf(c, "PUT big %d\n", size)
+		c := h.dial(t)
+		_, err := fmt.Fprintf(c, "PUT big %d\n", size)
 		require.NoError(t, err)
 		_, err = c.Write(payload[:size/4])
 		require.NoError(t, err)
