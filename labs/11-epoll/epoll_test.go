@@ -21,17 +21,7 @@ func TestMain(m *testing.M) { labkit.Main(m) }
 func serve(t *testing.T) *Server {
 	s, err := Listen("127.0.0.1:0")
 	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- s.Serve() }()
-	t.Cleanup(func() {
-		require.NoError(t, s.Close())
-		select {
-		case err := <-done:
-			assert.NoError(t, err)
-		case <-time.After(labkit.Patience):
-			t.Errorf("the loop did not stop %v after Close", labkit.Patience)
-		}
-	})
+	labkit.Run(t, "the loop", s.Serve, func() { assert.NoError(t, s.Close()) }, "after Close")
 	return s
 }
 
