@@ -9,12 +9,22 @@ import (
 	"github.com/netlab-go/netlab/netlabtest"
 )
 
+// framed feeds l each of pieces, as a model hands a session its reads,
+// and returns the lines l handed back.
+func framed(l *labkit.Lines, pieces ...[]byte) []string {
+	var lines []string
+	for _, p := range pieces {
+		l.Feed(p, func(line []byte) { lines = append(lines, string(line)) })
+	}
+	return lines
+}
+
 func TestLines(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		cuts []string
-		want []string
-		rest string // "" for no last line
+		name   string
+		pieces []string
+		want   []string
+		rest   string // "" for no last line
 	}{
 		{"a line in one read is one line", []string{"hello\n"}, []string{"hello"}, ""},
 		{"two lines in one read are two lines", []string{"one\ntwo\n"}, []string{"one", "two"}, ""},
@@ -25,22 +35,18 @@ func TestLines(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var l labkit.Lines
-			var got []string
-			for _, p := range tc.cuts {
-				l.Feed([]byte(p), func(line []byte) { got = append(got, string(line)) })
+			var pieces [][]byte
+			for _, p := range tc.pieces {
+				pieces = append(pieces, []byte(p))
 			}
-			assert.Equal(t, tc.want, got)
+			assert.Equal(t, tc.want, framed(&l, pieces...))
 			rest, ok := l.Rest()
 			assert.Equal(t, tc.rest != "", ok, "whether there is a last line")
 			assert.Equal(t, tc.rest, string(rest))
 		})
 	}
-	t.Run("one byte at a time", func(t *testing.T) {
+	t.Run("lines fed one byte at a time arrive whole", func(t *testing.T) {
 		var l labkit.Lines
-		var got []string
-		for _, p := range netlabtest.Cut([]byte("ab\r\ncd\n"), nil) {
-			l.Feed(p, func(line []byte) { got = append(got, string(line)) })
-		}
-		assert.Equal(t, []string{"ab", "cd"}, got)
+		assert.Equal(t, []string{"ab", "cd"}, framed(&l, netlabtest.Cut([]byte("ab\r\ncd\n"), nil)...))
 	})
 }
