@@ -82,10 +82,5 @@ func TestServeWaitsForItsConnections(t *testing.T) {
 	default:
 	}
 	c.Close()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(labkit.Patience):
-		t.Fatalf("Serve did not return %v after its last client left", labkit.Patience)
-	}
+	labkit.Returned(t, done, "Serve", "after its last client left")
 }

@@ -3,9 +3,10 @@
 package concurrent
 
 import (
-	"errors"
 	"net"
 	"sync"
+
+	"github.com/netlab-go/netlab/labs/labkit"
 )
 
 // Serve accepts connections on l and echoes each one's lines, until l is
@@ -14,14 +15,9 @@ import (
 func Serve(l net.Listener) error {
 	var wg sync.WaitGroup
 	defer wg.Wait() // every connection's goroutine is ours until it ends
-	for {
-		c, err := l.Accept()
-		if errors.Is(err, net.ErrClosed) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	// handle returns at once, so the loop goes back to Accept while c is
+	// served.
+	return labkit.Accept(l, func(c net.Conn) {
 		wg.Go(func() { echoLines(c) })
-	}
+	})
 }

@@ -3,26 +3,21 @@
 package concurrent
 
 import (
-	"errors"
 	"net"
+
+	"github.com/netlab-go/netlab/labs/labkit"
 )
 
 // Serve accepts connections on l and echoes each one's lines, until l is
 // closed. It returns nil once l is closed and every connection it accepted
 // has ended.
 func Serve(l net.Listener) error {
-	for {
-		c, err := l.Accept()
-		if errors.Is(err, net.ErrClosed) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		// TODO: this call serves c to the end before the loop accepts the
-		// next client: the second client waits for the first to leave.
-		// Run it on a goroutine of its own, and make Serve wait for those
-		// goroutines before it returns (sync.WaitGroup).
-		echoLines(c)
-	}
+	// TODO: labkit.Accept calls its handle for each client on the
+	// accepting goroutine and accepts the next client only once handle
+	// has returned — and echoLines returns only when its client leaves,
+	// so the second client waits for the first. Hand Accept a function
+	// that starts echoLines(c) on a goroutine of its own and returns at
+	// once, and make Serve wait for those goroutines before it returns
+	// (a sync.WaitGroup).
+	return labkit.Accept(l, echoLines)
 }

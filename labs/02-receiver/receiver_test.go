@@ -3,46 +3,29 @@ package receiver
 import (
 	"io"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/labs/labkit"
 	"github.com/netlab-go/netlab/netlabtest"
-	"github.com/netlab-go/netlab/perconn"
 )
 
 func TestMain(m *testing.M) { labkit.Main(m) }
-
-func newPerconn(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-	return perconn.New(svc, cfg), nil
-}
 
 // start serves a chat room and runs Chat on a connection to it, with a
 // keyboard the test types on and a screen it reads. When the test ends the
 // keyboard is closed and Chat must return within labkit.Patience.
 func start(t *testing.T) (addr string, keyboard *io.PipeWriter, screen *labkit.Screen) {
 	room, opened := labkit.Opened(chat.New(chat.Options{}))
-	addr, _ = netlabtest.Start(t, newPerconn, room, netlab.Config{})
+	addr = labkit.Serve(t, room)
 	conn, _ := labkit.Dial(t, addr)
 	// Names go by the order sessions open: this client is guest-1 once
 	// its session is open, whoever connects next.
 	netlabtest.Await(t, opened, "the chat server to open the client's session")
 	in, keyboard := io.Pipe()
 	screen = labkit.NewScreen()
-	done := make(chan error, 1)
-	go func() { done <- Chat(conn, in, screen) }()
-	t.Cleanup(func() {
-		keyboard.Close()
-		select {
-		case err := <-done:
-			assert.NoError(t, err, "Chat's result when the keyboard ends")
-		case <-time.After(labkit.Patience):
-			t.Errorf("Chat did not return %v after the keyboard ended", labkit.Patience)
-		}
-	})
+	labkit.Run(t, "Chat", func() error { return Chat(conn, in, screen) }, func() { keyboard.Close() }, "after the keyboard ended")
 	return addr, keyboard, screen
 }
 

@@ -25,17 +25,9 @@ func talk(t *testing.T) (client net.Conn, r *bufio.Reader, keyboard chan string,
 	require.NoError(t, err)
 	keyboard = make(chan string)
 	screen = labkit.NewScreen()
-	done := make(chan error, 1)
-	go func() { done <- Talk(server, keyboard, bufio.NewWriter(screen)) }()
-	t.Cleanup(func() {
-		server.Close() // what the client hanging up looks like, even to a Talk stuck elsewhere
-		select {
-		case err := <-done:
-			assert.NoError(t, err)
-		case <-time.After(labkit.Patience):
-			t.Errorf("Talk did not return %v after the client hung up", labkit.Patience)
-		}
-	})
+	labkit.Run(t, "Talk", func() error { return Talk(server, keyboard, bufio.NewWriter(screen)) },
+		func() { server.Close() }, // what the client hanging up looks like, even to a Talk stuck elsewhere
+		"after the client hung up")
 	return client, r, keyboard, screen
 }
 

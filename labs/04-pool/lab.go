@@ -1,9 +1,10 @@
 package pool
 
 import (
-	"bufio"
 	"io"
 	"net"
+
+	"github.com/netlab-go/netlab/labs/labkit"
 )
 
 // Greeting and Busy are the first line a client reads: it is being served,
@@ -21,18 +22,7 @@ func serveClient(c net.Conn) {
 	if _, err := io.WriteString(c, Greeting); err != nil {
 		return
 	}
-	r := bufio.NewReader(c)
-	for {
-		line, err := r.ReadBytes('\n')
-		if len(line) > 0 {
-			if _, werr := c.Write(line); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
+	labkit.Echo(c)
 }
 
 // refuse tells c the server is busy and closes it.

@@ -3,9 +3,10 @@
 package pool
 
 import (
-	"errors"
 	"net"
 	"sync"
+
+	"github.com/netlab-go/netlab/labs/labkit"
 )
 
 // Serve accepts connections on l and serves at most workers of them at
@@ -13,17 +14,10 @@ import (
 // once (it reads Busy and the connection closes): it never waits. Serve
 // returns nil once l is closed and every connection it accepted has ended.
 func Serve(l net.Listener, workers int) error {
+	slots := make(chan struct{}, workers) // one token per client being served
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	slots := make(chan struct{}, workers) // one token per client being served
-	for {
-		c, err := l.Accept()
-		if errors.Is(err, net.ErrClosed) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return labkit.Accept(l, func(c net.Conn) {
 		select {
 		case slots <- struct{}{}:
 			wg.Go(func() {
@@ -33,5 +27,5 @@ func Serve(l net.Listener, workers int) error {
 		default:
 			refuse(c) // the busy policy: tell, do not queue
 		}
-	}
+	})
 }

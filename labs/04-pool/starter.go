@@ -3,9 +3,10 @@
 package pool
 
 import (
-	"errors"
 	"net"
 	"sync"
+
+	"github.com/netlab-go/netlab/labs/labkit"
 )
 
 // Serve accepts connections on l and serves at most workers of them at
@@ -15,18 +16,11 @@ import (
 func Serve(l net.Listener, workers int) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	for {
-		c, err := l.Accept()
-		if errors.Is(err, net.ErrClosed) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return labkit.Accept(l, func(c net.Conn) {
 		// TODO: this starts a goroutine for every client, however many
 		// come: workers is never used. Hold at most workers clients at
 		// once — a buffered channel of workers slots is a semaphore — and
 		// refuse(c) when no slot is free, without waiting for one.
 		wg.Go(func() { serveClient(c) })
-	}
+	})
 }

@@ -21,20 +21,6 @@ func TestMain(m *testing.M) { labkit.Main(m) }
 // buffer at most, and a receive buffer the slow client keeps small).
 const lines = 8192
 
-// dialSlow connects a client that never reads, with a small receive buffer
-// set before connecting so the window it advertises stays small.
-func dialSlow(t *testing.T, addr string) net.Conn {
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		var err error
-		rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
-		return err
-	}}
-	c, err := d.Dial("tcp", addr)
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 func line(i int) []byte {
 	b := bytes.Repeat([]byte{'x'}, 1024)
 	copy(b, fmt.Sprintf("line %d ", i))
@@ -72,7 +58,7 @@ func room(t *testing.T) (alice, bob, carol net.Conn) {
 	carol, rc := labkit.Dial(t, addr)
 	labkit.Send(t, carol, "carol is here\n")
 	labkit.ExpectLine(t, alice, ra, "carol is here", "a line reaches the other members")
-	bob = dialSlow(t, addr)
+	bob = labkit.DialBuffer(t, addr, syscall.SO_RCVBUF, 4096) // the window bob advertises stays small
 	labkit.Send(t, bob, "bob is here\n")
 	labkit.ExpectLine(t, alice, ra, "bob is here", "a line reaches the other members")
 	labkit.ExpectLine(t, carol, rc, "bob is here", "a line reaches the other members")

@@ -2,9 +2,10 @@ package broadcast
 
 import (
 	"bufio"
-	"errors"
 	"net"
 	"sync"
+
+	"github.com/netlab-go/netlab/labs/labkit"
 )
 
 // QueueLen is how many lines may wait for one client before it is dropped.
@@ -16,23 +17,17 @@ type hub struct {
 	members map[*member]bool // guarded by mu
 }
 
-func newHub() *hub { return &hub{members: map[*member]bool{}} }
-
 // Serve accepts clients on l and sends every line a client sends to every
 // other client. It returns nil once l is closed and every client has left.
 func Serve(l net.Listener) error {
-	h := newHub()
+	h := &hub{members: map[*member]bool{}}
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	for {
-		c, err := l.Accept()
-		if errors.Is(err, net.ErrClosed) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		m := h.join(c, &wg)
+	return labkit.Accept(l, func(c net.Conn) {
+		m := newMember(c, &wg)
+		h.mu.Lock()
+		h.members[m] = true
+		h.mu.Unlock()
 		wg.Go(func() {
 			defer h.leave(m)
 			r := bufio.NewReader(c)
@@ -44,5 +39,26 @@ func Serve(l net.Listener) error {
 				h.broadcast(m, line)
 			}
 		})
+	})
+}
+
+// leave takes m out of the room when its client has gone (unless it was
+// dropped already) and closes its socket.
+func (h *hub) leave(m *member) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.removeLocked(m)
+	m.c.Close()
+}
+
+// broadcast hands line to every member but from, holding mu: nobody joins
+// or leaves meanwhile, and every member gets the lines in the same order.
+func (h *hub) broadcast(from *member, line []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for m := range h.members {
+		if m != from {
+			h.sendLocked(m, line)
+		}
 	}
 }

@@ -14,38 +14,26 @@ type member struct {
 	// goroutine of the member's own drains to c.
 }
 
-// join adds c to the room. Goroutines it starts are added to wg.
-func (h *hub) join(c net.Conn, wg *sync.WaitGroup) *member {
-	m := &member{c: c}
+// newMember returns the member for c and starts what it needs on wg.
+func newMember(c net.Conn, wg *sync.WaitGroup) *member {
 	// TODO: make m.out and start its writer on wg: it writes each line to
 	// c and, when out is closed or a write fails, closes c.
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.members[m] = true
-	return m
+	return &member{c: c}
 }
 
-// leave removes m when its client has gone.
-func (h *hub) leave(m *member) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+// sendLocked sends line to m, with h.mu held.
+func (h *hub) sendLocked(m *member, line []byte) {
+	// TODO: this Write blocks while m's socket buffer is full — while m
+	// is not reading — and with it the sender, and everyone who waits
+	// for mu. Put line in m.out without waiting instead, and drop m
+	// (removeLocked, and close its socket) if out is full.
+	m.c.Write(line)
+}
+
+// removeLocked takes m out of the room, with h.mu held. It is called
+// when m leaves and when m is dropped.
+func (h *hub) removeLocked(m *member) {
 	delete(h.members, m)
-	// TODO: if m was still a member, close m.out so its writer ends.
-	m.c.Close()
-}
-
-// broadcast sends line to every member but from.
-func (h *hub) broadcast(from *member, line []byte) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for m := range h.members {
-		if m == from {
-			continue
-		}
-		// TODO: this Write blocks while m's socket buffer is full — while
-		// m is not reading — and with it this client, and everyone who
-		// waits for mu. Put line in m.out without waiting instead, and
-		// drop m (remove it, close out, close its socket) if out is full.
-		m.c.Write(line)
-	}
+	// TODO: if m was still a member, close m.out so its writer ends: a
+	// dropped member leaves too, and closing a channel twice panics.
 }

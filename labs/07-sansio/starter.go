@@ -2,28 +2,31 @@
 
 package sansio
 
-import "github.com/netlab-go/netlab"
+import (
+	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/labs/labkit"
+)
 
 // session is one connection's state. It never touches a socket: the model
 // calls Data with the bytes it read, and the session answers with c.Send,
 // which queues and returns at once.
 type session struct {
-	c netlab.Conn
-	// TODO: the bytes of a line whose LF has not come yet.
+	c     netlab.Conn
+	lines labkit.Lines // frames what Data is fed; lab 05 is how
 }
 
 // Data is handed the bytes of one read: any part of a line, or several.
 func (s *session) Data(p []byte) {
-	// TODO: append p to the buffer; for every whole line in it, drop a
-	// CR before the LF and, if reply(line) is not "", s.c.Send it. Keep
-	// the rest for the next call. Never block here: under the event loop
-	// this call runs on the loop that serves every other connection.
+	// TODO: feed p to s.lines; for every whole line it hands back, if
+	// reply(line) is not "", s.c.Send it. Never block here: under the
+	// event loop this call runs on the loop that serves every other
+	// connection, and under iterative it is the whole server.
 }
 
 // EOF is called when the client half-closes: answer a last line that had
 // no LF.
 func (s *session) EOF() {
-	// TODO
+	// TODO: s.lines.Rest is that line, if there is one.
 }
 
 // Closed is called once, last.

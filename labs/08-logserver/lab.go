@@ -1,11 +1,11 @@
 package logserver
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/labs/labkit"
 )
 
 // Ack is the answer to every line, once it is in the log.
@@ -18,11 +18,11 @@ var _ netlab.Service = (*Service)(nil)
 type session struct {
 	c     netlab.Conn
 	log   *os.File
-	lines lines
+	lines labkit.Lines
 }
 
 func (s *session) Data(p []byte) {
-	s.lines.feed(p, func(line []byte) {
+	s.lines.Feed(p, func(line []byte) {
 		// Written in one call, a line cannot be cut by another client's.
 		if _, err := s.log.Write(append(line, '\n')); err != nil {
 			s.c.Send([]byte(fmt.Sprintf("! %v\n", err)))
@@ -33,20 +33,3 @@ func (s *session) Data(p []byte) {
 }
 
 func (s *session) EOF() {}
-
-// lines frames the bytes a session is fed into lines without LF or CR.
-type lines struct{ buf []byte }
-
-// feed appends p and calls f with each whole line, in order.
-func (l *lines) feed(p []byte, f func(line []byte)) {
-	l.buf = append(l.buf, p...)
-	for {
-		i := bytes.IndexByte(l.buf, '\n')
-		if i < 0 {
-			break
-		}
-		f(bytes.TrimSuffix(l.buf[:i], []byte("\r")))
-		l.buf = l.buf[i+1:]
-	}
-	l.buf = append(l.buf[:0:0], l.buf...)
-}

@@ -10,25 +10,19 @@ import (
 	"io"
 	"net"
 	"sync"
+
+	"github.com/netlab-go/netlab/labs/labkit"
 )
 
 // Serve reads datagrams on pc and relays each line to every other peer it
 // has heard from, until pc is closed; then it returns nil.
 func Serve(pc net.PacketConn) error {
-	peers := map[string]net.Addr{} // only this goroutine touches it
-	buf := make([]byte, MaxDatagram)
-	for {
-		n, from, err := pc.ReadFrom(buf)
-		if errors.Is(err, net.ErrClosed) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		line := bytes.TrimRight(buf[:n], "\r\n")
+	peers := map[string]net.Addr{} // only Datagrams's goroutine touches it
+	return labkit.Datagrams(pc, MaxDatagram, func(p []byte, from net.Addr) {
+		line := bytes.TrimRight(p, "\r\n")
 		if string(line) == Quit {
 			delete(peers, from.String())
-			continue
+			return
 		}
 		peers[from.String()] = from
 		for key, to := range peers {
@@ -37,7 +31,7 @@ func Serve(pc net.PacketConn) error {
 				pc.WriteTo(line, to)
 			}
 		}
-	}
+	})
 }
 
 // Chat sends each line the user types (in) as one datagram on conn, a UDP

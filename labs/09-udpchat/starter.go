@@ -4,31 +4,24 @@ package udpchat
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net"
+
+	"github.com/netlab-go/netlab/labs/labkit"
 )
 
 // Serve reads datagrams on pc and relays each line to every other peer it
 // has heard from, until pc is closed; then it returns nil.
 func Serve(pc net.PacketConn) error {
-	buf := make([]byte, MaxDatagram)
-	for {
-		n, from, err := pc.ReadFrom(buf)
-		if errors.Is(err, net.ErrClosed) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return labkit.Datagrams(pc, MaxDatagram, func(p []byte, from net.Addr) {
 		// TODO: this is an echo server: it answers the sender only. UDP has
 		// no accept and no connection per client: a peer is the address a
 		// datagram came from. Remember every address (a map keyed by
 		// from.String()), forget one that sends Quit, and WriteTo each of
 		// the others instead.
-		pc.WriteTo(buf[:n], from)
-	}
+		pc.WriteTo(p, from)
+	})
 }
 
 // Chat sends each line the user types (in) as one datagram on conn, a UDP

@@ -14,24 +14,6 @@ import (
 
 func TestMain(m *testing.M) { labkit.Main(m) }
 
-// serve runs Serve on a fresh loopback UDP port and returns its address.
-func serve(t *testing.T) string {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- Serve(pc) }()
-	t.Cleanup(func() {
-		pc.Close()
-		select {
-		case err := <-done:
-			assert.NoError(t, err)
-		case <-time.After(labkit.Patience):
-			t.Errorf("Serve did not return %v after its socket was closed", labkit.Patience)
-		}
-	})
-	return pc.LocalAddr().String()
-}
-
 // A peer is a test's UDP socket connected to the server.
 type peer struct {
 	name string
@@ -71,7 +53,7 @@ const noConnections = "a UDP server has no connection per client — remember ev
 	"and send each line to all the others, never back to its sender"
 
 func TestALineReachesEveryOtherPeer(t *testing.T) {
-	addr := serve(t)
+	addr := labkit.GoUDP(t, Serve)
 	ann, bob, cid := dial(t, "ann", addr), dial(t, "bob", addr), dial(t, "cid", addr)
 	ann.say(t, "ann is here")
 	bob.say(t, "bob is here")
@@ -85,7 +67,7 @@ func TestALineReachesEveryOtherPeer(t *testing.T) {
 }
 
 func TestAPeerThatQuitsHearsNothingMore(t *testing.T) {
-	addr := serve(t)
+	addr := labkit.GoUDP(t, Serve)
 	ann, bob := dial(t, "ann", addr), dial(t, "bob", addr)
 	ann.say(t, "ann is here")
 	bob.say(t, "bob is here")
@@ -101,23 +83,12 @@ func TestAPeerThatQuitsHearsNothingMore(t *testing.T) {
 }
 
 func TestTheClientPrintsWhileNobodyTypes(t *testing.T) {
-	server, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { server.Close() })
+	server := labkit.ListenUDP(t)
 	conn, err := net.Dial("udp", server.LocalAddr().String())
 	require.NoError(t, err)
 	in, keyboard := io.Pipe()
 	screen := labkit.NewScreen()
-	done := make(chan error, 1)
-	go func() { done <- Chat(conn, in, screen) }()
-	t.Cleanup(func() {
-		keyboard.Close()
-		select {
-		case <-done:
-		case <-time.After(labkit.Patience):
-			t.Errorf("Chat did not return %v after the keyboard ended", labkit.Patience)
-		}
-	})
+	labkit.Run(t, "Chat", func() error { return Chat(conn, in, screen) }, func() { keyboard.Close() }, "after the keyboard ended")
 
 	_, err = io.WriteString(keyboard, "hello\n")
 	require.NoError(t, err)

@@ -13,7 +13,6 @@ import (
 	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/labs/labkit"
 	"github.com/netlab-go/netlab/netlabtest"
-	"github.com/netlab-go/netlab/perconn"
 	"github.com/netlab-go/netlab/udp"
 	"github.com/netlab-go/netlab/web"
 )
@@ -64,11 +63,15 @@ func (p tab) shows(want, why string) {
 
 const connectTyped = "the address comes from what the user typed: /connect HOST:PORT must dial it and say \"* connected to HOST:PORT\""
 
-func tcpChat(t *testing.T) string {
-	addr, _ := netlabtest.Start(t, func(svc netlab.Service, cfg netlab.Config) (netlab.Server, error) {
-		return perconn.New(svc, cfg), nil
-	}, chat.New(chat.Options{}), netlab.Config{})
-	return addr
+// connected serves a TCP chat room and opens a tab connected to it, the
+// room's first member.
+func connected(t *testing.T) (addr string, page tab) {
+	addr = labkit.Serve(t, chat.New(chat.Options{}))
+	page = openTab(t)
+	page.typeLine("/connect " + addr)
+	page.shows("* connected to "+addr, connectTyped)
+	page.shows("* welcome guest-1", "once connected, what the server says is shown at once")
+	return addr, page
 }
 
 func TestNothingIsSentBeforeConnecting(t *testing.T) {
@@ -78,11 +81,7 @@ func TestNothingIsSentBeforeConnecting(t *testing.T) {
 }
 
 func TestConnectToTheAddressTyped(t *testing.T) {
-	addr := tcpChat(t)
-	page := openTab(t)
-	page.typeLine("/connect " + addr)
-	page.shows("* connected to "+addr, connectTyped)
-	page.shows("* welcome guest-1", "once connected, what the server says is shown at once")
+	addr, page := connected(t)
 	member, r := labkit.Dial(t, addr)
 	labkit.ExpectLine(t, member, r, "* welcome guest-2", "the chat server greets a TCP member")
 	page.shows("* guest-2 joined", "what the server says is shown while the user types nothing")
@@ -94,8 +93,7 @@ func TestConnectToTheAddressTyped(t *testing.T) {
 
 func TestConnectOverUDP(t *testing.T) {
 	srv := udp.New(chat.New(chat.Options{}), netlab.Config{}, udp.Options{Lines: true})
-	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	require.NoError(t, err)
+	pc := labkit.ListenUDP(t)
 	netlabtest.Serving(t, srv, pc)
 	addr := pc.LocalAddr().String()
 
@@ -129,11 +127,7 @@ func TestABadAddressIsSaid(t *testing.T) {
 }
 
 func TestTheServerHangingUpIsShown(t *testing.T) {
-	addr := tcpChat(t)
-	page := openTab(t)
-	page.typeLine("/connect " + addr)
-	page.shows("* connected to "+addr, connectTyped)
-	page.shows("* welcome guest-1", "once connected, what the server says is shown at once")
+	addr, page := connected(t)
 	page.typeLine("/quit")
 	page.shows("* bye", "the chat server says goodbye")
 	page.shows(strings.TrimSuffix(Disconnected, "\n"), "the server closed the connection")

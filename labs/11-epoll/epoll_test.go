@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,17 +22,7 @@ func TestMain(m *testing.M) { labkit.Main(m) }
 func serve(t *testing.T) *Server {
 	s, err := Listen("127.0.0.1:0")
 	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- s.Serve() }()
-	t.Cleanup(func() {
-		require.NoError(t, s.Close())
-		select {
-		case err := <-done:
-			assert.NoError(t, err)
-		case <-time.After(labkit.Patience):
-			t.Errorf("the loop did not stop %v after Close", labkit.Patience)
-		}
-	})
+	labkit.Run(t, "the loop", s.Serve, func() { assert.NoError(t, s.Close()) }, "after Close")
 	return s
 }
 
@@ -61,11 +52,16 @@ func TestManyClientsOnOneLoop(t *testing.T) {
 
 // size is more than the kernel buffers on both sides of a loopback
 // connection take in one write, so the loop must wait for EPOLLOUT.
-const size = 8 << 20
+const size = 16 << 20
 
 func TestALargeEchoComesBackWhole(t *testing.T) {
 	s := serve(t)
-	c, _ := labkit.Dial(t, s.Addr())
+	// The client's send buffer is kept small (the kernel would grow it to
+	// megabytes): the Write below returns only once the server has read
+	// nearly all of it, so a server slow to start on a busy machine cannot
+	// leave the bytes in the kernel until the test begins to read; its
+	// echo must meet a full socket.
+	c := labkit.DialBuffer(t, s.Addr(), syscall.SO_SNDBUF, 256<<10)
 	want := netlabtest.Pattern(size, 11)
 	sent := make(chan error, 1)
 	go func() {

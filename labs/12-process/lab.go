@@ -2,12 +2,13 @@ package process
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"sync"
+
+	"github.com/netlab-go/netlab/labs/labkit"
 )
 
 // Environment variables that make the program a worker.
@@ -75,14 +76,7 @@ func workerEnv(msg string) []string {
 func Serve(l net.Listener) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	for {
-		c, err := l.Accept()
-		if errors.Is(err, net.ErrClosed) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return labkit.Accept(l, func(c net.Conn) {
 		wg.Go(func() {
 			defer c.Close()
 			lines := bufio.NewScanner(c)
@@ -92,7 +86,7 @@ func Serve(l net.Listener) error {
 				}
 			}
 		})
-	}
+	})
 }
 
 // itoa is strconv.Itoa, for the tests' messages.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -66,6 +67,27 @@ func Dial(t testing.TB, addr string) (net.Conn, *bufio.Reader) {
 	require.NoError(t, err, "connect to %s", addr)
 	t.Cleanup(func() { c.Close() })
 	return c, bufio.NewReader(c)
+}
+
+// DialBuffer connects to addr with the socket's buffer option — SO_RCVBUF
+// or SO_SNDBUF, from syscall — set to size bytes before it connects, so
+// that the window it advertises or the bytes it takes before a write
+// blocks stay small, and closes the connection when the test ends. A test
+// that needs a server's writes to meet a full socket uses it: the kernel
+// otherwise grows its buffers to megabytes.
+func DialBuffer(t testing.TB, addr string, option, size int) net.Conn {
+	t.Helper()
+	d := net.Dialer{Timeout: Patience, Control: func(_, _ string, rc syscall.RawConn) error {
+		var err error
+		if cerr := rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, option, size) }); cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	c, err := d.Dial("tcp", addr)
+	require.NoError(t, err, "connect to %s", addr)
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // Send writes s on c, failing the test if the write fails.

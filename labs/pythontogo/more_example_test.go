@@ -18,6 +18,7 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/perconn"
 	"github.com/netlab-go/netlab/web"
 )
 
@@ -84,27 +85,40 @@ func Example_udpSendtoRecvfrom() {
 // WebSocket is one more netlab.Conn, so the page is a member of the same
 // room as TCP clients. The browser's own event loop is the mainloop; its
 // WebSocket onmessage is the receiver thread. A Go WebSocket client plays
-// the page here.
+// the page here, and a TCP client in the same room speaks to it.
 func Example_tkinterVsBrowserPage() {
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	srv := web.New(chat.New(chat.Options{}), netlab.Config{}, web.WithPage(web.ChatPage))
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
+	room := chat.New(chat.Options{})
+	tcp, _ := net.Listen("tcp", "127.0.0.1:0")
+	members := perconn.New(room, netlab.Config{})
+	go members.Serve(tcp)
+	browsers, _ := net.Listen("tcp", "127.0.0.1:0")
+	pages := web.New(room, netlab.Config{}, web.WithPage(web.ChatPage))
+	go pages.Serve(browsers)
+
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, "ws://"+l.Addr().String()+"/ws", nil)
+	page, _, err := websocket.Dial(ctx, "ws://"+browsers.Addr().String()+"/ws", nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	_, msg, _ := ws.Read(ctx)
-	fmt.Println("the page shows:", string(msg))
-	ws.Close(websocket.StatusNormalClosure, "")
-	srv.Shutdown(ctx)
-	fmt.Println(<-served)
+	show := func() { // the receiver thread's one job: a line into the window
+		_, line, _ := page.Read(ctx)
+		fmt.Println("the page shows:", string(line))
+	}
+	show()
+	terminal, _ := net.Dial("tcp", tcp.Addr().String())
+	show()
+	fmt.Fprintln(terminal, "hi from a terminal")
+	show()
+	terminal.Close()
+	page.Close(websocket.StatusNormalClosure, "")
+	members.Shutdown(ctx)
+	pages.Shutdown(ctx)
 	// Output:
 	// the page shows: * welcome guest-1
-	// netlab: server closed
+	// the page shows: * guest-2 joined
+	// the page shows: guest-2: hi from a terminal
 }
 
 // The GIL lets one Python thread run bytecode at a time; Go runs goroutines
