@@ -94,41 +94,24 @@ func (h *Helper) Stop() error {
 }
 
 // ServeHelper is the body of a helper process that serves srv: it serves
-// srv on a fresh loopback port, prints "listening ADDR", answers each line
-// "cpu" with "cpu USER SYSTEM", the CPU time cpu reports in µs, and once
-// its input ends shuts srv down (within a minute) and returns.
+// srv on a fresh loopback port ([Loopback]), prints "listening ADDR",
+// answers each line "cpu" with "cpu USER SYSTEM", the CPU time cpu reports
+// in µs, and once its input ends stops srv ([Running.Stop]) and returns.
 func ServeHelper(srv netlab.Server, cpu func() (user, sys int64, err error)) error {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	fmt.Printf("listening %s\n", l.Addr())
+	r := Loopback(srv)
+	fmt.Printf("listening %s\n", r.Addr)
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
 		if in.Text() != "cpu" {
-			srv.Close()
-			<-served
-			return fmt.Errorf("unknown command %q", in.Text())
+			return errors.Join(fmt.Errorf("unknown command %q", in.Text()), r.Stop())
 		}
 		user, sys, err := cpu()
 		if err != nil {
-			srv.Close()
-			<-served
-			return err
+			return errors.Join(err, r.Stop())
 		}
 		fmt.Printf("cpu %d %d\n", user, sys)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		return err
-	}
-	if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return r.Stop()
 }
 
 // BareServer is the standard library's minimum for a server, the yardstick

@@ -1,43 +1,31 @@
 package tempconv_test
 
 import (
-	"context"
 	"fmt"
-	"net"
-	"time"
 
-	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/tempconv"
-	"github.com/netlab-go/netlab/udp"
 )
 
-// The converter over UDP: one datagram in, one out.
+// A session answers whole lines, however the reads cut them: a line may
+// arrive in pieces, a CR before the LF is dropped, an empty line gets no
+// answer, and a last line without LF counts once the client half-closes.
+// A model feeds it what it reads; here a recording Conn stands in for the
+// socket, and the session runs as it would under any of them, or over UDP.
 func Example() {
-	sock, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		panic(err)
+	c := netlabtest.NewConn()
+	s := tempconv.New().Open(c)
+	for _, read := range []string{"10", "0\r\n\n  -4", "0 \nwarm\n36.6"} {
+		s.Data([]byte(read))
 	}
-	srv := udp.New(tempconv.New(), netlab.Config{}, udp.Options{Lines: true})
-	go srv.Serve(sock)
-	defer srv.Close()
-
-	c, err := udp.Dial(context.Background(), sock.LocalAddr().String())
-	if err != nil {
-		panic(err)
-	}
-	defer c.Close()
-	for _, celsius := range []string{"100", "36.6", "-40", "warm"} {
-		f, err := c.Echo([]byte(celsius), 5*time.Second)
-		if err != nil {
-			panic(err)
-		}
-		fmt.Printf("%s °C: %s", celsius, f)
-	}
+	s.EOF()
+	s.Closed(nil)
+	fmt.Print(c.Take())
 	// Output:
-	// 100 °C: 212
-	// 36.6 °C: 97.88
-	// -40 °C: -40
-	// warm °C: ! not a number
+	// 212
+	// -40
+	// ! not a number
+	// 97.88
 }
 
 // Reply is the whole protocol as a function of one line.
