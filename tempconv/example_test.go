@@ -2,25 +2,34 @@ package tempconv_test
 
 import (
 	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
 
+	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/netlab-go/netlab/perconn"
 	"github.com/netlab-go/netlab/tempconv"
 )
 
-// A session answers whole lines, however the reads cut them: a line may
-// arrive in pieces, a CR before the LF is dropped, an empty line gets no
-// answer, and a last line without LF counts once the client half-closes.
-// A model feeds it what it reads; here a recording Conn stands in for the
-// socket, and the session runs as it would under any of them, or over UDP.
+// The converter answers whole lines, however the client writes them: a CR
+// before the LF is dropped, an empty line gets no answer (it can keep an
+// idle connection alive), and a last line without LF counts once the
+// client half-closes. Here it runs under perconn; it runs the same under
+// every model, over UDP and in the browser's line console.
 func Example() {
-	c := netlabtest.NewConn()
-	s := tempconv.New().Open(c)
-	for _, read := range []string{"10", "0\r\n\n  -4", "0 \nwarm\n36.6"} {
-		s.Data([]byte(read))
+	running := netlabtest.Loopback(perconn.New(tempconv.New(), netlab.Config{}))
+	defer running.Stop()
+
+	c, err := net.Dial("tcp", running.Addr)
+	if err != nil {
+		log.Fatal(err)
 	}
-	s.EOF()
-	s.Closed(nil)
-	fmt.Print(c.Take())
+	defer c.Close()
+	fmt.Fprint(c, "100\n\n-40\r\nwarm\n36.6")
+	c.(*net.TCPConn).CloseWrite()
+	io.Copy(os.Stdout, c) // until the server, its answers sent, closes
 	// Output:
 	// 212
 	// -40
