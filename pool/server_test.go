@@ -283,7 +283,7 @@ func (p *probe) occupy(t *testing.T, served func(t *testing.T, c *net.TCPConn)) 
 	return c
 }
 
-func echoes(t *testing.T, c *net.TCPConn)  { netlabtest.RoundTrip(t, c, "served\n") }
+func echoes(t *testing.T, c *net.TCPConn)   { netlabtest.RoundTrip(t, c, "served\n") }
 func welcomed(t *testing.T, c *net.TCPConn) { netlabtest.Expect(t, c, "* welcome\n") }
 
 // knock connects a client that sends msg (if any) while every worker is

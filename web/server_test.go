@@ -74,7 +74,7 @@ func TestServer(t *testing.T) {
 		}},
 		{"a line the service sends in pieces is one message, and one Send of two lines two", []say{
 			{"multi", []string{"one", "two"}},
-			{"part", []string{"partial"}}, // the CR before the LF is dropped too
+			{"part", []string{"partial"}},   // the CR before the LF is dropped too
 			{"bytes", []string{"a\uFFFDb"}}, // a text message must be UTF-8
 		}},
 		{"SendFile says files are not served over WebSocket", []say{
