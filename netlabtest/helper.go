@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/internal/accept"
 )
 
 // A Helper is a process a benchmark talks to by lines, in the
@@ -121,12 +122,11 @@ func ServeHelper(srv netlab.Server, cpu func() (user, sys int64, err error)) err
 // Close does.
 type BareServer struct {
 	handle func(c net.Conn)
+	ls     accept.Listeners
 
-	mu     sync.Mutex
-	ls     []net.Listener        // guarded by mu
-	conns  map[net.Conn]struct{} // guarded by mu
-	closed bool                  // Close was called; guarded by mu
-	wg     sync.WaitGroup
+	mu    sync.Mutex
+	conns map[net.Conn]struct{} // guarded by mu
+	wg    sync.WaitGroup
 }
 
 var _ netlab.Server = (*BareServer)(nil)
@@ -141,24 +141,19 @@ func NewBareServer(handle func(c net.Conn)) *BareServer {
 // Serve accepts connections on l until Close, and then returns
 // [netlab.ErrServerClosed].
 func (s *BareServer) Serve(l net.Listener) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		l.Close()
-		return netlab.ErrServerClosed
+	if err := s.ls.Add(l); err != nil {
+		return err // closed already
 	}
-	s.ls = append(s.ls, l)
-	s.mu.Unlock()
 	for {
 		c, err := l.Accept()
-		if errors.Is(err, net.ErrClosed) {
-			return netlab.ErrServerClosed
-		}
 		if err != nil {
+			if s.ls.Closing() {
+				return netlab.ErrServerClosed
+			}
 			return err
 		}
 		s.mu.Lock()
-		if s.closed { // accepted as Close ran: Close has not seen it
+		if s.ls.Closing() { // accepted as Close ran: Close may not have seen it
 			s.mu.Unlock()
 			c.Close()
 			return netlab.ErrServerClosed
@@ -181,11 +176,8 @@ func (s *BareServer) Shutdown(context.Context) error { return s.Close() }
 // Close closes the listeners and every connection, and returns when every
 // handler has.
 func (s *BareServer) Close() error {
+	s.ls.Close()
 	s.mu.Lock()
-	s.closed = true
-	for _, l := range s.ls {
-		l.Close()
-	}
 	for c := range s.conns {
 		c.Close()
 	}
