@@ -2,16 +2,13 @@ package netlabtest
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/internal/accept"
 )
 
 // A Helper is a process a benchmark talks to by lines, in the
@@ -113,75 +109,4 @@ func ServeHelper(srv netlab.Server, cpu func() (user, sys int64, err error)) err
 		fmt.Printf("cpu %d %d\n", user, sys)
 	}
 	return r.Stop()
-}
-
-// BareServer is the standard library's minimum for a server, the yardstick
-// a benchmark holds a model to: a goroutine per connection that runs a
-// handler on the bare [net.Conn], through the runtime's netpoller. No
-// session, no queue, no timers; Shutdown closes everything at once, as
-// Close does.
-type BareServer struct {
-	handle func(c net.Conn)
-	ls     accept.Listeners
-
-	mu    sync.Mutex
-	conns map[net.Conn]struct{} // guarded by mu
-	wg    sync.WaitGroup
-}
-
-var _ netlab.Server = (*BareServer)(nil)
-
-// NewBareServer returns a server that calls handle with every connection,
-// each on a goroutine of its own, and closes the connection when handle
-// returns.
-func NewBareServer(handle func(c net.Conn)) *BareServer {
-	return &BareServer{handle: handle, conns: make(map[net.Conn]struct{})}
-}
-
-// Serve accepts connections on l until Close, and then returns
-// [netlab.ErrServerClosed].
-func (s *BareServer) Serve(l net.Listener) error {
-	if err := s.ls.Add(l); err != nil {
-		return err // closed already
-	}
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			if s.ls.Closing() {
-				return netlab.ErrServerClosed
-			}
-			return err
-		}
-		s.mu.Lock()
-		if s.ls.Closing() { // accepted as Close ran: Close may not have seen it
-			s.mu.Unlock()
-			c.Close()
-			return netlab.ErrServerClosed
-		}
-		s.conns[c] = struct{}{}
-		s.wg.Go(func() { // under mu, so never after Close's Wait has begun
-			s.handle(c)
-			c.Close()
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
-		})
-		s.mu.Unlock()
-	}
-}
-
-// Shutdown is Close: a yardstick has nothing to finish.
-func (s *BareServer) Shutdown(context.Context) error { return s.Close() }
-
-// Close closes the listeners and every connection, and returns when every
-// handler has.
-func (s *BareServer) Close() error {
-	s.ls.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-	return nil
 }
