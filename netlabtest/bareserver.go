@@ -81,9 +81,11 @@ func (s *BareServer) Close() error {
 }
 
 // BareEcho echoes c the least an echo server can: it reads into a buffer
-// of its own and writes back what it read, until c fails or closes. It is
-// the handler of the echo yardstick, for [StartBare] or a [BareServer].
+// of its own and writes back what it read, until c fails or closes; then
+// it closes c. It is the handler of the echo yardstick, for [StartBare] or
+// a [BareServer].
 func BareEcho(c net.Conn) {
+	defer c.Close()
 	buf := make([]byte, 16<<10)
 	for {
 		n, err := c.Read(buf)
