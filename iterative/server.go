@@ -10,6 +10,7 @@ import (
 // Shutdown stops accepting and lets the client being served finish until ctx
 // ends; Close closes the listener and the connection being served now. Serve
 // returns [netlab.ErrServerClosed] after either.
+// It is a [netlab.Server] and a [netlab.StatsReporter].
 type Server struct{ *blocking.Server }
 
 // New returns a server for svc. Zero fields of cfg take their defaults.

@@ -10,6 +10,7 @@ import (
 // Shutdown stops accepting and closes connections as they become idle, until
 // ctx ends; then it closes the rest. Close closes the listeners and every
 // connection now. Serve returns [netlab.ErrServerClosed] after either.
+// It is a [netlab.Server] and a [netlab.StatsReporter].
 type Server struct{ *blocking.Server }
 
 // New returns a server for svc. Zero fields of cfg take their defaults.
