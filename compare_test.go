@@ -204,19 +204,7 @@ func benchEcho(b *testing.B, addr string, conns int) {
 // server there is — read into a buffer, write it back — as the yardstick
 // for what perconn's queue, backpressure and bookkeeping cost.
 func startBaseline(b *testing.B) string {
-	return netlabtest.StartBare(b, func(c net.Conn) {
-		defer c.Close()
-		buf := make([]byte, 16<<10)
-		for {
-			n, err := c.Read(buf)
-			if err != nil {
-				return
-			}
-			if _, err := c.Write(buf[:n]); err != nil {
-				return
-			}
-		}
-	})
+	return netlabtest.StartBare(b, netlabtest.BareEcho)
 }
 
 // BenchmarkIdleConnMemory opens idle echo connections and reports what each

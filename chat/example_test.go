@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
@@ -43,15 +42,10 @@ func Example() {
 // Dial joins a chat server's room as a client: every line the server sends
 // arrives on Lines, in order, and the methods send commands.
 func ExampleDial() {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := perconn.New(chat.New(chat.Options{}), netlab.Config{})
-	go srv.Serve(l)
-	defer srv.Shutdown(context.Background())
+	room := netlabtest.Loopback(perconn.New(chat.New(chat.Options{}), netlab.Config{}))
+	defer room.Stop()
 
-	c, err := chat.Dial(context.Background(), l.Addr().String())
+	c, err := chat.Dial(context.Background(), room.Addr)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
@@ -27,30 +26,27 @@ func Example() {
 	// Output: "hello, echo\n\x00\xff" in 2 sends, closed by the session: false
 }
 
-// Dial connects to an echo server; each Echo sends its bytes and returns
-// exactly those bytes, come back.
+// Dial connects to an echo server. Echo is one round trip; to send a
+// stream, write it to the connection, half-close with CloseWrite, and
+// ReadAll what comes back: the server sends the rest and closes.
 func ExampleDial() {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := perconn.New(echo.New(), netlab.Config{})
-	go srv.Serve(l)
-	defer srv.Shutdown(context.Background())
+	running := netlabtest.Loopback(perconn.New(echo.New(), netlab.Config{}))
+	defer running.Stop()
 
-	c, err := echo.Dial(context.Background(), l.Addr().String())
+	c, err := echo.Dial(context.Background(), running.Addr)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	for _, msg := range []string{"hello", "binary \x00\xff is fine"} {
-		reply, err := c.Echo([]byte(msg))
-		if err != nil {
-			log.Fatal(err)
-		}
-		fmt.Printf("%q\n", reply)
+	reply, err := c.Echo([]byte("binary \x00\xff is fine"))
+	fmt.Printf("%q %v\n", reply, err)
+	fmt.Fprint(c.Conn(), "a stream, ", "written in pieces")
+	if err := c.CloseWrite(); err != nil {
+		log.Fatal(err)
 	}
+	rest, err := c.ReadAll()
+	fmt.Printf("%q %v\n", rest, err)
 	// Output:
-	// "hello"
-	// "binary \x00\xff is fine"
+	// "binary \x00\xff is fine" <nil>
+	// "a stream, written in pieces" <nil>
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/netlab-go/netlab/eventloop"
 	"github.com/netlab-go/netlab/internal/benchref"
 	"github.com/netlab-go/netlab/internal/workload"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/perconn"
 )
 
@@ -75,11 +76,11 @@ func BenchmarkEchoThroughput(b *testing.B) {
 				b.Cleanup(cancel)
 				m := &benchModel{name: model}
 				if model == "c-epoll" {
-					m.server = startProcess(b, exec.CommandContext(ctx, ref))
+					m.server = netlabtest.StartHelper(b, exec.CommandContext(ctx, ref))
 				} else {
 					m.server = startHelper(ctx, b, "server", model, server.loops)
 				}
-				addr := m.server.ask(b, "", "listening")[1]
+				addr := m.server.Ask(b, "", "listening")[1]
 				fleet, err := workload.EchoFleet(ctx, addr, conns, 64)
 				require.NoError(b, err)
 				b.Cleanup(fleet.Close)
@@ -102,7 +103,7 @@ func BenchmarkEchoThroughput(b *testing.B) {
 // A benchModel accumulates one model's rounds.
 type benchModel struct {
 	name   string
-	server *helper
+	server *netlabtest.Helper
 	fleet  *workload.Fleet
 
 	ops        int64
@@ -129,7 +130,7 @@ func (m *benchModel) round(ctx context.Context, b *testing.B, ops int64) {
 }
 
 func (m *benchModel) serverCPUTime(b *testing.B) (user, sys int64) {
-	f := m.server.ask(b, "cpu", "cpu")
+	f := m.server.Ask(b, "cpu", "cpu")
 	user, err1 := strconv.ParseInt(f[1], 10, 64)
 	sys, err2 := strconv.ParseInt(f[2], 10, 64)
 	if err1 != nil || err2 != nil {
@@ -207,7 +208,7 @@ func benchIdle(b *testing.B, model string, n int) {
 	heap0, rss0 := memInUse(b)
 	slab0 := slab(b)
 	clients := startHelper(ctx, b, "clients", addr, strconv.Itoa(n), "5000")
-	clients.ask(b, "", "ready")
+	clients.Ask(b, "", "ready")
 	heap1, rss1 := memInUse(b)
 	slab1 := slab(b)
 	if active := srv.(netlab.StatsReporter).Stats().Active; active != int64(n) {
@@ -215,14 +216,14 @@ func benchIdle(b *testing.B, model string, n int) {
 	}
 
 	for b.Loop() {
-		clients.ask(b, "ping", "pong")
+		clients.Ask(b, "ping", "pong")
 	}
 	b.ReportMetric(float64(n), "conns")
 	b.ReportMetric(float64(heap1-heap0)/float64(n), "B/conn")
 	b.ReportMetric(float64(rss1-rss0)/float64(n), "rss-B/conn")
 	// Both ends of every connection are sockets in this one kernel.
 	b.ReportMetric(float64(slab1-slab0)/float64(2*n), "kernel-slab-B/socket")
-	require.NoError(b, clients.stop())
+	require.NoError(b, clients.Stop())
 }
 
 // slab returns the kernel's slab allocations (/proc/meminfo's Slab), in

@@ -4,7 +4,6 @@ package eventloop_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"log"
 	"net"
@@ -12,6 +11,7 @@ import (
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/eventloop"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // Serve chat on two event loops. The acceptor hands each new connection to
@@ -24,15 +24,11 @@ func Example() {
 	if err != nil {
 		log.Fatal(err) // not Linux: errors.Is(err, netlab.ErrUnsupported)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
+	running := netlabtest.Loopback(srv) // serves on 127.0.0.1 until Stop
+	defer running.Stop()
 
 	join := func() (net.Conn, *bufio.Reader) {
-		c, err := net.Dial("tcp", l.Addr().String())
+		c, err := net.Dial("tcp", running.Addr)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -54,16 +50,10 @@ func Example() {
 	fmt.Print("bob reads ", line)
 	ann.Close()
 	bob.Close()
-
-	if err := srv.Shutdown(context.Background()); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(<-served)
 	// Output:
 	// * welcome guest-1
 	// * welcome guest-2
 	// ann reads * guest-2 joined
 	// ann reads guest-2: hello from the other loop
 	// bob reads * guest-1 left
-	// netlab: server closed
 }

@@ -5,25 +5,22 @@ package eventloop_test
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/eventloop"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/perconn"
 )
 
@@ -211,30 +208,10 @@ func runServer(model string, loops int) error {
 	default:
 		return fmt.Errorf("unknown model %q", model)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	fmt.Printf("listening %s\n", l.Addr())
-	in := bufio.NewScanner(os.Stdin)
-	for in.Scan() {
-		if in.Text() != "cpu" {
-			return fmt.Errorf("unknown command %q", in.Text())
-		}
-		user, sys := cpuTime()
-		fmt.Printf("cpu %d %d\n", user, sys)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		return err
-	}
-	if err := <-served; !errors.Is(err, netlab.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return netlabtest.ServeHelper(srv, func() (user, sys int64, err error) {
+		user, sys = cpuTime()
+		return user, sys, nil
+	})
 }
 
 // cpuTime returns the user and system CPU time this process has used, in
@@ -247,64 +224,11 @@ func cpuTime() (user, sys int64) {
 	return ru.Utime.Nano() / 1000, ru.Stime.Nano() / 1000
 }
 
-// A helper is a running helper process.
-type helper struct {
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
-}
-
 // startHelper runs this test binary as a helper in role with args. The
 // helper is killed if ctx ends, and stopped when the benchmark ends.
-func startHelper(ctx context.Context, tb testing.TB, role string, args ...string) *helper {
+func startHelper(ctx context.Context, tb testing.TB, role string, args ...string) *netlabtest.Helper {
 	tb.Helper()
 	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"-test.run=^TestHelperProcess$", "--"}, args...)...)
 	cmd.Env = append(os.Environ(), helperEnv+"="+role)
-	return startProcess(tb, cmd)
-}
-
-// startProcess starts cmd, which speaks the helpers' protocol on its
-// standard input and output (the C reference does too), and stops it when
-// the benchmark ends.
-func startProcess(tb testing.TB, cmd *exec.Cmd) *helper {
-	tb.Helper()
-	cmd.Stderr = os.Stderr
-	cmd.WaitDelay = 10 * time.Second
-	in, err := cmd.StdinPipe()
-	require.NoError(tb, err)
-	out, err := cmd.StdoutPipe()
-	require.NoError(tb, err)
-	require.NoError(tb, cmd.Start(), "start helper")
-	h := &helper{cmd: cmd, in: in, out: bufio.NewReader(out)}
-	tb.Cleanup(func() {
-		assert.NoError(tb, h.stop(), "helper %s", cmd.Path)
-	})
-	return h
-}
-
-// ask sends a command (or nothing, if cmd is "") and returns the next line
-// the helper prints, with its first word checked against want.
-func (h *helper) ask(tb testing.TB, cmd, want string) []string {
-	tb.Helper()
-	if cmd != "" {
-		if _, err := fmt.Fprintln(h.in, cmd); err != nil {
-			tb.Fatalf("helper: send %q: %v", cmd, err)
-		}
-	}
-	line, err := h.out.ReadString('\n')
-	f := strings.Fields(line)
-	if err != nil || len(f) == 0 || f[0] != want {
-		tb.Fatalf("helper: got %q (%v), want %q", line, err, want)
-	}
-	return f
-}
-
-// stop closes the helper's input, which tells it to finish, and waits.
-func (h *helper) stop() error {
-	if h.in == nil {
-		return nil
-	}
-	h.in.Close()
-	h.in = nil
-	return h.cmd.Wait()
+	return netlabtest.StartHelper(tb, cmd)
 }

@@ -42,33 +42,6 @@ func serveDraining(t testing.TB, svc netlab.Service, cfg netlab.Config) (srv *ev
 	return srv, addr, served, draining
 }
 
-// shutdown runs srv.Shutdown(ctx) on another goroutine and returns a
-// channel that receives its result.
-func shutdown(ctx context.Context, srv netlab.Server) <-chan error {
-	done := make(chan error, 1)
-	go func() { done <- srv.Shutdown(ctx) }()
-	return done
-}
-
-// busyUntilDone is a service whose sessions echo and are busy (not Idle)
-// from a line "busy" until a line "done".
-func busyUntilDone(closed chan<- error) *netlabtest.Probe {
-	var busy atomic.Bool // one client per test
-	return &netlabtest.Probe{
-		OnData: func(c netlab.Conn, p []byte) {
-			switch {
-			case bytes.HasPrefix(p, []byte("busy")):
-				busy.Store(true)
-			case bytes.HasPrefix(p, []byte("done")):
-				busy.Store(false)
-			}
-			c.Send(p)
-		},
-		IsIdle:   func(netlab.Conn) bool { return !busy.Load() },
-		OnClosed: func(_ netlab.Conn, err error) { closed <- err },
-	}
-}
-
 func TestShutdown(t *testing.T) {
 	t.Run("closes idle connections at once and returns nil", func(t *testing.T) {
 		srv, err := eventloop.New(echo.New(), netlab.Config{}, eventloop.Options{Loops: 2})
@@ -77,7 +50,7 @@ func TestShutdown(t *testing.T) {
 		a, b := netlabtest.Dial(t, addr), netlabtest.Dial(t, addr)
 		netlabtest.RoundTrip(t, a, "a\n")
 		netlabtest.RoundTrip(t, b, "b\n")
-		done := shutdown(t.Context(), srv)
+		done := netlabtest.Shutdown(t.Context(), srv)
 		netlabtest.WaitClosed(t, a)
 		netlabtest.WaitClosed(t, b)
 		a.Close() // ends the server's linger: it waits for our FIN
@@ -88,11 +61,11 @@ func TestShutdown(t *testing.T) {
 	})
 
 	t.Run("lets a busy session finish, then closes it", func(t *testing.T) {
-		closed := make(chan error, 1)
-		srv, addr, served, draining := serveDraining(t, busyUntilDone(closed), netlab.Config{})
+		onClose, closed := netlabtest.Closes()
+		srv, addr, served, draining := serveDraining(t, netlabtest.BusyEcho(onClose), netlab.Config{})
 		c := netlabtest.Dial(t, addr)
 		netlabtest.RoundTrip(t, c, "busy\n")
-		done := shutdown(t.Context(), srv)
+		done := netlabtest.Shutdown(t.Context(), srv)
 		netlabtest.Await(t, draining, "the loop to begin draining")
 		netlabtest.RoundTrip(t, c, "more work\n") // still served
 		netlabtest.RoundTrip(t, c, "done\n")      // now idle: closed
@@ -110,7 +83,7 @@ func TestShutdown(t *testing.T) {
 		srv, addr, served, draining := serveDraining(t, svc, netlab.Config{})
 		c := netlabtest.Dial(t, addr)
 		netlabtest.RoundTrip(t, c, "open\n")
-		done := shutdown(t.Context(), srv)
+		done := netlabtest.Shutdown(t.Context(), srv)
 		netlabtest.Await(t, draining, "the loop to begin draining")
 		busy.Store(false) // from outside: the loop is not told
 		netlabtest.WaitClosed(t, c)
@@ -130,7 +103,7 @@ func TestShutdown(t *testing.T) {
 		srv, addr, served, draining := serveDraining(t, svc, netlab.Config{MaxPending: 2 * size})
 		c := netlabtest.Dial(t, addr)
 		netlabtest.Await(t, opened, "the session to open") // else Shutdown may find it still in the backlog
-		done := shutdown(t.Context(), srv)
+		done := netlabtest.Shutdown(t.Context(), srv)
 		netlabtest.Await(t, draining, "the loop to begin draining")
 		got, err := io.ReadAll(c)
 		require.NoError(t, err, "read before the close")
@@ -141,12 +114,12 @@ func TestShutdown(t *testing.T) {
 	})
 
 	t.Run("cuts sessions short when the context ends", func(t *testing.T) {
-		closed := make(chan error, 1)
-		srv, addr, served, draining := serveDraining(t, busyUntilDone(closed), netlab.Config{})
+		onClose, closed := netlabtest.Closes()
+		srv, addr, served, draining := serveDraining(t, netlabtest.BusyEcho(onClose), netlab.Config{})
 		c := netlabtest.Dial(t, addr)
 		netlabtest.RoundTrip(t, c, "busy\n")
 		ctx, cancel := context.WithCancel(t.Context())
-		done := shutdown(ctx, srv)
+		done := netlabtest.Shutdown(ctx, srv)
 		netlabtest.Await(t, draining, "the loop to begin draining")
 		cancel()
 		require.ErrorIs(t, netlabtest.Await(t, done, "Shutdown"), context.Canceled, "Shutdown")
@@ -167,8 +140,8 @@ func TestShutdown(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
-	closed := make(chan error, 1)
-	srv, err := eventloop.New(busyUntilDone(closed), netlab.Config{}, eventloop.Options{Loops: 2})
+	onClose, closed := netlabtest.Closes()
+	srv, err := eventloop.New(netlabtest.BusyEcho(onClose), netlab.Config{}, eventloop.Options{Loops: 2})
 	require.NoError(t, err)
 	addr, served := serve(t, srv)
 	c := netlabtest.Dial(t, addr)

@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net"
 
 	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/echo"
 	"github.com/netlab-go/netlab/iterative"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // Serve echo one client at a time. Both clients connect at once — the
@@ -17,16 +16,13 @@ import (
 // backlog — but the server accepts the second only after the first leaves.
 func Example() {
 	srv := iterative.New(echo.New(), netlab.Config{})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	go srv.Serve(l)
-	defer srv.Close()
+	running := netlabtest.Loopback(srv) // serves on 127.0.0.1 until Stop
+	defer running.Stop()
 
 	var clients [2]*echo.Client
 	for i := range clients {
-		if clients[i], err = echo.Dial(context.Background(), l.Addr().String()); err != nil {
+		var err error
+		if clients[i], err = echo.Dial(context.Background(), running.Addr); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -38,38 +34,4 @@ func Example() {
 	// Output:
 	// client 1 (<nil>), accepted so far: 1
 	// client 2 (<nil>), accepted so far: 2
-}
-
-// New serves one client at a time: a chat room under it holds one member,
-// and the next client is welcomed only once the first has left.
-func ExampleNew() {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := iterative.New(chat.New(chat.Options{}), netlab.Config{})
-	go srv.Serve(l)
-	defer srv.Shutdown(context.Background())
-
-	ctx := context.Background()
-	first, err := chat.Dial(ctx, l.Addr().String())
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("first:", <-first.Lines())
-	second, err := chat.Dial(ctx, l.Addr().String()) // queued in the backlog
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer second.Close()
-	if err := first.Quit(); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("first:", <-first.Lines())
-	first.Close() // the server waits for our side to close, too
-	fmt.Println("second:", <-second.Lines())
-	// Output:
-	// first: * welcome guest-1
-	// first: * bye
-	// second: * welcome guest-2
 }

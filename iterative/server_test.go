@@ -1,11 +1,9 @@
 package iterative_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
-	"sync/atomic"
 	"testing"
 
 	"github.com/netlab-go/netlab"
@@ -15,36 +13,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// busyUntilDone returns an echo service whose sessions are busy (not idle)
-// from a message starting "busy" to one starting "done" — a transfer that a
-// graceful shutdown must let finish — and the channel each session's end
-// arrives on. One flag serves every session: the model serves one at a time.
-func busyUntilDone() (*netlabtest.Probe, <-chan error) {
-	var busy atomic.Bool
-	closed, closes := netlabtest.Closes()
-	return &netlabtest.Probe{
-		OnData: func(c netlab.Conn, p []byte) {
-			switch {
-			case bytes.HasPrefix(p, []byte("busy")):
-				busy.Store(true)
-			case bytes.HasPrefix(p, []byte("done")):
-				busy.Store(false)
-			}
-			c.Send(p)
-		},
-		IsIdle:   func(netlab.Conn) bool { return !busy.Load() },
-		OnClosed: closed,
-	}, closes
-}
-
 // Shutdown on the iterative model, while a client is in the middle of
 // something: the server stops accepting at once (the client waiting in the
 // listen backlog is turned away unserved), lets the busy client finish,
 // closes it once it is idle, and only then does Serve — which was inside
 // that client's session all along — return ErrServerClosed.
 func TestShutdownLetsTheClientBeingServedFinish(t *testing.T) {
-	svc, closes := busyUntilDone()
-	srv := iterative.New(svc, netlab.Config{})
+	onClose, closes := netlabtest.Closes()
+	srv := iterative.New(netlabtest.BusyEcho(onClose), netlab.Config{})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()
@@ -59,8 +35,7 @@ func TestShutdownLetsTheClientBeingServedFinish(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), netlabtest.Timeout)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- srv.Shutdown(ctx) }()
+	done := netlabtest.Shutdown(ctx, srv)
 
 	// Shutdown closes the listener, and the kernel resets the connections
 	// still in its backlog: the second client is never served.

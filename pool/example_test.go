@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/echo"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/pool"
 )
 
@@ -17,16 +17,11 @@ import (
 // server just closes; chat would first send "! server busy".
 func Example() {
 	srv := pool.New(echo.New(), netlab.Config{}, pool.Options{Workers: 1, Overflow: pool.Reject})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	go srv.Serve(l)
-	defer srv.Close()
+	running := netlabtest.Loopback(srv) // serves on 127.0.0.1 until Stop
+	defer running.Stop()
 
 	ctx := context.Background()
-	first, err := echo.Dial(ctx, l.Addr().String())
+	first, err := echo.Dial(ctx, running.Addr)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -35,7 +30,7 @@ func Example() {
 	reply, err := first.Echo([]byte("first")) // first now holds the only worker
 	fmt.Printf("first: %s %v\n", reply, err)
 
-	second, err := echo.Dial(ctx, l.Addr().String())
+	second, err := echo.Dial(ctx, running.Addr)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -51,18 +46,13 @@ func Example() {
 // New serves at most Workers sessions at once; with the Wait policy a
 // client beyond them waits, connected, for a worker to come free.
 func ExampleNew() {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
 	srv := pool.New(chat.New(chat.Options{}), netlab.Config{}, pool.Options{Workers: 2, Overflow: pool.Wait})
-	go srv.Serve(l)
-	defer srv.Shutdown(context.Background())
+	running := netlabtest.Loopback(srv)
+	defer running.Stop()
 
-	ctx := context.Background()
 	var clients []*chat.Client
 	for range 3 {
-		c, err := chat.Dial(ctx, l.Addr().String())
+		c, err := chat.Dial(context.Background(), running.Addr)
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -85,22 +85,14 @@ func (s *Server) Serve(l net.Listener) error {
 		return netlab.ErrServerClosed
 	}
 	defer s.loops.Done()
-	if err := s.e.Listen(l); err != nil {
-		return err
-	}
-	defer s.e.Unlisten(l)
-	for {
-		nc, err := s.e.Accept(l)
-		if err != nil {
-			return err
-		}
+	return s.e.Serve(l, func(nc net.Conn) {
 		if s.opts.Overflow == Reject && !s.tryReserve() {
 			s.e.Refuse(nc) // every worker is busy: say so and hang up
-			continue
+			return
 		}
 		run(s.hooks.handoff)
 		s.workers.Go(func() { s.serve(nc) }) // Wait: blocks while every worker is busy
-	}
+	})
 }
 
 // serve runs on a worker and serves one connection to its end.

@@ -32,19 +32,11 @@ func TestEcho(t *testing.T) {
 func TestWait(t *testing.T) {
 	t.Run("with two workers a third client waits, and is served as soon as one leaves", func(t *testing.T) {
 		p := start(t, echo.New(), pool.Options{Workers: 2})
-		a := netlabtest.Dial(t, p.addr)
-		netlabtest.RoundTrip(t, a, "from a\n")
-		b := netlabtest.Dial(t, p.addr)
-		netlabtest.RoundTrip(t, b, "from b\n")
-
-		c := netlabtest.Dial(t, p.addr)
-		_, err := c.Write([]byte("from c\n"))
-		require.NoError(t, err)
-		// The accept loop has accepted c and is handing it to the pool.
+		a, b := p.occupy(t, echoes), p.occupy(t, echoes)
 		// Both workers are serving a and b, which stay open, and conc
 		// never runs more than two: c cannot have a worker, so its
 		// session is not open and its bytes wait in its socket.
-		p.handoffs.waitFor(t, 3)
+		c := p.knock(t, "from c\n")
 		st := p.srv.Stats()
 		require.EqualValues(t, 2, st.Accepted, "accepted")
 		require.EqualValues(t, 2, st.Active, "active")
@@ -89,10 +81,7 @@ func TestWait(t *testing.T) {
 func TestReject(t *testing.T) {
 	t.Run("with two workers a third echo client is closed at once, and served once a worker is free", func(t *testing.T) {
 		p := start(t, echo.New(), pool.Options{Workers: 2, Overflow: pool.Reject})
-		a := netlabtest.Dial(t, p.addr)
-		netlabtest.RoundTrip(t, a, "from a\n")
-		b := netlabtest.Dial(t, p.addr)
-		netlabtest.RoundTrip(t, b, "from b\n")
+		a, b := p.occupy(t, echoes), p.occupy(t, echoes)
 
 		// Echo has no words for "busy" (RFC 862 has none): the client
 		// is simply closed.
@@ -117,15 +106,11 @@ func TestReject(t *testing.T) {
 func TestLongLivedSessions(t *testing.T) {
 	t.Run("with two idle members a third gets no welcome until one leaves", func(t *testing.T) {
 		p := start(t, greeter, pool.Options{Workers: 2})
-		a := netlabtest.Dial(t, p.addr)
-		netlabtest.Expect(t, a, "* welcome\n")
-		b := netlabtest.Dial(t, p.addr)
-		netlabtest.Expect(t, b, "* welcome\n")
-
+		a := p.occupy(t, welcomed)
+		p.occupy(t, welcomed) // b
 		// a and b say nothing: the workers serving them are idle,
 		// blocked in Read, and no use to anyone else.
-		c := netlabtest.Dial(t, p.addr)
-		p.handoffs.waitFor(t, 3)
+		c := p.knock(t, "")
 		st := p.srv.Stats()
 		require.EqualValues(t, 2, st.Active, "active")
 
@@ -135,11 +120,8 @@ func TestLongLivedSessions(t *testing.T) {
 
 	t.Run("under reject a third is told busy in the service's own words", func(t *testing.T) {
 		p := start(t, greeter, pool.Options{Workers: 2, Overflow: pool.Reject})
-		a := netlabtest.Dial(t, p.addr)
-		netlabtest.Expect(t, a, "* welcome\n")
-		b := netlabtest.Dial(t, p.addr)
-		netlabtest.Expect(t, b, "* welcome\n")
-
+		p.occupy(t, welcomed)
+		p.occupy(t, welcomed)
 		c := netlabtest.Dial(t, p.addr)
 		netlabtest.Expect(t, c, "! server busy\n")
 		netlabtest.WaitClosed(t, c)
@@ -185,17 +167,12 @@ func TestPanics(t *testing.T) {
 func TestShutdown(t *testing.T) {
 	t.Run("while the accept loop waits in Go, Shutdown returns and closes the held client unserved", func(t *testing.T) {
 		p := start(t, echo.New(), pool.Options{Workers: 1})
-		a := netlabtest.Dial(t, p.addr)
-		netlabtest.RoundTrip(t, a, "from a\n")
-		c := netlabtest.Dial(t, p.addr)
-		_, err := c.Write([]byte("from c\n"))
-		require.NoError(t, err)
-		p.handoffs.waitFor(t, 2) // the loop holds c, and its only worker is a's
+		a := p.occupy(t, echoes)
+		c := p.knock(t, "from c\n") // the loop holds c, and its only worker is a's
 
 		ctx, cancel := context.WithTimeout(t.Context(), netlabtest.Timeout)
 		defer cancel()
-		done := make(chan error, 1)
-		go func() { done <- p.srv.Shutdown(ctx) }()
+		done := netlabtest.Shutdown(ctx, p.srv)
 
 		// a is idle, so Shutdown closes it at once; it lingers until
 		// a hangs up, so that no reset destroys a reply in flight.
@@ -211,12 +188,8 @@ func TestShutdown(t *testing.T) {
 
 	t.Run("while the accept loop waits in Go, Close returns and closes the held client unserved", func(t *testing.T) {
 		p := start(t, echo.New(), pool.Options{Workers: 1})
-		a := netlabtest.Dial(t, p.addr)
-		netlabtest.RoundTrip(t, a, "from a\n")
-		c := netlabtest.Dial(t, p.addr)
-		_, err := c.Write([]byte("from c\n"))
-		require.NoError(t, err)
-		p.handoffs.waitFor(t, 2)
+		a := p.occupy(t, echoes)
+		c := p.knock(t, "from c\n")
 
 		require.NoError(t, p.srv.Close())
 		if got := readToEnd(a); len(got) != 0 {
@@ -299,6 +272,35 @@ func (e *events) waitFor(t *testing.T, n int) {
 			require.FailNow(t, "an event did not happen", "waited %v for event %d, saw %d", netlabtest.Timeout, n, seen)
 		}
 	}
+}
+
+// occupy connects a client and returns it once a worker serves it, which
+// served proves: [echoes] or [welcomed].
+func (p *probe) occupy(t *testing.T, served func(t *testing.T, c *net.TCPConn)) *net.TCPConn {
+	t.Helper()
+	c := netlabtest.Dial(t, p.addr)
+	served(t, c)
+	return c
+}
+
+func echoes(t *testing.T, c *net.TCPConn)   { netlabtest.RoundTrip(t, c, "served\n") }
+func welcomed(t *testing.T, c *net.TCPConn) { netlabtest.Expect(t, c, "* welcome\n") }
+
+// knock connects a client that sends msg (if any) while every worker is
+// busy, and returns it once the accept loop has accepted it and holds it,
+// waiting to hand it to the pool.
+func (p *probe) knock(t *testing.T, msg string) *net.TCPConn {
+	t.Helper()
+	p.handoffs.mu.Lock()
+	held := p.handoffs.n + 1
+	p.handoffs.mu.Unlock()
+	c := netlabtest.Dial(t, p.addr)
+	if msg != "" {
+		_, err := c.Write([]byte(msg))
+		require.NoError(t, err)
+	}
+	p.handoffs.waitFor(t, held)
+	return c
 }
 
 // readToEnd returns what c receives before the server closes it. A reset is

@@ -1,43 +1,40 @@
 package tempconv_test
 
 import (
-	"context"
 	"fmt"
+	"io"
+	"log"
 	"net"
-	"time"
+	"os"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/netlab-go/netlab/perconn"
 	"github.com/netlab-go/netlab/tempconv"
-	"github.com/netlab-go/netlab/udp"
 )
 
-// The converter over UDP: one datagram in, one out.
+// The converter answers whole lines, however the client writes them: a CR
+// before the LF is dropped, an empty line gets no answer (it can keep an
+// idle connection alive), and a last line without LF counts once the
+// client half-closes. Here it runs under perconn; it runs the same under
+// every model, over UDP and in the browser's line console.
 func Example() {
-	sock, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		panic(err)
-	}
-	srv := udp.New(tempconv.New(), netlab.Config{}, udp.Options{Lines: true})
-	go srv.Serve(sock)
-	defer srv.Close()
+	running := netlabtest.Loopback(perconn.New(tempconv.New(), netlab.Config{}))
+	defer running.Stop()
 
-	c, err := udp.Dial(context.Background(), sock.LocalAddr().String())
+	c, err := net.Dial("tcp", running.Addr)
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	defer c.Close()
-	for _, celsius := range []string{"100", "36.6", "-40", "warm"} {
-		f, err := c.Echo([]byte(celsius), 5*time.Second)
-		if err != nil {
-			panic(err)
-		}
-		fmt.Printf("%s °C: %s", celsius, f)
-	}
+	fmt.Fprint(c, "100\n\n-40\r\nwarm\n36.6")
+	c.(*net.TCPConn).CloseWrite()
+	io.Copy(os.Stdout, c) // until the server, its answers sent, closes
 	// Output:
-	// 100 °C: 212
-	// 36.6 °C: 97.88
-	// -40 °C: -40
-	// warm °C: ! not a number
+	// 212
+	// -40
+	// ! not a number
+	// 97.88
 }
 
 // Reply is the whole protocol as a function of one line.

@@ -70,7 +70,7 @@ func (pr *peer) Send(p []byte) error {
 		p = p[i+1:]
 	}
 	if len(pr.out)+len(p) > pr.srv.cfg.MaxPending {
-		pr.srv.dropped.Add(1)
+		pr.srv.counts.Dropped.Add(1)
 		pr.out = nil
 		pr.endLocked(netlab.ErrOverflow)
 		return netlab.ErrOverflow

@@ -52,6 +52,14 @@ func send(t *testing.T, c *udp.Client, s string) {
 	require.NoError(t, c.Send([]byte(s)))
 }
 
+// join greets a chat room with an empty line, which a room over UDP takes
+// for hello, and expects the welcome the peer gets as name.
+func join(t *testing.T, c *udp.Client, name string) {
+	t.Helper()
+	send(t, c, "\n")
+	expect(t, c, true, "* welcome "+name+"\n")
+}
+
 // expect reads datagrams until they add up to as many bytes as want and
 // checks they are want. With lines set, it also checks that every datagram
 // is exactly one line ending in LF.

@@ -85,8 +85,8 @@ func (s *Server) datagram(c *net.UDPConn, addr netip.AddrPort, p []byte) {
 		s.peers[addr] = pr
 		delete(s.refused, addr)
 		s.mu.Unlock()
-		s.accepted.Add(1)
-		s.active.Add(1)
+		s.counts.Accepted.Add(1)
+		s.counts.Active.Add(1)
 		s.cfg.Logger.Debug("udp: open", "peer", addr)
 		if !s.call(pr, func() { pr.sess = s.svc.Open(pr) }) {
 			return
@@ -120,7 +120,7 @@ func (s *Server) refuseLocked(c *net.UDPConn, addr netip.AddrPort, now time.Time
 	if len(s.refused) < maxRefused {
 		s.refused[addr] = now
 	}
-	s.refusedN.Add(1)
+	s.counts.Refused.Add(1)
 	s.cfg.Logger.Debug("udp: busy", "peer", addr)
 	if s.busy != nil {
 		s.send(c, addr, s.busy)
@@ -132,7 +132,7 @@ func (s *Server) refuseLocked(c *net.UDPConn, addr netip.AddrPort, now time.Time
 func (s *Server) call(pr *peer, f func()) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.panics.Add(1)
+			s.counts.Panics.Add(1)
 			s.cfg.Logger.Error("udp: session panicked", "peer", pr.addr, "panic", r)
 			pr.end(fmt.Errorf("udp: session panicked: %v", r))
 		}
@@ -187,7 +187,7 @@ func (s *Server) endClosed() {
 
 // closed tells pr's session it is over.
 func (s *Server) closed(pr *peer) {
-	s.active.Add(-1)
+	s.counts.Active.Add(-1)
 	s.cfg.Logger.Debug("udp: close", "peer", pr.addr, "err", pr.err)
 	if pr.sess != nil {
 		s.call(pr, func() { pr.sess.Closed(pr.err) })

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/internal/accept"
 )
 
 // MaxDatagram is the largest datagram the server sends or echoes: the
@@ -51,7 +52,8 @@ type Server struct {
 	refused map[netip.AddrPort]time.Time // addresses told busy, and when last heard; guarded by mu
 	ending  []*peer                      // closed peers whose Closed is still to run; guarded by mu
 
-	accepted, refusedN, active, panics, dropped, lost atomic.Int64
+	counts accept.Counters // Refused counts addresses told busy, Active open peers
+	lost   atomic.Int64
 }
 
 var _ netlab.StatsReporter = (*Server)(nil)
@@ -168,13 +170,7 @@ func (s *Server) wakeLocked() {
 // Stats implements [netlab.StatsReporter]. A peer counts as a connection:
 // Accepted counts sessions opened, Refused addresses told busy.
 func (s *Server) Stats() netlab.Stats {
-	return netlab.Stats{
-		Accepted: s.accepted.Load(),
-		Refused:  s.refusedN.Load(),
-		Active:   s.active.Load(),
-		Panics:   s.panics.Load(),
-		Dropped:  s.dropped.Load(),
-	}
+	return s.counts.Stats()
 }
 
 // Lost returns how many datagrams the server meant to send and the kernel

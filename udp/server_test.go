@@ -113,32 +113,41 @@ func TestChat(t *testing.T) {
 		expect(t, b, true, "guest-1: one\nguest-1: two\nguest-1: three\n")
 	})
 
-	t.Run("a line too long is refused and the peer stays", func(t *testing.T) {
-		addr, _ := startChat(t)
-		a := dial(t, addr)
-		send(t, a, strings.Repeat("x", chat.MaxLine+1))
-		expect(t, a, true, "* welcome guest-1\n! line too long\n")
-		send(t, a, "/who\n")
-		expect(t, a, true, "* online: guest-1\n")
-	})
-
-	t.Run("after /quit the next datagram from the same address is a newcomer", func(t *testing.T) {
-		addr, srv := startChat(t)
-		a := dial(t, addr)
-		send(t, a, "/quit\n/who\n")
-		expect(t, a, true, "* welcome guest-1\n* bye\n")
-		send(t, a, "/who\n")
-		expect(t, a, true, "* welcome guest-2\n* online: guest-2\n")
-		assert.Equal(t, int64(2), srv.Stats().Accepted)
-		assert.Equal(t, int64(1), srv.Stats().Active)
-	})
+	// One peer alone in a room: each datagram it sends, and what it then
+	// hears.
+	alone := []struct {
+		name             string
+		script           [][2]string
+		accepted, active int64
+	}{
+		{"a line too long is refused and the peer stays", [][2]string{
+			{strings.Repeat("x", chat.MaxLine+1), "* welcome guest-1\n! line too long\n"},
+			{"/who\n", "* online: guest-1\n"},
+		}, 1, 1},
+		{"after /quit the next datagram from the same address is a newcomer", [][2]string{
+			{"/quit\n/who\n", "* welcome guest-1\n* bye\n"},
+			{"/who\n", "* welcome guest-2\n* online: guest-2\n"},
+		}, 2, 1},
+	}
+	for _, tc := range alone {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, srv := startChat(t)
+			a := dial(t, addr)
+			for _, step := range tc.script {
+				send(t, a, step[0])
+				expect(t, a, true, step[1])
+			}
+			st := srv.Stats()
+			assert.Equal(t, tc.accepted, st.Accepted, "sessions opened")
+			assert.Equal(t, tc.active, st.Active, "sessions open")
+		})
+	}
 }
 
 func TestBusy(t *testing.T) {
 	addr, srv := start(t, chat.New(chat.Options{}), netlab.Config{MaxConns: 1}, udp.Options{Lines: true})
 	a, b := dial(t, addr), dial(t, addr)
-	send(t, a, "\n")
-	expect(t, a, true, "* welcome guest-1\n")
+	join(t, a, "guest-1")
 
 	t.Run("a new address beyond MaxConns is told busy once and then ignored", func(t *testing.T) {
 		send(t, b, "hello?\n")
@@ -154,9 +163,7 @@ func TestBusy(t *testing.T) {
 	t.Run("once a peer leaves, the refused address is served", func(t *testing.T) {
 		send(t, a, "/quit\n")
 		expect(t, a, true, "* bye\n")
-		send(t, b, "\n")
-		// B's next datagram is a welcome, not a second busy.
-		expect(t, b, true, "* welcome guest-2\n")
+		join(t, b, "guest-2") // a welcome, not a second busy
 	})
 }
 
@@ -183,9 +190,7 @@ func TestMixedRoom(t *testing.T) {
 		readLine(t, tcp, "* welcome guest-1\n")
 		addr, _ := start(t, svc, netlab.Config{}, udp.Options{Lines: true})
 		u := dial(t, addr)
-
-		send(t, u, "\n")
-		expect(t, u, true, "* welcome guest-2\n")
+		join(t, u, "guest-2")
 		readLine(t, tcp, "* guest-2 joined\n")
 		send(t, u, "hello over UDP\n")
 		readLine(t, tcp, "guest-2: hello over UDP\n")
@@ -205,8 +210,7 @@ func TestMixedRoom(t *testing.T) {
 		readLine(t, tcp, "* welcome guest-1\n")
 		addr, _ := start(t, svc, netlab.Config{IdleTimeout: 100 * time.Millisecond}, udp.Options{Lines: true})
 		u := dial(t, addr)
-		send(t, u, "\n")
-		expect(t, u, true, "* welcome guest-2\n")
+		join(t, u, "guest-2")
 		readLine(t, tcp, "* guest-2 joined\n")
 		readLine(t, tcp, "* guest-2 left\n")
 		// The session is gone: the same address comes back as a newcomer.
@@ -223,10 +227,8 @@ func TestLostDatagram(t *testing.T) {
 		// A talks to the server through a relay that drops what contains "lost".
 		a := dial(t, relay(t, addr, func(p []byte) bool { return bytes.Contains(p, []byte("lost")) }))
 		b := dial(t, addr)
-		send(t, a, "\n")
-		expect(t, a, true, "* welcome guest-1\n")
-		send(t, b, "\n")
-		expect(t, b, true, "* welcome guest-2\n")
+		join(t, a, "guest-1")
+		join(t, b, "guest-2")
 		expect(t, a, true, "* guest-2 joined\n")
 
 		// From the server to A: the middle line never arrives, and

@@ -112,7 +112,7 @@ func (c *conn) Send(p []byte) error {
 		return netlab.ErrConnClosed
 	}
 	if c.queued+len(p) > c.srv.cfg.MaxPending {
-		c.srv.dropped.Add(1)
+		c.srv.counts.Dropped.Add(1)
 		c.srv.log.Debug("web: send queue overflow; dropping client", "peer", c.peer, "queued", c.queued)
 		c.dropLocked(closeDropped, netlab.ErrOverflow)
 		return netlab.ErrOverflow

@@ -4,30 +4,26 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/web"
 )
 
 // Serve a chat room to browsers and join it with a Go WebSocket client, as
 // the page does: each text message is one line.
 func Example() {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
 	srv := web.New(chat.New(chat.Options{}), netlab.Config{}, web.WithPage(web.ChatPage))
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
+	running := netlabtest.Loopback(srv) // serves on 127.0.0.1 until Stop
+	defer running.Stop()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, "ws://"+l.Addr().String()+"/ws", nil)
+	ws, _, err := websocket.Dial(ctx, "ws://"+running.Addr+"/ws", nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -44,14 +40,8 @@ func Example() {
 	ws.Write(ctx, websocket.MessageText, []byte("/who"))
 	fmt.Println(read())
 	ws.Close(websocket.StatusNormalClosure, "")
-
-	if err := srv.Shutdown(ctx); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(<-served)
 	// Output:
 	// * welcome guest-1
 	// * you are ann
 	// * online: ann
-	// netlab: server closed
 }

@@ -44,6 +44,23 @@ func startTCP(t *testing.T, svc netlab.Service) string {
 	return addr
 }
 
+// ready serves upper with cfg, connects a browser, and returns it once the
+// session has said "ready".
+func ready(t *testing.T, cfg netlab.Config) *wsClient {
+	t.Helper()
+	_, c := readyOn(t, cfg)
+	return c
+}
+
+// readyOn is [ready], and the server too.
+func readyOn(t *testing.T, cfg netlab.Config) (*web.Server, *wsClient) {
+	t.Helper()
+	srv, addr := startWeb(t, upper{}, cfg)
+	c := dialWS(t, addr)
+	c.expect("ready")
+	return srv, c
+}
+
 // wsClient is a Go WebSocket client that reads lines the way the page does.
 type wsClient struct {
 	t  *testing.T

@@ -120,7 +120,7 @@ func (c *conn) ended(err error) {
 func (c *conn) call(f func()) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.srv.panics.Add(1)
+			c.srv.counts.Panics.Add(1)
 			c.srv.log.Error("web: session panicked; connection closed", "peer", c.peer, "panic", r)
 			c.drop(closeCode{status: websocket.StatusInternalError, reason: "internal error"}, fmt.Errorf("web: session panicked: %v", r))
 			ok = false

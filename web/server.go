@@ -5,16 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/netlab-go/netlab"
+	"github.com/netlab-go/netlab/internal/accept"
 )
 
 // Server serves a [netlab.Service] to browsers: a page at "/", a plain line
@@ -42,7 +44,7 @@ type Server struct {
 
 	wg sync.WaitGroup // every WebSocket handler still running
 
-	accepted, refused, panics, dropped atomic.Int64
+	counts accept.Counters // Active is len(conns), not counted here
 }
 
 var (
@@ -129,7 +131,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		s.refuse(c)
 		return
 	}
-	s.accepted.Add(1)
+	s.counts.Accepted.Add(1)
 	s.log.Debug("web: open", "peer", c.peer)
 	c.serve()
 	s.release(c)
@@ -155,7 +157,7 @@ func (s *Server) release(c *conn) {
 // refuse tells a browser the server has no room for it, in the service's
 // own words, and closes with status 1013 (try again later).
 func (s *Server) refuse(c *conn) {
-	s.refused.Add(1)
+	s.counts.Refused.Add(1)
 	s.log.Debug("web: refused: server busy", "peer", c.peer)
 	defer c.cancel()
 	if line := trimLF(s.busy); len(line) > 0 {
@@ -206,11 +208,7 @@ func (s *Server) beginClose() *http.Server {
 func (s *Server) snapshot() []*conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cs := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		cs = append(cs, c)
-	}
-	return cs
+	return slices.Collect(maps.Keys(s.conns))
 }
 
 // Shutdown stops accepting, then closes each WebSocket with status 1001
@@ -223,33 +221,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if hs := s.beginClose(); hs != nil {
 		err = hs.Shutdown(ctx) // the listeners and the plain HTTP requests
 	}
-	pause := time.Millisecond
-	timer := time.NewTimer(pause)
-	defer timer.Stop()
-	for {
-		cs := s.snapshot()
-		if len(cs) == 0 {
-			break
-		}
-		for _, c := range cs {
-			if c.quiescent() {
-				c.closeWith(closeShutdown)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			s.dropAll(fmt.Errorf("web: server shut down: %w", context.Cause(ctx)))
-			s.wg.Wait()
-			return ctx.Err()
-		case <-timer.C:
-			// Polled, like net/http's Shutdown: whether a session is
-			// between requests is its own goroutine's business.
-			pause = min(2*pause, 100*time.Millisecond)
-			timer.Reset(pause)
-		}
+	if cut := accept.Drain(ctx, s.closeIdle); cut != nil {
+		s.dropAll(fmt.Errorf("web: server shut down: %w", context.Cause(ctx)))
+		err = cut
 	}
 	s.wg.Wait()
 	return err
+}
+
+// closeIdle closes every connection whose session is between requests and
+// returns how many were open.
+func (s *Server) closeIdle() int {
+	cs := s.snapshot()
+	for _, c := range cs {
+		if c.quiescent() {
+			c.closeWith(closeShutdown)
+		}
+	}
+	return len(cs)
 }
 
 // Close closes the listeners and every connection at once, and returns when
@@ -273,16 +262,11 @@ func (s *Server) dropAll(err error) {
 
 // Stats returns the server's counters.
 func (s *Server) Stats() netlab.Stats {
+	st := s.counts.Stats()
 	s.mu.Lock()
-	active := len(s.conns)
+	st.Active = int64(len(s.conns))
 	s.mu.Unlock()
-	return netlab.Stats{
-		Accepted: s.accepted.Load(),
-		Refused:  s.refused.Load(),
-		Active:   int64(active),
-		Panics:   s.panics.Load(),
-		Dropped:  s.dropped.Load(),
-	}
+	return st
 }
 
 // peerAddr turns an http.Request's RemoteAddr into a net.Addr.

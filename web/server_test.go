@@ -14,6 +14,7 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/web"
 )
 
@@ -49,46 +50,52 @@ func TestServer(t *testing.T) {
 	})
 
 	t.Run("a binary message closes the socket with status 1003", func(t *testing.T) {
-		_, addr := startWeb(t, upper{}, netlab.Config{})
-		c := dialWS(t, addr)
-		c.expect("ready")
+		c := ready(t, netlab.Config{})
 		ctx, cancel := context.WithTimeout(t.Context(), wait)
 		defer cancel()
 		require.NoError(t, c.ws.Write(ctx, websocket.MessageBinary, []byte("hi\n")))
 		assert.Equal(t, websocket.StatusUnsupportedData, c.closeStatus())
 	})
 
-	t.Run("a message over 4096 bytes gets line too long and the socket stays open", func(t *testing.T) {
-		_, addr := startWeb(t, upper{}, netlab.Config{})
-		c := dialWS(t, addr)
-		c.expect("ready")
-		c.send(strings.Repeat("x", web.MaxLine+1))
-		assert.Equal(t, "! line too long", c.read())
-		c.send(strings.Repeat("x", web.MaxLine) + "\n") // its own LF is not counted
-		assert.Equal(t, strings.Repeat("X", web.MaxLine), c.read())
-		c.send(strings.Repeat("y", web.MaxLine))
-		assert.Equal(t, strings.Repeat("Y", web.MaxLine), c.read())
-	})
+	// Conversations with the upper-casing service: each message sent, and
+	// the messages it is answered with.
+	type say struct {
+		send string
+		hear []string
+	}
+	for _, tc := range []struct {
+		name  string
+		steps []say
+	}{
+		{"a message over 4096 bytes gets line too long and the socket stays open", []say{
+			{strings.Repeat("x", web.MaxLine+1), []string{"! line too long"}},
+			{strings.Repeat("x", web.MaxLine) + "\n", []string{strings.Repeat("X", web.MaxLine)}}, // its own LF is not counted
+			{strings.Repeat("y", web.MaxLine), []string{strings.Repeat("Y", web.MaxLine)}},
+		}},
+		{"a line the service sends in pieces is one message, and one Send of two lines two", []say{
+			{"multi", []string{"one", "two"}},
+			{"part", []string{"partial"}},   // the CR before the LF is dropped too
+			{"bytes", []string{"a\uFFFDb"}}, // a text message must be UTF-8
+		}},
+		{"SendFile says files are not served over WebSocket", []say{
+			{"file", []string{"file: " + web.ErrNoFiles.Error()}},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ready(t, netlab.Config{})
+			for _, step := range tc.steps {
+				c.send(step.send)
+				for _, want := range step.hear {
+					assert.Equal(t, want, c.read(), "the answer to %.20q", step.send)
+				}
+			}
+		})
+	}
 
 	t.Run("a message over 1 MiB closes the socket with status 1009", func(t *testing.T) {
-		_, addr := startWeb(t, upper{}, netlab.Config{})
-		c := dialWS(t, addr)
-		c.expect("ready")
+		c := ready(t, netlab.Config{})
 		c.send(strings.Repeat("x", 1<<20+1))
 		assert.Equal(t, websocket.StatusMessageTooBig, c.closeStatus())
-	})
-
-	t.Run("a line the service sends in pieces is one message, and one Send of two lines two", func(t *testing.T) {
-		_, addr := startWeb(t, upper{}, netlab.Config{})
-		c := dialWS(t, addr)
-		c.expect("ready")
-		c.send("multi")
-		assert.Equal(t, "one", c.read())
-		assert.Equal(t, "two", c.read())
-		c.send("part")
-		assert.Equal(t, "partial", c.read(), "the CR before the LF is dropped too")
-		c.send("bytes")
-		assert.Equal(t, "a\uFFFDb", c.read(), "a text message must be UTF-8")
 	})
 
 	t.Run("a session hears each message as a line, one call at a time, and Closed once, last", func(t *testing.T) {
@@ -108,36 +115,22 @@ func TestServer(t *testing.T) {
 	})
 
 	t.Run("a service whose line never ends is dropped at the bound", func(t *testing.T) {
-		srv, addr := startWeb(t, upper{}, netlab.Config{MaxPending: 4 << 10})
-		c := dialWS(t, addr)
-		c.expect("ready")
+		srv, c := readyOn(t, netlab.Config{MaxPending: 4 << 10})
 		c.send("endless")
 		_, err := c.next()
 		assert.Error(t, err)
 		assert.Equal(t, int64(1), srv.Stats().Dropped)
 	})
 
-	t.Run("SendFile says files are not served over WebSocket", func(t *testing.T) {
-		_, addr := startWeb(t, upper{}, netlab.Config{})
-		c := dialWS(t, addr)
-		c.expect("ready")
-		c.send("file")
-		assert.Equal(t, "file: "+web.ErrNoFiles.Error(), c.read())
-	})
-
 	t.Run("a session that closes gets its last line out, then a normal close", func(t *testing.T) {
-		_, addr := startWeb(t, upper{}, netlab.Config{})
-		c := dialWS(t, addr)
-		c.expect("ready")
+		c := ready(t, netlab.Config{})
 		c.send("quit")
 		assert.Equal(t, "bye", c.read())
 		assert.Equal(t, websocket.StatusNormalClosure, c.closeStatus())
 	})
 
 	t.Run("a browser silent for the idle timeout is closed", func(t *testing.T) {
-		_, addr := startWeb(t, upper{}, netlab.Config{IdleTimeout: 50 * time.Millisecond})
-		c := dialWS(t, addr)
-		c.expect("ready")
+		c := ready(t, netlab.Config{IdleTimeout: 50 * time.Millisecond})
 		assert.Equal(t, websocket.StatusGoingAway, c.closeStatus())
 	})
 
@@ -179,8 +172,7 @@ func TestServer(t *testing.T) {
 		c.expect("ready")
 		c.send("mounted")
 		assert.Equal(t, "MOUNTED", c.read())
-		shut := make(chan error, 1)
-		go func() { shut <- srv.Shutdown(t.Context()) }()
+		shut := netlabtest.Shutdown(t.Context(), srv)
 		assert.Equal(t, websocket.StatusGoingAway, c.closeStatus())
 		require.NoError(t, <-shut)
 	})

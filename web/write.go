@@ -47,7 +47,7 @@ func (c *conn) writeLoop() {
 		c.mu.Unlock()
 		switch {
 		case errors.Is(err, netlab.ErrOverflow):
-			c.srv.dropped.Add(1)
+			c.srv.counts.Dropped.Add(1)
 			c.drop(closeDropped, err)
 		case err != nil:
 			c.drop(closeDropped, fmt.Errorf("web: write: %w", err))

@@ -84,7 +84,6 @@ func Next[C any](ls *Listeners, log *slog.Logger, name string, accept func() (C,
 		pause    time.Duration
 		failures int
 		since    time.Time
-		timer    *time.Timer
 	)
 	for {
 		c, err := accept()
@@ -110,14 +109,8 @@ func Next[C any](ls *Listeners, log *slog.Logger, name string, accept func() (C,
 		}
 		failures++
 		pause = min(max(2*pause, minPause), maxPause)
-		if timer == nil {
-			timer = time.NewTimer(pause)
-			defer timer.Stop()
-		} else {
-			timer.Reset(pause)
-		}
 		select {
-		case <-timer.C:
+		case <-time.After(pause): // since Go 1.23 an unreferenced timer is collected, fired or not
 		case <-ls.Done():
 			return c, netlab.ErrServerClosed
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -66,26 +67,10 @@ func (s *script) accept() (string, error) {
 	return "conn", nil
 }
 
-// records is a logger that keeps what it logs.
-type records struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (r *records) Write(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.buf.Write(p)
-}
-
-func (r *records) lines() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return strings.Split(strings.TrimSpace(r.buf.String()), "\n")
-}
-
-func (r *records) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(r, &slog.HandlerOptions{
+// logTo returns a logger that writes every record to w as text, without its
+// time. Next logs on its caller's goroutine, so w needs no lock.
+func logTo(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
 		Level:       slog.LevelDebug,
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr { return dropTime(a) },
 	}))
@@ -123,14 +108,14 @@ func TestNext(t *testing.T) {
 
 	t.Run("running out of descriptors is logged once per burst and the backlog served after", func(t *testing.T) {
 		var ls accept.Listeners
-		var log records
+		var log bytes.Buffer
 		s := &script{errs: []error{emfile, emfile, emfile}}
-		c, err := accept.Next(&ls, log.logger(), "test", s.accept)
+		c, err := accept.Next(&ls, logTo(&log), "test", s.accept)
 		require.NoError(t, err)
 		assert.Equal(t, "conn", c)
 		assert.Equal(t, 4, s.calls)
 
-		lines := log.lines()
+		lines := strings.Split(strings.TrimSpace(log.String()), "\n")
 		require.Len(t, lines, 2, "one line when the burst starts, one when it ends: %q", lines)
 		assert.Contains(t, lines[0], "level=ERROR")
 		assert.Contains(t, lines[0], "too many open files")

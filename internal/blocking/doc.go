@@ -8,21 +8,18 @@
 // schedule connections, which is the lesson.
 //
 // An [Engine] tracks one server's listeners and connections and implements
-// graceful shutdown; a [Conn] runs one session. A model's accept loop is:
+// graceful shutdown; a [Conn] runs one session. [Engine.Serve] is the accept
+// loop every model shares, and a model says only what becomes of each
+// connection it accepts:
 //
-//	if err := e.Listen(l); err != nil {
-//		return err
-//	}
-//	defer e.Unlisten(l)
-//	for {
-//		nc, err := e.Accept(l)
-//		if err != nil {
-//			return err // netlab.ErrServerClosed after Shutdown or Close
-//		}
+//	return e.Serve(l, func(nc net.Conn) {
 //		if c := e.Admit(nc); c != nil {
 //			go c.Serve() // or not "go", or on a worker: that is the model
 //		}
-//	}
+//	})
+//
+// A [Server] is that loop for a model that admits each connection at once
+// (iterative, perconn), with the model's part a function of the [Conn].
 //
 // # Where the work happens
 //
@@ -34,7 +31,8 @@
 // blocking writes. The output queue (queue.go) sits between them under the
 // connection's mutex. Ending a connection is close.go; its deadlines,
 // timers.go; calling into the session, session.go; taking connections in,
-// accept.go; the server-wide state and its Shutdown and Close, server.go.
+// accept.go; the shared accept loop and Server, model.go; the server-wide
+// state and its Shutdown and Close, server.go.
 //
 // # Words
 //

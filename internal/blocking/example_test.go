@@ -11,24 +11,17 @@ import (
 	"github.com/netlab-go/netlab/internal/blocking"
 )
 
-// serve is perconn's accept loop, whole, written against the engine: a model
-// is an accept loop around an Engine, and the loop is where the models
-// differ. iterative's is the same without the "go". The package's tests
-// serve with it too, so that they depend on no model package.
+// serve is perconn's accept loop, whole, written against the engine: the
+// engine accepts, and what a model decides is what becomes of each
+// connection. iterative's is the same without the "go"; pool's hands the
+// connection to a worker, which admits it. The package's tests serve with
+// it too, so that they depend on no model package.
 func serve(e *blocking.Engine, l net.Listener) error {
-	if err := e.Listen(l); err != nil {
-		return err
-	}
-	defer e.Unlisten(l)
-	for {
-		nc, err := e.Accept(l)
-		if err != nil {
-			return err // ErrServerClosed after Shutdown
-		}
+	return e.Serve(l, func(nc net.Conn) {
 		if c := e.Admit(nc); c != nil {
 			go c.Serve()
 		}
-	}
+	})
 }
 
 // Serve echo with the loop above, talk to it, and shut it down.

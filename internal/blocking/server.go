@@ -7,7 +7,6 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/internal/accept"
@@ -98,36 +97,29 @@ func (e *Engine) snapshot() []*Conn {
 // quiescent (its output flushed and its session idle) until ctx ends, when it
 // drops the rest. It returns once every connection goroutine has exited.
 //
-// Like net/http, it polls: a connection's quiescence is a property of its own
-// goroutines, and asking them now and then is simpler and cheaper than having
-// every send report to a central place.
+// Like net/http, it polls ([accept.Drain]): a connection's quiescence is a
+// property of its own goroutines, and asking them now and then is simpler
+// and cheaper than having every send report to a central place.
 func (e *Engine) Shutdown(ctx context.Context) error {
 	e.listeners.Close()
-	pause := time.Millisecond
-	timer := time.NewTimer(pause)
-	defer timer.Stop()
-	for {
-		cs := e.snapshot()
-		if len(cs) == 0 {
-			break
-		}
-		for _, c := range cs {
-			c.requestClose()
-		}
-		select {
-		case <-ctx.Done():
-			for _, c := range e.snapshot() {
-				c.fail(fmt.Errorf("server shut down: %w", context.Cause(ctx)))
-			}
-			e.wg.Wait()
-			return ctx.Err()
-		case <-timer.C:
-			pause = min(2*pause, 100*time.Millisecond)
-			timer.Reset(pause)
+	err := accept.Drain(ctx, e.closeQuiescent)
+	if err != nil {
+		for _, c := range e.snapshot() {
+			c.fail(fmt.Errorf("server shut down: %w", context.Cause(ctx)))
 		}
 	}
 	e.wg.Wait()
-	return nil
+	return err
+}
+
+// closeQuiescent asks every connection to close once it is quiescent, and
+// returns how many were open.
+func (e *Engine) closeQuiescent() int {
+	cs := e.snapshot()
+	for _, c := range cs {
+		c.requestClose()
+	}
+	return len(cs)
 }
 
 // Close closes every listener and connection at once and waits for their

@@ -3,8 +3,6 @@ package blocking_test
 import (
 	"context"
 	"net"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,37 +13,6 @@ import (
 	"github.com/netlab-go/netlab/netlabtest"
 )
 
-// busyUntilDone is an echo service whose sessions are busy (not idle) from
-// a message starting "busy" to one starting "done": a transfer a graceful
-// shutdown must not cut short.
-func busyUntilDone(closed chan<- error) *netlabtest.Probe {
-	var busy sync.Map // netlab.Conn → struct{}{} while its session is busy
-	return &netlabtest.Probe{
-		OnData: func(c netlab.Conn, p []byte) {
-			switch {
-			case strings.HasPrefix(string(p), "busy"):
-				busy.Store(c, struct{}{})
-			case strings.HasPrefix(string(p), "done"):
-				busy.Delete(c)
-			}
-			c.Send(p)
-		},
-		IsIdle: func(c netlab.Conn) bool {
-			_, working := busy.Load(c)
-			return !working
-		},
-		OnClosed: func(_ netlab.Conn, err error) { closed <- err },
-	}
-}
-
-// shutdown runs Shutdown(ctx) on another goroutine and returns a channel
-// that receives its result.
-func shutdown(ctx context.Context, srv *server) <-chan error {
-	done := make(chan error, 1)
-	go func() { done <- srv.Shutdown(ctx) }()
-	return done
-}
-
 func TestShutdown(t *testing.T) {
 	t.Run("closes idle connections at once and returns nil", func(t *testing.T) {
 		onClose, closed := netlabtest.Closes()
@@ -54,7 +21,7 @@ func TestShutdown(t *testing.T) {
 		netlabtest.RoundTrip(t, a, "a\n")
 		netlabtest.RoundTrip(t, b, "b\n")
 
-		done := shutdown(t.Context(), srv)
+		done := netlabtest.Shutdown(t.Context(), srv)
 		// The idle timeout is five minutes: these closes are Shutdown's.
 		netlabtest.WaitClosed(t, a)
 		netlabtest.WaitClosed(t, b)
@@ -68,12 +35,12 @@ func TestShutdown(t *testing.T) {
 	})
 
 	t.Run("waits for a busy session to become idle, then closes it", func(t *testing.T) {
-		closed := make(chan error, 1)
-		srv := start(t, busyUntilDone(closed), netlab.Config{})
+		onClose, closed := netlabtest.Closes()
+		srv := start(t, netlabtest.BusyEcho(onClose), netlab.Config{})
 		client := netlabtest.Dial(t, srv.addr)
 		netlabtest.RoundTrip(t, client, "busy uploading\n")
 
-		done := shutdown(t.Context(), srv)
+		done := netlabtest.Shutdown(t.Context(), srv)
 		require.ErrorIs(t, srv.served(t), netlab.ErrServerClosed, "the accept loop returned")
 		// The server no longer accepts, but goes on serving the busy client.
 		if c, err := net.Dial("tcp", srv.addr); err == nil {
@@ -112,13 +79,13 @@ func TestShutdown(t *testing.T) {
 	}
 	for _, tc := range cut {
 		t.Run("cuts a busy session with a context "+tc.name, func(t *testing.T) {
-			closed := make(chan error, 1)
-			srv := start(t, busyUntilDone(closed), netlab.Config{})
+			onClose, closed := netlabtest.Closes()
+			srv := start(t, netlabtest.BusyEcho(onClose), netlab.Config{})
 			client := netlabtest.Dial(t, srv.addr)
 			netlabtest.RoundTrip(t, client, "busy forever\n")
 
 			ctx, end := tc.ctx(t)
-			done := shutdown(ctx, srv)
+			done := netlabtest.Shutdown(ctx, srv)
 			require.ErrorIs(t, srv.served(t), netlab.ErrServerClosed, "the accept loop returned")
 			end()
 			require.ErrorIs(t, netlabtest.Await(t, done, "Shutdown"), tc.want, "Shutdown")
@@ -138,8 +105,8 @@ func TestShutdown(t *testing.T) {
 }
 
 func TestCloseClosesEveryConnectionAtOnce(t *testing.T) {
-	closed := make(chan error, 2)
-	srv := start(t, busyUntilDone(closed), netlab.Config{})
+	onClose, closed := netlabtest.Closes()
+	srv := start(t, netlabtest.BusyEcho(onClose), netlab.Config{})
 	idle := netlabtest.Dial(t, srv.addr)
 	netlabtest.RoundTrip(t, idle, "idle\n")
 	working := netlabtest.Dial(t, srv.addr)

@@ -32,14 +32,14 @@ func BenchmarkChat(b *testing.B) {
 				continue
 			}
 			b.Run(fmt.Sprintf("room=%d/model=%s", room, m.Name), func(b *testing.B) {
-				h := startHelper(b, "serve", m.Name, "chat", b.TempDir())
+				h, addr := startHelper(b, "serve", m.Name, "chat", b.TempDir())
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 				defer cancel()
 				// Each message reaches room-1 members; a round is at least
 				// 2000 deliveries, and 20 messages from every member.
 				round := func(sends int) (*workload.Report, error) {
 					return workload.Load(ctx, workload.Spec{
-						Addr: h.addr, Service: workload.ServiceChat, Clients: room,
+						Addr: addr, Service: workload.ServiceChat, Clients: room,
 						Requests: sends, Greet: true,
 					})
 				}
@@ -49,7 +49,7 @@ func BenchmarkChat(b *testing.B) {
 				var delivered int64
 				var elapsed time.Duration
 				var p50s []time.Duration
-				cpu0 := h.cpu(b)
+				cpu0 := h.CPU(b)
 				for b.Loop() {
 					rep, err := round(sends)
 					require.NoError(b, err, "chat under %s", m.Name)
@@ -57,7 +57,7 @@ func BenchmarkChat(b *testing.B) {
 					elapsed += rep.Window
 					p50s = append(p50s, rep.Latency.Quantile(0.5))
 				}
-				cpu := h.cpu(b) - cpu0
+				cpu := h.CPU(b) - cpu0
 				b.ReportMetric(float64(delivered)/elapsed.Seconds(), "deliveries/s")
 				b.ReportMetric(float64(median(p50s).Microseconds()), "p50-µs")
 				b.ReportMetric(float64(cpu.Microseconds())/float64(delivered), "server-µs/delivery")

@@ -45,13 +45,12 @@ func BenchmarkDownload(b *testing.B) {
 
 	for _, model := range append([]string{"sendfile"}, models.Names()...) {
 		b.Run("model="+model, func(b *testing.B) {
-			var h *helper
+			role := []string{"serve", model, "files", root}
 			if model == "sendfile" {
-				h = startHelper(b, "sendfile", root)
-			} else {
-				h = startHelper(b, "serve", model, "files", root)
+				role = []string{"sendfile", root}
 			}
-			c, err := filesrv.Dial(b.Context(), h.addr)
+			h, addr := startHelper(b, role[0], role[1:]...)
+			c, err := filesrv.Dial(b.Context(), addr)
 			require.NoError(b, err)
 			defer c.Close()
 			get := func() {
@@ -60,12 +59,12 @@ func BenchmarkDownload(b *testing.B) {
 				require.Equal(b, int64(downloadSize), t.Size, "download under %s", model)
 			}
 			get() // warm up: the page cache holds the file, the connection is open
-			cpu0 := h.cpu(b)
+			cpu0 := h.CPU(b)
 			b.SetBytes(downloadSize)
 			for b.Loop() {
 				get()
 			}
-			cpu := h.cpu(b) - cpu0
+			cpu := h.CPU(b) - cpu0
 			b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "server-ms/GiB")
 		})
 	}
@@ -77,8 +76,8 @@ func TestBareSendfile(t *testing.T) {
 	root := t.TempDir()
 	want := []byte(fmt.Sprintf("%0999d\n", 7))
 	require.NoError(t, os.WriteFile(filepath.Join(root, "a.txt"), want, 0o644))
-	h := startHelper(t, "sendfile", root)
-	c, err := filesrv.Dial(t.Context(), h.addr)
+	_, addr := startHelper(t, "sendfile", root)
+	c, err := filesrv.Dial(t.Context(), addr)
 	require.NoError(t, err)
 	defer c.Close()
 	var got bytes.Buffer

@@ -4,18 +4,17 @@ import (
 	"os"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/netlab-go/netlab/multiprocess"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 func TestMain(m *testing.M) {
-	// The multiprocess model re-executes this test binary for its children.
-	if multiprocess.IsChild() {
-		os.Exit(multiprocess.RunChild())
-	}
-	if role := os.Getenv(helperEnv); role != "" {
-		os.Exit(runHelper(role, os.Args))
-	}
-	goleak.VerifyTestMain(m)
+	netlabtest.Main(m,
+		// The multiprocess model re-executes this test binary for its children.
+		netlabtest.Role{Plays: multiprocess.IsChild, Run: multiprocess.RunChild},
+		netlabtest.Role{
+			Plays: func() bool { return os.Getenv(helperEnv) != "" },
+			Run:   func() int { return runHelper(os.Getenv(helperEnv), os.Args) },
+		},
+	)
 }
