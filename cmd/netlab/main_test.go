@@ -278,7 +278,6 @@ func TestServeRejectsBadCommandLines(t *testing.T) {
 		{"the browser page for files", []string{"-model", "perconn", "-service", "files", "-web", "127.0.0.1:0"}, "-service files is not served over -web"},
 		{"UDP for files", []string{"-model", "perconn", "-service", "files", "-udp", "127.0.0.1:0"}, "-service files is not served over -udp"},
 		{"a second transport beside child processes", []string{"-model", "multiprocess", "-service", "chat", "-udp", "127.0.0.1:0"}, "-udp with -model multiprocess"},
-		{"watching traffic that child processes serve", []string{"-model", "multiprocess", "-service", "echo", "-v"}, "-v with -model multiprocess"},
 		{"a stray argument", []string{"-model", "perconn", "-service", "echo", "-addr", "127.0.0.1:0", "extra"}, `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
