@@ -64,7 +64,7 @@ func New(spec Spec, cfg netlab.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	if opts.Wrap.Wrapper != "" {
-		if _, err := lookupWrapper(opts.Wrap); err != nil {
+		if _, err := wrappers.lookup(opts.Wrap.Wrapper); err != nil {
 			return nil, err
 		}
 	}

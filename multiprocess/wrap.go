@@ -2,7 +2,6 @@ package multiprocess
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/netlab-go/netlab"
 )
@@ -27,33 +26,20 @@ type Wrap struct {
 // [Wrap]'s; the result must answer [netlab.BusyReplyOf] as svc does.
 type Wrapper func(svc netlab.Service, env Env) (netlab.Service, error)
 
-var (
-	wrappersMu sync.Mutex
-	wrappers   = map[string]Wrapper{} // guarded by wrappersMu
-)
+var wrappers = registry[Wrapper]{kind: "wrapper", call: "RegisterWrapper"}
 
 // RegisterWrapper makes a wrapper available to the model under name, as
 // [Register] does a service, and from an init function for the same
 // reason: a child finds it by name before main does anything else.
 // Registering a name twice, or a nil wrapper, panics.
-func RegisterWrapper(name string, w Wrapper) {
-	wrappersMu.Lock()
-	defer wrappersMu.Unlock()
-	if w == nil {
-		panic("multiprocess: RegisterWrapper of a nil wrapper for " + name)
-	}
-	if _, dup := wrappers[name]; dup {
-		panic("multiprocess: RegisterWrapper called twice for " + name)
-	}
-	wrappers[name] = w
-}
+func RegisterWrapper(name string, w Wrapper) { wrappers.add(name, w, w == nil) }
 
 // wrap applies the wrapper w names to svc, or returns svc if w names none.
 func wrap(w Wrap, svc netlab.Service, env Env) (netlab.Service, error) {
 	if w.Wrapper == "" {
 		return svc, nil
 	}
-	f, err := lookupWrapper(w)
+	f, err := wrappers.lookup(w.Wrapper)
 	if err != nil {
 		return nil, err
 	}
@@ -63,16 +49,4 @@ func wrap(w Wrap, svc netlab.Service, env Env) (netlab.Service, error) {
 		return nil, fmt.Errorf("multiprocess: wrap in %s%v: %w", w.Wrapper, w.Args, err)
 	}
 	return wrapped, nil
-}
-
-// lookupWrapper returns the wrapper w names. [New] calls it too, so that a
-// name not registered fails there rather than in every child.
-func lookupWrapper(w Wrap) (Wrapper, error) {
-	wrappersMu.Lock()
-	defer wrappersMu.Unlock()
-	f := wrappers[w.Wrapper]
-	if f == nil {
-		return nil, fmt.Errorf("multiprocess: no wrapper registered as %q: call multiprocess.RegisterWrapper in an init function of the program", w.Wrapper)
-	}
-	return f, nil
 }

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -112,7 +111,7 @@ func TestServeLogsOneLinePerMessage(t *testing.T) {
 	// to it, stops it, and returns its -log file and its standard error.
 	logged := func(t *testing.T, args []string, exchange func(addr string)) (file, stderr string) {
 		logFile := filepath.Join(t.TempDir(), "serve.log")
-		var errs lockedBuffer
+		var errs strings.Builder // read once the server has exited
 		p := startServeTo(t, &errs, append(args, "-addr", "127.0.0.1:0", "-log", logFile, "-v")...)
 		exchange(p.addr)
 		file = stopAndReadLog(t, p, logFile)
@@ -199,7 +198,7 @@ func TestServeLogsOneLinePerMessage(t *testing.T) {
 			if verbose {
 				args = append(args, "-v")
 			}
-			var stderr lockedBuffer
+			var stderr strings.Builder // read once the server has exited
 			p := startServeTo(t, &stderr, args...)
 			c := dialRaw(t, p.addr)
 			expectLine(t, bufio.NewReader(c), "* welcome guest-1\n")
@@ -252,23 +251,4 @@ func TestServeDefaultsToTheServicesPort(t *testing.T) {
 			assert.Contains(t, stdout.String(), `(default "`+tt.want+`")`, tt.client)
 		}
 	})
-}
-
-// lockedBuffer is a buffer that a child's standard error is copied into
-// while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
