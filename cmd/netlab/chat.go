@@ -44,7 +44,7 @@ const maxInputLine = 64 << 10
 // (docs/clients.md).
 func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("chat", stderr)
-	addr := fs.String("addr", "127.0.0.1:7008", "chat server address")
+	addr := addrFlag(fs, "chat")
 	name := fs.String("name", "", "take this name on joining (sends /nick NAME first)")
 	overUDP := fs.Bool("udp", false, "join over UDP: -addr is the server's -udp address")
 	plain := fs.Bool("plain", false, "plain lines even at a terminal, no chat screen")
