@@ -34,7 +34,8 @@ type childConfig struct {
 	IdleTimeout time.Duration // with the service's default already applied
 	MaxPending  int
 	LogLevel    slog.Level
-	MaxProcs    int // the child's GOMAXPROCS; 0 leaves the runtime's choice
+	Wrap        Wrap // applied to the service before it serves anything
+	MaxProcs    int  // the child's GOMAXPROCS; 0 leaves the runtime's choice
 }
 
 // IsChild reports whether this process was started by a multiprocess
@@ -101,7 +102,11 @@ func runChild() error {
 	if err != nil {
 		return err
 	}
-	e := blocking.NewEngine(reporting(svc, ctl), netlab.Config{
+	wrapped, err := wrap(cfg.Wrap, svc, Env{Logger: log})
+	if err != nil {
+		return err
+	}
+	e := blocking.NewEngine(reporting(wrapped, ctl), netlab.Config{
 		IdleTimeout: cfg.IdleTimeout,
 		MaxPending:  cfg.MaxPending,
 		MaxConns:    1 << 30, // the parent keeps the server's limit
@@ -140,8 +145,16 @@ func runChild() error {
 	// Lets every connection finish (after "shutdown"), or returns at once
 	// (after Close, or when there is nothing left).
 	e.Shutdown(context.Background())
-	if c, ok := svc.(interface{ Close() error }); ok {
-		c.Close()
+	// The wrapper's Close (a log file) after the service's, which may
+	// still say something as it closes.
+	closing := []netlab.Service{svc}
+	if cfg.Wrap.Wrapper != "" {
+		closing = append(closing, wrapped)
+	}
+	for _, s := range closing {
+		if c, ok := s.(interface{ Close() error }); ok {
+			c.Close()
+		}
 	}
 	ctlConn.Close()
 	return nil

@@ -40,6 +40,12 @@
 // a socketpair. That is how chat works across processes: the one hub lives
 // in the parent, and each child's chat service uses a [github.com/netlab-go/netlab/chat.RelayHub].
 //
+// A program that would wrap the service it serves, to log every session's
+// traffic say, wraps nothing the sessions run through: they run in the
+// children. It [RegisterWrapper]s a [Wrapper] under a name instead, and
+// names it in [Options.Wrap]; each child applies it to its own instance.
+// netlab serve's -log and -v work that way under this model.
+//
 // # What a child inherits
 //
 //	fd 3  the connection (a child per connection) or the listener (prefork)

@@ -20,4 +20,10 @@ type Options struct {
 	// Stderr receives the children's standard error: their logs, and the
 	// stack trace of one that crashes. Nil means the parent's os.Stderr.
 	Stderr io.Writer
+
+	// Wrap names a wrapper ([RegisterWrapper]) that every child applies to
+	// its instance of the service: what a program would do by wrapping the
+	// service it serves (netlab serve's traffic log), done where the
+	// sessions are. The zero value wraps nothing.
+	Wrap Wrap
 }

@@ -63,6 +63,11 @@ func New(spec Spec, cfg netlab.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Wrap.Wrapper != "" {
+		if _, err := wrappers.lookup(opts.Wrap.Wrapper); err != nil {
+			return nil, err
+		}
+	}
 	cfg = cfg.WithDefaults(svc)
 	if opts.Stderr == nil {
 		opts.Stderr = os.Stderr
@@ -86,6 +91,7 @@ func New(spec Spec, cfg netlab.Config, opts Options) (*Server, error) {
 			IdleTimeout: cfg.IdleTimeout,
 			MaxPending:  cfg.MaxPending,
 			LogLevel:    level,
+			Wrap:        opts.Wrap,
 		},
 		children: make(map[*child]struct{}),
 	}, nil

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 
 	"github.com/netlab-go/netlab"
 )
@@ -76,10 +75,7 @@ type Recoverer interface {
 	Recover() error
 }
 
-var (
-	registryMu sync.Mutex
-	registry   = map[string]Factory{} // guarded by registryMu
-)
+var factories = registry[Factory]{kind: "factory", call: "Register"}
 
 // Register makes a service available to the model under name. A program
 // registers every service it may run under the model from an init function
@@ -87,25 +83,13 @@ var (
 // program, and finds the factory by name before main does anything else.
 // Registering a name twice, or a nil factory, panics, as
 // [database/sql.Register] does.
-func Register(name string, f Factory) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	if f == nil {
-		panic("multiprocess: Register of a nil factory for " + name)
-	}
-	if _, dup := registry[name]; dup {
-		panic("multiprocess: Register called twice for " + name)
-	}
-	registry[name] = f
-}
+func Register(name string, f Factory) { factories.add(name, f, f == nil) }
 
 // build finds spec's factory and runs it.
 func build(spec Spec, env Env) (netlab.Service, error) {
-	registryMu.Lock()
-	f := registry[spec.Service]
-	registryMu.Unlock()
-	if f == nil {
-		return nil, fmt.Errorf("multiprocess: no service registered as %q: call multiprocess.Register in an init function of the program", spec.Service)
+	f, err := factories.lookup(spec.Service)
+	if err != nil {
+		return nil, err
 	}
 	env.Args = spec.Args
 	svc, err := f(env)

@@ -38,13 +38,13 @@ const maxInputLine = 64 << 10
 // the server closes it unasked, the command says "connection closed by
 // server" and fails.
 //
-// -name sends "/nick NAME" as the very first line, before anything is
-// read; the protocol has no way to choose a name at connect, so the others
-// see "* guest-N joined" and then "* guest-N is now NAME" (docs/clients.md
-// says what protocol change would avoid that).
+// -name sends "/nick NAME" as the very first line, at once, before anything
+// is read; the protocol has no way to choose a name at connect, so the
+// others see "* guest-N joined" and right after it "* guest-N is now NAME"
+// (docs/clients.md).
 func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("chat", stderr)
-	addr := fs.String("addr", "127.0.0.1:7008", "chat server address")
+	addr := addrFlag(fs, "chat")
 	name := fs.String("name", "", "take this name on joining (sends /nick NAME first)")
 	overUDP := fs.Bool("udp", false, "join over UDP: -addr is the server's -udp address")
 	plain := fs.Bool("plain", false, "plain lines even at a terminal, no chat screen")

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"strings"
 	"testing"
 
@@ -93,6 +94,28 @@ func TestChatCommand(t *testing.T) {
 		assert.NoError(t, <-done, "netlab chat")
 		// The input goroutine is still reading the pipe; closing it (the
 		// deferred inW.Close) lets it finish, which goleak checks.
+	})
+
+	t.Run("-name is the first line sent, before the server has said anything", func(t *testing.T) {
+		// A server that says nothing, not even its welcome: the client's
+		// /nick comes all the same, so a real server renames the client
+		// right after its join, before anything else it could do.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		t.Cleanup(func() { l.Close() })
+		inR, inW := io.Pipe()
+		defer inW.Close()
+		done := make(chan error, 1)
+		go func() {
+			done <- run(t.Context(), []string{"chat", "-addr", l.Addr().String(), "-name", "zoe"}, inR, io.Discard, io.Discard)
+		}()
+		conn, err := l.Accept()
+		require.NoError(t, err)
+		first, err := bufio.NewReader(conn).ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, "/nick zoe\n", first)
+		conn.Close()
+		assert.ErrorIs(t, netlabtest.Await(t, done, "netlab chat to end"), errClosedByServer)
 	})
 
 	t.Run("a close by the server while input is still open says so and fails", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -21,7 +22,7 @@ import (
 // With -udp each line is one datagram and its echo is awaited in turn.
 func runEcho(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("echo", stderr)
-	addr := fs.String("addr", defaultAddr("echo"), "the echo server's `HOST:PORT`")
+	addr := addrFlag(fs, "echo")
 	overUDP := fs.Bool("udp", false, "talk to the server over UDP: each line is one datagram")
 	wait := fs.Duration("wait", 2*time.Second, "-udp: how long to wait for each datagram's echo")
 	if err := fs.Parse(args); err != nil {
@@ -108,8 +109,9 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// defaultAddr is where a client of the service called name dials without
-// -addr: 127.0.0.1 and the service's own port.
-func defaultAddr(name string) string {
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(models.MustLookupService(name).Port))
+// addrFlag defines a client's -addr flag on fs: the server of the service
+// called name, by default 127.0.0.1 and the service's own port.
+func addrFlag(fs *flag.FlagSet, name string) *string {
+	def := net.JoinHostPort("127.0.0.1", strconv.Itoa(models.MustLookupService(name).Port))
+	return fs.String("addr", def, "the "+name+" server's `HOST:PORT`")
 }

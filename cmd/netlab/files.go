@@ -24,7 +24,7 @@ import (
 // the interactive shell (filesshell.go).
 func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("files", stderr)
-	addr := fs.String("addr", "127.0.0.1:7009", "files server address")
+	addr := addrFlag(fs, "files")
 	dir := fs.String("dir", ".", "get: the folder to download into")
 	quiet := fs.Bool("q", false, "no progress bars")
 	if err := fs.Parse(args); err != nil {

@@ -17,24 +17,31 @@ import (
 // course client's letter first, where it had one) and what it does with
 // the words after it.
 type shellCommand struct {
-	names []string
-	args  string // for help
-	help  string
-	run   func(m *filesShell, args []string) tea.Cmd
+	names  []string
+	args   string // for help
+	help   string
+	online bool // it talks to the server: disconnected, the shell says so instead
+	run    func(m *filesShell, args []string) tea.Cmd
 }
+
+// What a command needs, for shellCommand.online.
+const (
+	connected = true
+	anytime   = false
+)
 
 // shellCommands returns the shell's commands in the order help lists
 // them. A function, not a table, because help lists the table it is in.
 func shellCommands() []shellCommand {
 	return []shellCommand{
-		{[]string{"ls", "l"}, "", "list the server's files, numbered", (*filesShell).cmdList},
-		{[]string{"d", "get"}, "N|NAME...", "download, in the background (d alone asks which)", (*filesShell).cmdGet},
-		{[]string{"u", "put"}, "FILE...", "upload, in the background (u alone asks which)", (*filesShell).cmdPut},
-		{[]string{"hash"}, "N|NAME...", "the server's SHA-256 of files", (*filesShell).cmdHash},
-		{[]string{"b", "disconnect"}, "", "disconnect from the server", (*filesShell).cmdDisconnect},
-		{[]string{"open", "c"}, "[ADDR]", "connect again (to ADDR)", (*filesShell).cmdOpen},
-		{[]string{"q", "quit", "exit"}, "", "quit (Ctrl-D too); Ctrl-C stops the running transfers", (*filesShell).cmdQuit},
-		{[]string{"help", "?"}, "", "this list", (*filesShell).cmdHelp},
+		{[]string{"ls", "l"}, "", "list the server's files, numbered", connected, (*filesShell).cmdList},
+		{[]string{"d", "get"}, "N|NAME...", "download, in the background (d alone asks which)", connected, (*filesShell).cmdGet},
+		{[]string{"u", "put"}, "FILE...", "upload, in the background (u alone asks which)", connected, (*filesShell).cmdPut},
+		{[]string{"hash"}, "N|NAME...", "the server's SHA-256 of files", connected, (*filesShell).cmdHash},
+		{[]string{"b", "disconnect"}, "", "disconnect from the server", anytime, (*filesShell).cmdDisconnect},
+		{[]string{"open", "c"}, "[ADDR]", "connect again (to ADDR)", anytime, (*filesShell).cmdOpen},
+		{[]string{"q", "quit", "exit"}, "", "quit (Ctrl-D too); Ctrl-C stops the running transfers", anytime, (*filesShell).cmdQuit},
+		{[]string{"help", "?"}, "", "this list", anytime, (*filesShell).cmdHelp},
 	}
 }
 
@@ -55,29 +62,19 @@ func (m *filesShell) run(line string) tea.Cmd {
 	}
 	for _, c := range shellCommands() {
 		for _, n := range c.names {
-			if n == words[0] {
-				return c.run(m, words[1:])
+			if n != words[0] {
+				continue
 			}
+			if c.online && m.client == nil {
+				return m.println(n + ": disconnected: open connects again")
+			}
+			return c.run(m, words[1:])
 		}
 	}
 	return m.println(fmt.Sprintf("%s: unknown command; help lists them", words[0]))
 }
 
-// needServer returns the command that says so when there is no server to
-// talk to, nil when there is.
-func (m *filesShell) needServer(verb string) tea.Cmd {
-	if m.client == nil {
-		return m.println(verb + ": disconnected: open connects again")
-	}
-	return nil
-}
-
-func (m *filesShell) cmdList(args []string) tea.Cmd {
-	if cmd := m.needServer("ls"); cmd != nil {
-		return cmd
-	}
-	return m.listCmd(true)
-}
+func (m *filesShell) cmdList(args []string) tea.Cmd { return m.listCmd(true) }
 
 // resolve turns get's and hash's words into names: a number is a line of
 // the last listing.
@@ -100,9 +97,6 @@ func (m *filesShell) resolve(verb string, args []string) ([]string, []string) {
 }
 
 func (m *filesShell) cmdGet(args []string) tea.Cmd {
-	if cmd := m.needServer("get"); cmd != nil {
-		return cmd
-	}
 	if len(args) == 0 {
 		m.ask = "get"
 		m.setPrompt()
@@ -136,9 +130,6 @@ func (m *filesShell) downloading(local string) bool {
 }
 
 func (m *filesShell) cmdPut(args []string) tea.Cmd {
-	if cmd := m.needServer("put"); cmd != nil {
-		return cmd
-	}
 	if len(args) == 0 {
 		m.ask = "put"
 		m.setPrompt()
@@ -152,9 +143,6 @@ func (m *filesShell) cmdPut(args []string) tea.Cmd {
 }
 
 func (m *filesShell) cmdHash(args []string) tea.Cmd {
-	if cmd := m.needServer("hash"); cmd != nil {
-		return cmd
-	}
 	if len(args) == 0 {
 		return m.println("hash: say which files: hash N|NAME...")
 	}

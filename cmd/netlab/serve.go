@@ -94,8 +94,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	defer cleanup()
 	if m.OwnService {
-		if o.logFile != "" {
-			logs.server.Warn("the log holds the server's events only: under this model child processes serve the connections", "model", m.Name)
+		// The sessions run in the children, which log them themselves.
+		if flags.Wrap, err = childLog(o, se); err != nil {
+			return err
 		}
 	} else {
 		svc = logTraffic(svc, se, logs.traffic)
@@ -162,8 +163,6 @@ func (o *serveOptions) checkFlag(name string, m models.Model, se models.Service)
 	case name == "udp" && !se.UDP, name == "web" && !se.Web:
 		return fmt.Errorf("serve: -service %s is not served over -%s: it is for %s", se.Name, name,
 			strings.Join(serviceNamesWhere(func(s models.Service) bool { return name == "udp" && s.UDP || name == "web" && s.Web }), ", "))
-	case name == "v" && m.OwnService:
-		return fmt.Errorf("serve: -v with -model %s: its children serve the connections, and their traffic is not logged; use another model to watch it", m.Name)
 	case (name == "udp" || name == "web") && m.OwnService:
 		return fmt.Errorf("serve: -%s with -model %s: its children build their own %s, which a second transport in this process could not share; use another model", name, m.Name, se.Name)
 	}

@@ -138,7 +138,7 @@ func quoteIfNeeded(s string) string {
 // log at info level and, when log shows debug, every line (or, for a
 // service of bytes, every read and send) received and sent. It is a
 // Service like any other, so the same log covers TCP, UDP and the browser.
-func logTraffic(svc netlab.Service, row models.Service, log *slog.Logger) netlab.Service {
+func logTraffic(svc netlab.Service, row models.Service, log *slog.Logger) *loggedService {
 	return &loggedService{
 		svc: svc, row: row, log: log,
 		lines: log.Enabled(context.Background(), slog.LevelDebug),

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -99,51 +98,79 @@ func expectMessage(t *testing.T, ctx context.Context, ws *websocket.Conn, want s
 
 // Issue 14's log: one line per event, with the time, the peer, what
 // happened and the text, quoted once; per line for a line service, per
-// read and send for echo.
+// read and send for echo. Under multiprocess the children serve the
+// sessions, and log them to the same file and terminal, each line whole.
 func TestServeLogsOneLinePerMessage(t *testing.T) {
 	stamp := `\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z?\S* `
-	t.Run("chat logs each line received and sent with its peer", func(t *testing.T) {
+	servers := [][]string{
+		{"-model", "perconn"},
+		{"-model", "multiprocess"},
+		{"-model", "multiprocess", "-procs", "2"},
+	}
+	// logged runs netlab serve with args and -log and -v, lets exchange talk
+	// to it, stops it, and returns its -log file and its standard error.
+	logged := func(t *testing.T, args []string, exchange func(addr string)) (file, stderr string) {
 		logFile := filepath.Join(t.TempDir(), "serve.log")
-		p := startServe(t, "-model", "perconn", "-service", "chat", "-addr", "127.0.0.1:0", "-log", logFile)
-		ann := dialRaw(t, p.addr)
-		annR := bufio.NewReader(ann)
-		expectLine(t, annR, "* welcome guest-1\n")
-		bob := dialRaw(t, p.addr)
-		bobR := bufio.NewReader(bob)
-		expectLine(t, bobR, "* welcome guest-2\n")
-		expectLine(t, annR, "* guest-2 joined\n")
-		fmt.Fprint(ann, "hi \"bob\"\n/who\n")
-		expectLine(t, bobR, "guest-1: hi \"bob\"\n")
-		expectLine(t, annR, "* online: guest-1 guest-2\n")
-		annAddr, bobAddr := regexp.QuoteMeta(ann.LocalAddr().String()), regexp.QuoteMeta(bob.LocalAddr().String())
-		log := stopAndReadLog(t, p, logFile)
-		for _, want := range []string{
-			stamp + annAddr + ` open\n`,
-			stamp + annAddr + ` send "\* welcome guest-1"\n`,
-			stamp + bobAddr + ` open\n`,
-			stamp + annAddr + ` send "\* guest-2 joined"\n`,
-			stamp + annAddr + ` recv "hi \\"bob\\""\n`,
-			stamp + bobAddr + ` send "guest-1: hi \\"bob\\""\n`,
-			stamp + annAddr + ` recv "/who"\n`,
-			stamp + annAddr + ` send "\* online: guest-1 guest-2"\n`,
-			stamp + annAddr + ` close`,
-			stamp + `server stopped\n`,
-		} {
-			assert.Regexp(t, "(?m)^"+want, log)
+		var errs strings.Builder // read once the server has exited
+		p := startServeTo(t, &errs, append(args, "-addr", "127.0.0.1:0", "-log", logFile, "-v")...)
+		exchange(p.addr)
+		file = stopAndReadLog(t, p, logFile)
+		for line := range strings.Lines(file) {
+			assert.Regexp(t, "^"+stamp+`(server|127\.0\.0\.1:\d+) \w`, line, "every line whole")
 		}
-	})
+		return file, errs.String()
+	}
 
-	t.Run("echo logs each read and each send", func(t *testing.T) {
-		logFile := filepath.Join(t.TempDir(), "serve.log")
-		p := startServe(t, "-model", "eventloop", "-service", "echo", "-addr", "127.0.0.1:0", "-log", logFile)
-		c := dialRaw(t, p.addr)
-		fmt.Fprint(c, "ping\n")
-		expectLine(t, bufio.NewReader(c), "ping\n")
-		peer := regexp.QuoteMeta(c.LocalAddr().String())
-		log := stopAndReadLog(t, p, logFile)
-		assert.Regexp(t, "(?m)^"+stamp+peer+` recv "ping\\n"$`, log)
-		assert.Regexp(t, "(?m)^"+stamp+peer+` send "ping\\n"$`, log)
-	})
+	for _, server := range servers {
+		t.Run("chat under "+strings.Join(server, " ")+" logs each line received and sent with its peer", func(t *testing.T) {
+			var annAddr, bobAddr string
+			file, stderr := logged(t, append(server, "-service", "chat"), func(addr string) {
+				ann := dialRaw(t, addr)
+				annR := bufio.NewReader(ann)
+				expectLine(t, annR, "* welcome guest-1\n")
+				bob := dialRaw(t, addr)
+				bobR := bufio.NewReader(bob)
+				expectLine(t, bobR, "* welcome guest-2\n")
+				expectLine(t, annR, "* guest-2 joined\n")
+				fmt.Fprint(ann, "hi \"bob\"\n/who\n")
+				expectLine(t, bobR, "guest-1: hi \"bob\"\n")
+				expectLine(t, annR, "* online: guest-1 guest-2\n")
+				annAddr, bobAddr = regexp.QuoteMeta(ann.LocalAddr().String()), regexp.QuoteMeta(bob.LocalAddr().String())
+			})
+			for _, want := range []string{
+				stamp + annAddr + ` open\n`,
+				stamp + annAddr + ` send "\* welcome guest-1"\n`,
+				stamp + bobAddr + ` open\n`,
+				stamp + annAddr + ` send "\* guest-2 joined"\n`,
+				stamp + annAddr + ` recv "hi \\"bob\\""\n`,
+				stamp + bobAddr + ` send "guest-1: hi \\"bob\\""\n`,
+				stamp + annAddr + ` recv "/who"\n`,
+				stamp + annAddr + ` send "\* online: guest-1 guest-2"\n`,
+				stamp + annAddr + ` close`,
+			} {
+				assert.Regexp(t, "(?m)^"+want, file)
+				assert.Regexp(t, "(?m)^"+want, stderr, "with -v")
+			}
+			assert.Regexp(t, "(?m)^"+stamp+`server stopped\n`, file)
+			assert.Len(t, regexp.MustCompile(`recv "hi `).FindAllString(file, -1), 1, "one line per message")
+		})
+	}
+
+	for _, server := range append(servers[1:], []string{"-model", "eventloop"}) {
+		t.Run("echo under "+strings.Join(server, " ")+" logs each read and each send", func(t *testing.T) {
+			var peer string
+			file, stderr := logged(t, append(server, "-service", "echo"), func(addr string) {
+				c := dialRaw(t, addr)
+				fmt.Fprint(c, "ping\n")
+				expectLine(t, bufio.NewReader(c), "ping\n")
+				peer = regexp.QuoteMeta(c.LocalAddr().String())
+			})
+			for _, log := range []string{file, stderr} {
+				assert.Regexp(t, "(?m)^"+stamp+peer+` recv "ping\\n"$`, log)
+				assert.Regexp(t, "(?m)^"+stamp+peer+` send "ping\\n"$`, log)
+			}
+		})
+	}
 
 	t.Run("files logs control lines, and a body by its size", func(t *testing.T) {
 		logFile := filepath.Join(t.TempDir(), "serve.log")
@@ -171,7 +198,7 @@ func TestServeLogsOneLinePerMessage(t *testing.T) {
 			if verbose {
 				args = append(args, "-v")
 			}
-			var stderr lockedBuffer
+			var stderr strings.Builder // read once the server has exited
 			p := startServeTo(t, &stderr, args...)
 			c := dialRaw(t, p.addr)
 			expectLine(t, bufio.NewReader(c), "* welcome guest-1\n")
@@ -224,23 +251,4 @@ func TestServeDefaultsToTheServicesPort(t *testing.T) {
 			assert.Contains(t, stdout.String(), `(default "`+tt.want+`")`, tt.client)
 		}
 	})
-}
-
-// lockedBuffer is a buffer that a child's standard error is copied into
-// while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -45,42 +45,55 @@ func listen(o *serveOptions, m models.Model, se models.Service, svc netlab.Servi
 			srv.Close()
 		}
 	}()
-	l, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		srv.Close()
-		return nil, fmt.Errorf("serve: %w", err)
-	}
-	ts = append(ts, transport{
-		name: "tcp", addr: l.Addr().String(), banner: "listening on " + l.Addr().String(),
-		sock: l, serve: func() error { return srv.Serve(l) }, srv: srv,
-	})
-	if o.udpAddr != "" {
-		ua, err := net.ResolveUDPAddr("udp", o.udpAddr)
-		if err != nil {
-			return ts, fmt.Errorf("serve: -udp: %w", err)
+	for _, b := range []struct {
+		addr   string
+		flag   string // in the error: "" for -addr, which every serve has
+		banner string // the line printed once it listens, with its address
+		bind   func(addr string) (transport, error)
+	}{
+		{o.addr, "", "listening on %s", func(a string) (transport, error) { return onListener("tcp", a, srv) }},
+		{o.udpAddr, "-udp: ", "listening on udp %s", func(a string) (transport, error) {
+			return onUDP(a, udp.New(svc, cfg, se.UDPOptions()))
+		}},
+		{o.webAddr, "-web: ", "serving the browser page on http://%s/", func(a string) (transport, error) {
+			return onListener("web", a, web.New(svc, cfg, se.WebOptions()...))
+		}},
+	} {
+		if b.addr == "" {
+			continue
 		}
-		uc, err := net.ListenUDP("udp", ua)
+		t, err := b.bind(b.addr)
 		if err != nil {
-			return ts, fmt.Errorf("serve: -udp: %w", err)
+			return ts, fmt.Errorf("serve: %s%w", b.flag, err)
 		}
-		us := udp.New(svc, cfg, se.UDPOptions())
-		ts = append(ts, transport{
-			name: "udp", addr: uc.LocalAddr().String(), banner: "listening on udp " + uc.LocalAddr().String(),
-			sock: uc, serve: func() error { return us.Serve(uc) }, srv: us,
-		})
-	}
-	if o.webAddr != "" {
-		wl, err := net.Listen("tcp", o.webAddr)
-		if err != nil {
-			return ts, fmt.Errorf("serve: -web: %w", err)
-		}
-		ws := web.New(svc, cfg, se.WebOptions()...)
-		ts = append(ts, transport{
-			name: "web", addr: wl.Addr().String(), banner: "serving the browser page on http://" + wl.Addr().String() + "/",
-			sock: wl, serve: func() error { return ws.Serve(wl) }, srv: ws,
-		})
+		t.banner = fmt.Sprintf(b.banner, t.addr)
+		ts = append(ts, t)
 	}
 	return ts, nil
+}
+
+// onListener listens on TCP at addr for srv: the model's server, or the
+// browser's.
+func onListener(name, addr string, srv interface {
+	Serve(net.Listener) error
+	Shutdown(context.Context) error
+	Close() error
+}) (transport, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return transport{}, err
+	}
+	return transport{name: name, addr: l.Addr().String(), sock: l, serve: func() error { return srv.Serve(l) }, srv: srv}, nil
+}
+
+// onUDP binds the UDP socket at addr for us.
+func onUDP(addr string, us *udp.Server) (transport, error) {
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return transport{}, err
+	}
+	uc := pc.(*net.UDPConn) // what ListenPacket makes for "udp"
+	return transport{name: "udp", addr: uc.LocalAddr().String(), sock: uc, serve: func() error { return us.Serve(uc) }, srv: us}, nil
 }
 
 // shutdownGrace is how long a signalled server waits for sessions to

@@ -19,10 +19,11 @@ import (
 // Flags are the settings that pick how a model or a service is built, as
 // the command line gives them. The zero value is every package's default.
 type Flags struct {
-	Workers  int           // pool: sessions served at once; 0 means [pool.DefaultWorkers]
-	Overflow pool.Overflow // pool: what a client gets while every worker is busy
-	Loops    int           // eventloop: event loops; 0 means one per core
-	Procs    int           // multiprocess: preforked children; 0 means a child per connection
+	Workers  int               // pool: sessions served at once; 0 means [pool.DefaultWorkers]
+	Overflow pool.Overflow     // pool: what a client gets while every worker is busy
+	Loops    int               // eventloop: event loops; 0 means one per core
+	Procs    int               // multiprocess: preforked children; 0 means a child per connection
+	Wrap     multiprocess.Wrap // multiprocess: what each child wraps its service in (serve's traffic log)
 
 	Root      string       // files: the folder served; "" means one under the user's cache dir
 	MaxUpload int64        // files: the largest PUT; 0 means [filesrv.DefaultMaxUpload]
@@ -112,7 +113,7 @@ var All = []Model{
 			if fs, ok := svc.(*filesrv.Service); ok {
 				spec = mpservices.Files(fs.String(), orDefault(f.MaxUpload, filesrv.DefaultMaxUpload))
 			}
-			srv, err := multiprocess.New(spec, cfg, multiprocess.Options{Procs: f.Procs})
+			srv, err := multiprocess.New(spec, cfg, multiprocess.Options{Procs: f.Procs, Wrap: f.Wrap})
 			if err != nil {
 				return nil, err
 			}
