@@ -76,10 +76,12 @@ func TestDescriptorLimit(t *testing.T) {
 			}
 		}
 		t.Logf("%d clients served, %d of them answered after the first ones left; %d told busy", served, servedLater, busy)
-		// Every child the parent keeps holds at least one of its
-		// descriptors: more clients than the limit were served only if
-		// the backlog was served once the first ones left.
-		assert.Greater(t, served, limit, "clients served, all told")
+		// The pause came from a connection the parent could not take; once
+		// the first clients left, it must have been served, not dropped.
+		// (How many were served in all depends on how the burst raced the
+		// parent, not only on the limit.)
+		assert.Positive(t, served, "no client was served at all")
+		assert.Positive(t, servedLater, "no client was served after the first ones left: the backlog was not served once descriptors freed up")
 
 		// Once per burst: each pause is logged once and followed by its
 		// recovery before the next is logged.
