@@ -3,8 +3,12 @@
 // [netlab.Session] without a socket, a [Probe] service that reports what a
 // model does to its sessions, [Start] to run any Service under any model on
 // loopback for the length of a test ([Serving] for a server the test built
-// itself), [Main] and [StartProcess] for a test binary that is also run as
-// a child process (its output kept by [Lines]), wire helpers ([Dial],
+// itself, [Loopback] for one outside a test, as httptest.NewServer), [Main]
+// and [StartProcess] for a test binary that is also run as a child process
+// (its output kept by [Lines]; [StartHelper] and [ServeHelper] for a
+// server measured in a process of its own), the bare yardsticks a
+// benchmark holds a server to ([BareServer], [BareEcho], [BareFiles]),
+// [BusyEcho] for a session that stays busy until told, wire helpers ([Dial],
 // [Expect], [RoundTrip], [Receive], [WaitClosed]), a bounded [WaitFor],
 // files helpers ([SHA256], [FileNames], [HiddenFiles]), and the golden
 // transcripts every netlab model passes ([Golden], [RunTranscripts]), so
