@@ -54,6 +54,10 @@ type loop struct {
 	// a turn with no news takes no lock.
 	news atomic.Bool
 
+	// verbose caches whether the server's logger takes debug lines, asked
+	// once per turn (see debugging); loop-written, read by any goroutine.
+	verbose atomic.Bool
+
 	// asleep is true while the loop blocks in epoll_wait, until one Send
 	// from another thread takes it to write at once rather than wake the
 	// loop (see conn.writeNowLocked). A hint only, used without mu: a Send
@@ -99,9 +103,11 @@ func (l *loop) run() {
 	defer l.stop()
 
 	l.now = l.s.clock()
+	l.askVerbose()
 	for l.tasks() {
 		n := l.poll()
 		l.now = l.s.clock()
+		l.askVerbose()
 		for _, ev := range l.events[:n] {
 			l.dispatch(ev)
 		}
