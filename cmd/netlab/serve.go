@@ -55,7 +55,7 @@ func (o *serveOptions) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.root, "root", "", "files: the folder `DIR` served, which must exist (default: a folder under the user's cache dir)")
 	fs.IntVar(&o.workers, "workers", pool.DefaultWorkers, "pool: `N` sessions served at once")
 	fs.Var(&o.overflow, "overflow", "pool: what the N+1st client gets, `wait|reject` (default wait)")
-	fs.IntVar(&o.loops, "loops", 0, "eventloop: `N` event loops (default: number of CPUs)")
+	fs.IntVar(&o.loops, "loops", 0, "eventloop: `N` event loops (default: one per CPU but one, at least 1)")
 	fs.IntVar(&o.procs, "procs", 0, "multiprocess: `N` preforked children; 0 = a child per connection")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 0, fmt.Sprintf("close a connection that sends nothing for `D` (default %v, chat %v)", netlab.DefaultIdleTimeout, chat.DefaultIdleTimeout))
 	fs.IntVar(&o.maxConns, "max-conns", netlab.DefaultMaxConns, "beyond `N` open connections, answer busy and close")
