@@ -160,13 +160,14 @@ func addrPort(sa unix.Sockaddr) netip.AddrPort {
 // busy reply and closes).
 func (l *loop) accept(h handoff) {
 	c := &conn{l: l, fd: h.fd, peer: h.peer, refused: h.refused, events: evRead}
-	if err := l.poller.add(h.fd, evRead); err != nil {
+	l.conns.add(c)
+	if err := l.poller.add(h.fd, c.slot, evRead); err != nil {
 		l.s.log.Error("eventloop: register connection", "peer", c.RemoteAddr(), "err", err)
+		l.conns.remove(c)
 		unix.Close(h.fd)
 		l.release(c)
 		return
 	}
-	l.conns[h.fd] = c
 	c.lastActive = l.now
 	if l.s.cfg.IdleTimeout > 0 {
 		l.idle.pushBack(c)
@@ -181,6 +182,5 @@ func (l *loop) accept(h handoff) {
 		l.debug("open", c)
 		l.call(c, func() { c.sess = l.s.svc.Open(c) })
 	}
-	l.write(c)
-	l.settle(c)
+	l.flush(c)
 }

@@ -36,9 +36,11 @@ import (
 //     write(2) per request; skipped where there is no C compiler;
 //   - model=net: the standard library's minimum, a goroutine per connection
 //     reading and writing through the runtime's netpoller;
-//   - model=perconn and model=eventloop, serving the echo service, and
-//     model=eventloop-1loop, the event loop on one loop, like for like with
-//     the C server's one thread.
+//   - model=perconn and model=eventloop, serving the echo service with their
+//     defaults; model=eventloop-percore, the event loop with one loop per
+//     processor (Options.Loops = GOMAXPROCS), which the default avoids (see
+//     Options.Loops); and, where the default is more than one loop,
+//     model=eventloop-1loop, like for like with the C server's one thread.
 //
 // Each server runs in a process of its own, so that its CPU time is its
 // own: getrusage in the server process before and after each round gives
@@ -57,15 +59,18 @@ import (
 //	benchstat -col /model new.txt
 func BenchmarkEchoThroughput(b *testing.B) {
 	ref, refErr := benchref.BuildEcho(b.TempDir())
+	type server struct{ name, model, loops string }
+	servers := []server{
+		{"c-epoll", "c-epoll", ""}, {"net", "net", "0"}, {"perconn", "perconn", "0"}, {"eventloop", "eventloop", "0"},
+		{"eventloop-percore", "eventloop", strconv.Itoa(runtime.GOMAXPROCS(0))},
+	}
+	if runtime.GOMAXPROCS(0) > 2 { // the default is more than one loop
+		servers = append(servers, server{"eventloop-1loop", "eventloop", "1"})
+	}
 	for _, conns := range []int{50, 1000} {
-		for _, server := range []struct{ model, loops string }{
-			{"c-epoll", ""}, {"net", "0"}, {"perconn", "0"}, {"eventloop", "0"}, {"eventloop", "1"},
-		} {
-			model, name := server.model, server.model
-			if server.loops == "1" {
-				name += "-1loop" // like for like with the single-threaded C server
-			}
-			b.Run(fmt.Sprintf("conns=%d/model=%s", conns, name), func(b *testing.B) {
+		for _, server := range servers {
+			model := server.model
+			b.Run(fmt.Sprintf("conns=%d/model=%s", conns, server.name), func(b *testing.B) {
 				if model == "c-epoll" && refErr != nil {
 					b.Skip(refErr)
 				}

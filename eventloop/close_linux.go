@@ -55,7 +55,7 @@ func (l *loop) finish(c *conn, err error) {
 	if c.list != nil {
 		c.list.remove(c)
 	}
-	delete(l.conns, c.fd)
+	l.conns.remove(c)
 	if rerr := l.poller.remove(c.fd); rerr != nil {
 		l.s.log.Error("eventloop: unregister connection", "peer", c.RemoteAddr(), "err", rerr)
 	}

@@ -41,7 +41,8 @@ type conn struct {
 	prev       *conn          // neighbours in list; loop-owned
 	next       *conn          // neighbours in list; loop-owned
 	lastActive int64          // loop clock of the last activity (see loop.touch), or, once lingering, of the FIN; loop-owned
-	discarded  int            // bytes read and thrown away while lingering; loop-owned
+	discarded  int32          // bytes read and thrown away while lingering, up to lingerMax; loop-owned
+	slot       int32          // c's place in its loop's connTable; loop-owned
 
 	events  uint32 // the interest set registered with epoll; loop-owned
 	eof     bool   // the client shut down its sending side: never read again; loop-owned
@@ -67,12 +68,25 @@ type conn struct {
 
 var _ netlab.Conn = (*conn)(nil)
 
-// Send implements [netlab.Conn.Send]. When nothing is queued and the loop
-// sleeps it writes p straight to the socket, without waiting
-// (writeNowLocked); what the socket
-// does not take, or all of p when output is already queued, it copies into
-// the output queue and tells the loop, which writes it when the socket can
-// take it.
+// stageSize is the capacity of a loop's stage: what the session of the
+// connection in a Data call sends, up to this much, is copied there and
+// written in one write(2) as the call returns, with no chunk borrowed and
+// nothing queued. It is the read size, so that an echo of a full read fits.
+const stageSize = readSize
+
+// Send implements [netlab.Conn.Send].
+//
+// During its loop's Data call for c (busy), with nothing queued, p is copied
+// to the loop's stage, which the loop writes as soon as the call returns
+// (writeStage): a reply costs no chunk from the pool, no queue entry and no
+// allocation. The stage is the loop's, but only the connection in a Data
+// call uses it, and only under its mutex, so whoever holds c.mu while c is
+// busy may append to it.
+//
+// Otherwise, when nothing is queued and the loop sleeps, it writes p straight
+// to the socket, without waiting (writeNowLocked); what the socket does not
+// take, or all of p when output is already queued, it copies into the output
+// queue and tells the loop, which writes it when the socket can take it.
 func (c *conn) Send(p []byte) error {
 	s := c.l.s
 	c.mu.Lock()
@@ -80,7 +94,7 @@ func (c *conn) Send(p []byte) error {
 		c.mu.Unlock()
 		return netlab.ErrConnClosed
 	}
-	if c.out.cost+len(p) > s.cfg.MaxPending {
+	if c.out.cost+c.stagedLocked()+len(p) > s.cfg.MaxPending {
 		c.failLocked(netlab.ErrOverflow)
 		notify := c.markLocked()
 		c.mu.Unlock()
@@ -94,6 +108,17 @@ func (c *conn) Send(p []byte) error {
 	if len(p) == 0 {
 		c.mu.Unlock()
 		return nil
+	}
+	if c.busy && c.out.empty() {
+		if st := c.l.stage; len(st)+len(p) <= cap(st) {
+			c.l.stage = append(st, p...)
+			c.mu.Unlock()
+			if c.l.debugging() {
+				c.l.debug("send", c, "bytes", len(p), "data", preview(p))
+			}
+			return nil
+		}
+		c.unstageLocked() // p does not fit: the stage goes first in the queue, p after it
 	}
 	if n := len(p); c.out.empty() && !c.busy && c.l.asleep.CompareAndSwap(true, false) {
 		var done bool
@@ -162,7 +187,7 @@ func (c *conn) SendFile(f *os.File, off, n int64) error {
 		f.Close()
 		return netlab.ErrConnClosed
 	}
-	if c.out.cost+netlab.FileRegionCost > s.cfg.MaxPending {
+	if c.out.cost+c.stagedLocked()+netlab.FileRegionCost > s.cfg.MaxPending {
 		c.failLocked(netlab.ErrOverflow)
 		notify := c.markLocked()
 		c.mu.Unlock()
@@ -178,6 +203,7 @@ func (c *conn) SendFile(f *os.File, off, n int64) error {
 		f.Close()
 		return nil
 	}
+	c.unstageLocked() // the bytes sent before the region go before it
 	c.out.appendFile(f, off, n)
 	notify := c.markLocked()
 	c.mu.Unlock()
@@ -210,12 +236,40 @@ func (c *conn) Close() error {
 // RemoteAddr implements [netlab.Conn.RemoteAddr].
 func (c *conn) RemoteAddr() net.Addr { return net.TCPAddrFromAddrPort(c.peer) }
 
-// status returns what the loop's settle needs of c's shared state, under one
-// lock: its state, whether output is pending, and how much is queued.
-func (c *conn) status() (state uint8, pending bool, queued int) {
+// stagedLocked returns how many bytes c has in its loop's stage.
+func (c *conn) stagedLocked() int {
+	if c.busy {
+		return len(c.l.stage)
+	}
+	return 0
+}
+
+// unstageLocked moves what c has in its loop's stage to its queue, for a
+// Send or SendFile that cannot use the stage to come after it.
+func (c *conn) unstageLocked() {
+	if c.busy && len(c.l.stage) > 0 {
+		c.out.appendBytes(c.l.stage)
+		c.l.stage = c.l.stage[:0]
+	}
+}
+
+// A status is what the loop's settle needs of a connection's shared state:
+// its state, whether output is pending, and how much is queued.
+type status struct {
+	state   uint8
+	pending bool
+	queued  int
+}
+
+// status reads c's status under its lock.
+func (c *conn) status() status {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.state, !c.out.empty(), c.out.cost
+	return c.statusLocked()
+}
+
+func (c *conn) statusLocked() status {
+	return status{state: c.state, pending: !c.out.empty(), queued: c.out.cost}
 }
 
 // markLocked records that c has news for its loop (output, a close, a drop)

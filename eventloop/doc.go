@@ -1,6 +1,7 @@
-// Package eventloop is the event-loop model: a few epoll loops, one per core,
-// each on its own OS thread, serve every connection with non-blocking
-// sockets and no goroutine per connection. It trades the plainest code there
+// Package eventloop is the event-loop model: a few epoll loops (by default
+// one per processor but one, see [Options.Loops]), each on its own OS
+// thread, serve every connection with non-blocking sockets and no goroutine
+// per connection. It trades the plainest code there
 // is (perconn's "read, answer, repeat" on a goroutine that may block) for a
 // per-connection cost of a couple of hundred bytes, which is what lets one
 // process hold tens of thousands of idle clients, and for fewer context
@@ -29,8 +30,9 @@
 //   - the loop (loop_linux.go) waits for events and serves them, in methods
 //     named after them: accept (accept_linux.go), read (read_linux.go),
 //     write (write_linux.go), finish (close_linux.go); it keeps its
-//     connections' timers (timers_linux.go). Only the loop reads a socket,
-//     changes its interest set or closes it.
+//     connections' timers (timers_linux.go) and finds the connection an
+//     event is for by the slot number the event carries (table_linux.go).
+//     Only the loop reads a socket, changes its interest set or closes it.
 //   - the mailbox (mailbox_linux.go) is the loop's one door for other
 //     goroutines: the acceptor hands it sockets; a Send or Close on any
 //     goroutine tells it a connection has news; Shutdown and Close ask it to
@@ -105,9 +107,10 @@
 // # What a connection costs
 //
 // A loop lends one 64 KiB read buffer to every Session.Data call in turn, so
-// a connection has no input buffer of its own. Output goes into chunks
-// borrowed from a sync.Pool and returned as soon as the kernel has taken
-// them. An idle connection thus holds its socket, a conn struct and its
+// a connection has no input buffer of its own. What a session sends during
+// its Data call goes into the loop's stage, written as the call returns;
+// output that has to wait goes into chunks borrowed from a sync.Pool and
+// returned as soon as the kernel has taken them. An idle connection thus holds its socket, a conn struct and its
 // session: about 0.25 KB of Go heap, against some 5.6 KB under perconn (see
 // docs/models/eventloop.md for the measurements, and bench_test.go for how
 // they are made).

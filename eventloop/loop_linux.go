@@ -35,8 +35,9 @@ type loop struct {
 	// closed. The acceptor reads it to pick the least loaded loop.
 	load atomic.Int64
 
-	conns    map[int]*conn // by file descriptor; see newLoop
-	buf      []byte        // the read buffer lent to Session.Data
+	conns    connTable // by the slot number epoll hands back with each event
+	buf      []byte    // the read buffer lent to Session.Data
+	stage    []byte    // what a session sends during its Data call, written when it returns; see conn.Send
 	events   []unix.EpollEvent
 	iov      [][]byte     // what writev sends, as slices
 	iovecs   []unix.Iovec // the same, as the kernel takes them; len maxIovecs
@@ -52,6 +53,10 @@ type loop struct {
 	// something for the loop; the loop clears it before it looks, so that
 	// a turn with no news takes no lock.
 	news atomic.Bool
+
+	// verbose caches whether the server's logger takes debug lines, asked
+	// once per turn (see debugging); loop-written, read by any goroutine.
+	verbose atomic.Bool
 
 	// asleep is true while the loop blocks in epoll_wait, until one Send
 	// from another thread takes it to write at once rather than wake the
@@ -77,17 +82,8 @@ func newLoop(s *Server) (*loop, error) {
 		s:      s,
 		poller: p,
 		done:   make(chan struct{}),
-		// How an event finds its connection. epoll_data, the 64 bits
-		// the kernel hands back with each event, is ours to fill:
-		// nginx stores a pointer to the connection there, which Go
-		// forbids without unsafe; Redis indexes an array by fd, which
-		// with several loops costs every loop a slot for every fd in
-		// the process. We store the fd and look it up in a map of this
-		// loop's own connections: some 20-40 bytes each, however many
-		// loops there are, and a lookup costs far less than the
-		// read(2) it leads to.
-		conns:  make(map[int]*conn),
 		buf:    make([]byte, readSize),
+		stage:  make([]byte, 0, stageSize),
 		events: make([]unix.EpollEvent, maxEvents),
 		iovecs: make([]unix.Iovec, maxIovecs),
 	}, nil
@@ -107,9 +103,11 @@ func (l *loop) run() {
 	defer l.stop()
 
 	l.now = l.s.clock()
+	l.askVerbose()
 	for l.tasks() {
 		n := l.poll()
 		l.now = l.s.clock()
+		l.askVerbose()
 		for _, ev := range l.events[:n] {
 			l.dispatch(ev)
 		}
@@ -125,7 +123,7 @@ func (l *loop) tasks() bool {
 	// Most turns nobody has posted anything: the flag says so without
 	// taking the mutex the posters contend for.
 	if !l.news.Swap(false) {
-		return !(l.draining || l.aborted) || len(l.conns) > 0
+		return !(l.draining || l.aborted) || l.conns.n > 0
 	}
 	l.mu.Lock()
 	incoming := l.incoming
@@ -143,8 +141,7 @@ func (l *loop) tasks() bool {
 		c.notified = false
 		c.mu.Unlock()
 		if !c.done {
-			l.write(c)
-			l.settle(c)
+			l.flush(c)
 		}
 	}
 	clear(pending) // the connections may be garbage by next turn
@@ -156,17 +153,13 @@ func (l *loop) tasks() bool {
 		if h := l.s.hooks; h != nil && h.draining != nil {
 			h.draining()
 		}
-		for _, c := range l.conns {
-			l.settle(c) // closes it if it is quiescent
-		}
+		l.conns.each(l.settle) // closes each that is quiescent
 	}
 	if abort != nil {
 		l.aborted = true
-		for _, c := range l.conns {
-			l.finish(c, abort)
-		}
+		l.conns.each(func(c *conn) { l.finish(c, abort) })
 	}
-	return !(l.draining || l.aborted) || len(l.conns) > 0
+	return !(l.draining || l.aborted) || l.conns.n > 0
 }
 
 // poll waits in epoll_wait for events, or for the next timer, or for another
@@ -244,11 +237,11 @@ func (l *loop) dispatch(ev unix.EpollEvent) {
 		}
 		return // tasks will find the news
 	}
-	// An event for a descriptor with no connection is stale: epoll_wait
-	// reported it before we closed the connection, earlier in this turn.
-	// New connections are only registered between turns (tasks), so the
-	// number cannot have been reused within this batch.
-	c := l.conns[fd]
+	// An event with no connection is stale: epoll_wait reported it before
+	// we closed the connection, earlier in this turn. New connections are
+	// only registered between turns (tasks), so neither the slot nor the
+	// descriptor can have been reused within this batch.
+	c := l.conns.lookup(ev.Pad, fd)
 	if c == nil {
 		return
 	}
@@ -256,11 +249,14 @@ func (l *loop) dispatch(ev unix.EpollEvent) {
 		l.read(c)
 	}
 	if !c.done {
-		l.write(c) // what the session just queued, or what the socket now has room for
+		l.flush(c) // what the session just sent, or what the socket now has room for
 	}
-	if !c.done {
-		l.settle(c)
-	}
+}
+
+// flush writes what c has queued, then settles it, on one reading of c's
+// shared state.
+func (l *loop) flush(c *conn) {
+	l.settleAs(c, l.write(c))
 }
 
 // settle brings c in line with its state after anything happened to it: a
@@ -269,27 +265,31 @@ func (l *loop) dispatch(ev unix.EpollEvent) {
 // while the loop drains, closed if it is quiescent. Then the interest set is
 // made to match.
 func (l *loop) settle(c *conn) {
-	state, pending, queued := c.status()
-	if state == stateOpen && l.draining && !pending && l.quiescent(c) {
+	l.settleAs(c, c.status())
+}
+
+// settleAs is settle, given c's status as it is now.
+func (l *loop) settleAs(c *conn, st status) {
+	if st.state == stateOpen && l.draining && !st.pending && l.quiescent(c) {
 		c.Close() // the server's requestClose takes effect here
 		// Idle is session code: it may have sent, or panicked.
-		state, pending, queued = c.status()
+		st = c.status()
 	}
-	switch state {
+	switch st.state {
 	case stateClosed:
 		l.finish(c, nil)
 		return
 	case stateClosing:
-		if !pending && !c.fin {
+		if !st.pending && !c.fin {
 			l.sendFIN(c)
 			if c.done {
 				return
 			}
 		}
 	case stateOpen:
-		l.backpressure(c, queued)
+		l.backpressure(c, st.queued)
 	}
-	l.watch(c, state, pending)
+	l.watch(c, st.state, st.pending)
 }
 
 // watch sets c's interest set: writable while output is pending, readable
@@ -305,7 +305,7 @@ func (l *loop) watch(c *conn, state uint8, pending bool) {
 		want |= evRead
 	}
 	if want != c.events {
-		if err := l.poller.modify(c.fd, want); err != nil {
+		if err := l.poller.modify(c.fd, c.slot, want); err != nil {
 			l.finish(c, err)
 			return
 		}

@@ -68,7 +68,7 @@ func openPoller() (*poller, error) {
 		return nil, os.NewSyscallError("eventfd", err)
 	}
 	p := &poller{epfd: epfd, wakefd: wakefd}
-	if err := p.add(wakefd, evRead); err != nil {
+	if err := p.add(wakefd, -1, evRead); err != nil {
 		unix.Close(wakefd)
 		unix.Close(epfd)
 		return nil, err
@@ -76,15 +76,17 @@ func openPoller() (*poller, error) {
 	return p, nil
 }
 
-// add puts fd in the interest set with the given events.
-func (p *poller) add(fd int, events uint32) error {
-	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+// add puts fd in the interest set with the given events. Each of its events
+// comes back with fd and slot (in Fd and Pad, which together are the
+// kernel's epoll_data): see connTable.
+func (p *poller) add(fd int, slot int32, events uint32) error {
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd), Pad: slot}
 	return os.NewSyscallError("epoll_ctl add", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev))
 }
 
 // modify replaces fd's events in the interest set.
-func (p *poller) modify(fd int, events uint32) error {
-	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+func (p *poller) modify(fd int, slot int32, events uint32) error {
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd), Pad: slot}
 	return os.NewSyscallError("epoll_ctl mod", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &ev))
 }
 

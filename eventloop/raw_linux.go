@@ -28,22 +28,14 @@ func rawRead(fd int, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
+	return rawCall(unix.SYS_READ, fd, unsafe.Pointer(&p[0]), len(p))
 }
 
 func rawWrite(fd int, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
+	return rawCall(unix.SYS_WRITE, fd, unsafe.Pointer(&p[0]), len(p))
 }
 
 // rawWritev writes iov, which the caller fills from its buffers and keeps
@@ -53,11 +45,19 @@ func rawWritev(fd int, iov []unix.Iovec) (int, error) {
 	if len(iov) == 0 {
 		return 0, nil
 	}
-	n, _, e := unix.RawSyscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	return rawCall(unix.SYS_WRITEV, fd, unsafe.Pointer(&iov[0]), len(iov))
+}
+
+// rawCall makes the system call trap(fd, p, n), which reads or writes the n
+// bytes or iovecs at p, and returns its count. The caller keeps p's memory
+// alive (it holds the slice); p becomes a number only in the call's
+// argument list, as unsafe.Pointer's rules ask.
+func rawCall(trap uintptr, fd int, p unsafe.Pointer, n int) (int, error) {
+	r, _, e := unix.RawSyscall(trap, uintptr(fd), uintptr(p), uintptr(n))
 	if e != 0 {
 		return 0, e
 	}
-	return int(n), nil
+	return int(r), nil
 }
 
 // rawPoll is epoll_wait with a timeout of zero: it reports what is ready

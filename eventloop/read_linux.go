@@ -44,7 +44,7 @@ func (l *loop) read(c *conn) {
 	}
 	l.touch(c)
 	if c.fin {
-		c.discarded += n
+		c.discarded += int32(n)
 		if c.discarded >= lingerMax {
 			l.finish(c, nil)
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,11 +61,11 @@ func New(svc netlab.Service, cfg netlab.Config, opts Options) (*Server, error) {
 		return nil, errors.New("eventloop: New needs a service")
 	}
 	if opts.Loops < 0 {
-		return nil, fmt.Errorf("eventloop: Options.Loops is %d; use 0 for one loop per core", opts.Loops)
+		return nil, fmt.Errorf("eventloop: Options.Loops is %d; use 0 for the default, one per processor but one", opts.Loops)
 	}
 	n := opts.Loops
 	if n == 0 {
-		n = runtime.GOMAXPROCS(0)
+		n = defaultLoops()
 	}
 	cfg = cfg.WithDefaults(svc)
 	high := max(cfg.MaxPending/2, 1)

@@ -73,9 +73,7 @@ func (l *loop) expire() {
 	}
 	if l.draining && l.now >= l.recheck {
 		l.recheck = l.now + int64(drainRecheck)
-		for _, c := range l.conns {
-			l.settle(c) // closes it if it has become quiescent
-		}
+		l.conns.each(l.settle) // closes each that has become quiescent
 	}
 }
 

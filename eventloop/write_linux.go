@@ -24,18 +24,32 @@ const (
 	maxSendfile = 1 << 30
 )
 
-// write sends what is queued, as much as the socket takes now and the turn's
-// budget allows. A partial write or EAGAIN just leaves the rest queued;
-// settle then asks epoll to report the socket writable.
+// write sends what c's session sent during its Data call (the loop's stage,
+// see conn.Send) and what is queued, as much as the socket takes now and the
+// turn's budget allows. A partial write or EAGAIN just leaves the rest
+// queued; settle then asks epoll to report the socket writable. It returns
+// c's status after the writes.
 //
 // It holds c.mu throughout. The system calls do not block (the socket is
 // non-blocking), so a goroutine sending to c waits a few microseconds at
 // most, and the queue needs no more subtle protocol than a mutex.
-func (l *loop) write(c *conn) {
+func (l *loop) write(c *conn) status {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.busy = false // whatever the session queued is written now
+	l.writeLocked(c)
+	return c.statusLocked()
+}
+
+func (l *loop) writeLocked(c *conn) {
+	staged := c.busy
+	c.busy = false // whatever the session sent is written now
 	if c.state == stateClosed {
+		if staged {
+			l.stage = l.stage[:0]
+		}
+		return
+	}
+	if staged && len(l.stage) > 0 && !l.writeStage(c) {
 		return
 	}
 	for sent := 0; !c.out.empty() && sent < writeBudget; {
@@ -68,6 +82,36 @@ func (l *loop) write(c *conn) {
 			l.touch(c)
 		}
 	}
+}
+
+// writeStage writes the loop's stage, which holds what c's session sent
+// during its Data call, in one write(2). What the socket does not take goes
+// into c's queue, which is empty while the stage is in use (see conn.Send),
+// so the order of the bytes is kept. It reports false if c failed.
+func (l *loop) writeStage(c *conn) bool {
+	p := l.stage
+	l.stage = p[:0]
+	var n int
+	var err error
+	for {
+		n, err = rawWrite(c.fd, p)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	switch err {
+	case nil:
+		if c.state == stateClosing {
+			l.touch(c) // a flush in progress (see write)
+		}
+	case unix.EAGAIN:
+		n = 0
+	default:
+		c.failLocked(os.NewSyscallError("write", err)) // EPIPE or ECONNRESET, mostly: the client is gone
+		return false
+	}
+	c.out.appendBytes(p[n:])
+	return true
 }
 
 // writev sends the byte segments at the head of c's queue, up to the first

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,11 +41,23 @@ func (o *serveOptions) modelFlags() models.Flags {
 	return models.Flags{
 		Workers:   o.workers,
 		Overflow:  o.overflow,
-		Loops:     o.loops,
+		Loops:     o.eventLoops(),
 		Procs:     o.procs,
 		Root:      o.root,
 		MaxUpload: int64(o.maxUpload),
 	}
+}
+
+// eventLoops is -loops, or by default one per CPU the scheduler may use,
+// as docs/protocols.md fixes the command line. (The eventloop package's
+// own default is one fewer, which costs less CPU per request where the
+// loops would otherwise hold every processor; docs/engines.md measures
+// both, and -loops picks either.)
+func (o *serveOptions) eventLoops() int {
+	if o.loops == 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return o.loops
 }
 
 func (o *serveOptions) flagSet(stderr io.Writer) *flag.FlagSet {

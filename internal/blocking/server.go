@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -83,14 +85,12 @@ func (e *Engine) Stats() netlab.Stats {
 	}
 }
 
+// snapshot returns the open connections, so that they can be asked to close
+// without holding mu, which their goroutines take to leave.
 func (e *Engine) snapshot() []*Conn {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	cs := make([]*Conn, 0, len(e.conns))
-	for c := range e.conns {
-		cs = append(cs, c)
-	}
-	return cs
+	return slices.Collect(maps.Keys(e.conns))
 }
 
 // Shutdown stops accepting, then closes each connection as soon as it is

@@ -21,7 +21,7 @@ import (
 type Flags struct {
 	Workers  int               // pool: sessions served at once; 0 means [pool.DefaultWorkers]
 	Overflow pool.Overflow     // pool: what a client gets while every worker is busy
-	Loops    int               // eventloop: event loops; 0 means one per core
+	Loops    int               // eventloop: event loops; 0 means its default (eventloop.Options.Loops)
 	Procs    int               // multiprocess: preforked children; 0 means a child per connection
 	Wrap     multiprocess.Wrap // multiprocess: what each child wraps its service in (serve's traffic log)
 
