@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -47,8 +48,12 @@ var ratioModels = [2]string{"perconn", "eventloop"}
 //   - netlab load: the same workload in a process of its own;
 //   - loadgen: docs/compare/loadgen.c, a C client with one thread running
 //     epoll over every connection, as wrk and memtier are built;
+//   - loadgen -p (1 client, a room of 2): loadgen polling instead of
+//     sleeping in epoll_wait, to show what its wake-ups cost;
 //   - Go ping-pong (echo): a goroutine per connection in a process of its
-//     own, sharing no code with internal/workload.
+//     own, sharing no code with internal/workload;
+//   - echoload (echo, up to 50 clients): docs/compare/echoload.c, a thread
+//     and a blocking connection per client.
 func TestRatio(t *testing.T) {
 	if !*ratio {
 		t.Skip("a measurement, not a test: run with -args -netlab.ratio")
@@ -61,20 +66,19 @@ func TestRatio(t *testing.T) {
 	var table []ratioRow
 	for _, c := range cells {
 		srvs := [2]*procserver.Server{}
-		idleFDs := [2]int{}
 		for k, m := range ratioModels {
 			// Room for two loads' clients: the last run's may not all be
 			// closed on the server's side when the next connects.
 			srv, err := procserver.Start(t.Context(), []string{bins.netlab, "serve", "-model", m, "-service", c.service,
 				"-addr", "127.0.0.1:0", "-max-conns", fmt.Sprint(2*c.clients + 16)}, procserver.Options{})
 			require.NoError(t, err)
+			t.Cleanup(func() { srv.Stop() }) // a failed run's servers too
 			srvs[k] = srv
-			idleFDs[k] = openFDs(t, srv)
 		}
 		row := ratioRow{cell: c, rates: map[string][2][]float64{}}
 		for round := range *ratioRounds {
 			for _, g := range gens {
-				if !g.drives(c.service) {
+				if !g.drives(c) {
 					continue
 				}
 				order := []int{0, 1}
@@ -85,7 +89,7 @@ func TestRatio(t *testing.T) {
 				for _, k := range order {
 					// Each run starts on a server that has closed the last
 					// run's connections, not one still tearing them down.
-					netlabtest.WaitFor(t, ratioModels[k]+" to close the last run's connections", func() bool { return openFDs(t, srvs[k]) <= idleFDs[k] })
+					netlabtest.WaitFor(t, ratioModels[k]+" to close the last run's connections", func() bool { return openSockets(t, srvs[k]) == 1 })
 					m, err := g.run(t.Context(), srvs[k], c, *ratioWindow)
 					require.NoError(t, err, "%s against %s %s at %d clients", g.name, ratioModels[k], c.service, c.clients)
 					rates[k] = append(rates[k], m.rate)
@@ -107,11 +111,20 @@ func TestRatio(t *testing.T) {
 		*ratioRounds, *ratioWindow, formatRatioTable(table, gens))
 }
 
-// openFDs counts the server's open file descriptors.
-func openFDs(t *testing.T, srv *procserver.Server) int {
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", srv.PID()))
+// openSockets counts the sockets the server holds open: 1, its listener,
+// once it has closed every connection.
+func openSockets(t *testing.T, srv *procserver.Server) int {
+	dir := fmt.Sprintf("/proc/%d/fd", srv.PID())
+	fds, err := os.ReadDir(dir)
 	require.NoError(t, err)
-	return len(fds)
+	n := 0
+	for _, fd := range fds {
+		// A descriptor closed since ReadDir has no link left to read.
+		if target, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && strings.HasPrefix(target, "socket:") {
+			n++
+		}
+	}
+	return n
 }
 
 // A ratioCell is one service at one number of clients.

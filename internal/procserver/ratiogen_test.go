@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,8 +26,9 @@ import (
 
 // ratioBinaries are the programs TestRatio runs as children.
 type ratioBinaries struct {
-	netlab  string // cmd/netlab, built from this tree: the servers and `netlab load`
-	loadgen string // docs/compare/loadgen.c
+	netlab   string // cmd/netlab, built from this tree: the servers and `netlab load`
+	loadgen  string // docs/compare/loadgen.c
+	echoload string // docs/compare/echoload.c
 }
 
 // buildRatioBinaries builds netlab and the C generator into a temporary
@@ -40,30 +42,28 @@ func buildRatioBinaries(t *testing.T) ratioBinaries {
 	gotool, err := exec.LookPath("go")
 	require.NoError(t, err, "TestRatio builds cmd/netlab with the go command")
 	dir := t.TempDir()
-	bins := ratioBinaries{netlab: filepath.Join(dir, "netlab"), loadgen: filepath.Join(dir, "loadgen")}
+	bins := ratioBinaries{netlab: filepath.Join(dir, "netlab"), loadgen: filepath.Join(dir, "loadgen"), echoload: filepath.Join(dir, "echoload")}
 	build := func(argv ...string) {
 		out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
 		require.NoError(t, err, "%s\n%s", strings.Join(argv, " "), out)
 	}
 	build(gotool, "build", "-o", bins.netlab, "github.com/netlab-go/netlab/cmd/netlab")
-	build(cc, "-O2", "-pthread", "-o", bins.loadgen, filepath.Join("..", "..", "docs", "compare", "loadgen.c"))
+	for _, bin := range []string{bins.loadgen, bins.echoload} {
+		build(cc, "-O2", "-pthread", "-o", bin, filepath.Join("..", "..", "docs", "compare", filepath.Base(bin)+".c"))
+	}
 	return bins
 }
 
 // A ratioGenerator drives one server for one window.
 type ratioGenerator struct {
-	name     string
-	services []string // the services it drives
-	run      func(ctx context.Context, srv *procserver.Server, c ratioCell, window time.Duration) (ratioMeasure, error)
+	name       string
+	services   []string // the services it drives
+	maxClients int      // the most clients it is run with; 0 means any
+	run        func(ctx context.Context, srv *procserver.Server, c ratioCell, window time.Duration) (ratioMeasure, error)
 }
 
-func (g ratioGenerator) drives(service string) bool {
-	for _, s := range g.services {
-		if s == service {
-			return true
-		}
-	}
-	return false
+func (g ratioGenerator) drives(c ratioCell) bool {
+	return slices.Contains(g.services, c.service) && (g.maxClients == 0 || c.clients <= g.maxClients)
 }
 
 // A ratioMeasure is one generator's run against one server.
@@ -91,19 +91,27 @@ func ratioGenerators(bins ratioBinaries) []ratioGenerator {
 			}
 			return ratioMeasure{}, fmt.Errorf("netlab load printed no throughput:\n%s", out)
 		}},
-		{name: "loadgen", services: both, run: func(ctx context.Context, srv *procserver.Server, c ratioCell, window time.Duration) (ratioMeasure, error) {
+		{name: "loadgen", services: both, run: bins.runLoadgen()},
+		// The same, polling instead of sleeping when nothing is ready:
+		// where one request is in flight in all, what the client's
+		// wake-ups cost.
+		{name: "loadgen -p", services: both, maxClients: 2, run: bins.runLoadgen("-p")},
+		// A thread and a blocking connection per client, the generator
+		// the first check used: at 50 clients, 50 threads competing with
+		// the servers for the cores.
+		{name: "echoload", services: []string{workload.ServiceEcho}, maxClients: 50, run: func(ctx context.Context, srv *procserver.Server, c ratioCell, window time.Duration) (ratioMeasure, error) {
 			host, port, _ := net.SplitHostPort(srv.Addr)
-			out, err := runChild(ctx, window, []string{bins.loadgen, c.service, host, port, strconv.Itoa(c.clients), strconv.FormatFloat(window.Seconds(), 'f', 3, 64)}, nil)
+			out, err := runChild(ctx, window, []string{bins.echoload, host, port, strconv.Itoa(c.clients), strconv.FormatFloat(window.Seconds(), 'f', 3, 64)}, nil)
 			if err != nil {
 				return ratioMeasure{}, err
 			}
-			for f := range strings.FieldsSeq(out) {
-				if v, ok := strings.CutPrefix(f, "per_s="); ok {
-					rate, err := strconv.ParseFloat(v, 64)
-					return ratioMeasure{rate: rate}, err
-				}
+			// "50 conns: 123456 req/s"
+			var n int
+			var rate float64
+			if _, err := fmt.Sscanf(out, "%d conns: %g req/s", &n, &rate); err != nil {
+				return ratioMeasure{}, fmt.Errorf("echoload printed %q: %w", out, err)
 			}
-			return ratioMeasure{}, fmt.Errorf("loadgen printed no per_s=: %q", out)
+			return ratioMeasure{rate: rate}, nil
 		}},
 		{name: "Go ping-pong", services: []string{workload.ServiceEcho}, run: func(ctx context.Context, srv *procserver.Server, c ratioCell, window time.Duration) (ratioMeasure, error) {
 			argv, env := helperArgv("pingpong")
@@ -117,6 +125,25 @@ func ratioGenerators(bins ratioBinaries) []ratioGenerator {
 			}
 			return ratioMeasure{rate: ops / (ns / 1e9)}, nil
 		}},
+	}
+}
+
+// runLoadgen returns the generator that runs loadgen with flags.
+func (bins ratioBinaries) runLoadgen(flags ...string) func(ctx context.Context, srv *procserver.Server, c ratioCell, window time.Duration) (ratioMeasure, error) {
+	return func(ctx context.Context, srv *procserver.Server, c ratioCell, window time.Duration) (ratioMeasure, error) {
+		host, port, _ := net.SplitHostPort(srv.Addr)
+		argv := append(append([]string{bins.loadgen}, flags...), c.service, host, port, strconv.Itoa(c.clients), strconv.FormatFloat(window.Seconds(), 'f', 3, 64))
+		out, err := runChild(ctx, window, argv, nil)
+		if err != nil {
+			return ratioMeasure{}, err
+		}
+		for f := range strings.FieldsSeq(out) {
+			if v, ok := strings.CutPrefix(f, "per_s="); ok {
+				rate, err := strconv.ParseFloat(v, 64)
+				return ratioMeasure{rate: rate}, err
+			}
+		}
+		return ratioMeasure{}, fmt.Errorf("loadgen printed no per_s=: %q", out)
 	}
 }
 
