@@ -313,10 +313,10 @@ int main(int argc, char **argv) {
 	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[optind + 2]))};
 	nconns = atoi(argv[optind + 3]);
 	double seconds = atof(argv[optind + 4]);
-	int max_size = service == ECHO ? 65536 : 4000;
+	int min_size = service == ECHO ? 1 : 32, max_size = service == ECHO ? 65536 : 4000;
 	if (inet_pton(AF_INET, argv[optind + 1], &addr.sin_addr) != 1 || nconns < (service == CHAT ? 2 : 1) ||
-	    seconds <= 0 || warmup < 0 || threads < 1 || threads > MAX_THREADS || size < 32 || size > max_size) {
-		fprintf(stderr, "loadgen: want an IPv4 HOST, a PORT, CONNS ≥ 1 (chat: ≥ 2), SECONDS > 0, 1 to %d threads, SIZE 32 to %d\n", MAX_THREADS, max_size);
+	    seconds <= 0 || warmup < 0 || threads < 1 || threads > MAX_THREADS || size < min_size || size > max_size) {
+		fprintf(stderr, "loadgen: want an IPv4 HOST, a PORT, CONNS ≥ 1 (chat: ≥ 2), SECONDS > 0, 1 to %d threads, SIZE %d to %d\n", MAX_THREADS, min_size, max_size);
 		exit(2);
 	}
 	if (threads > nconns)

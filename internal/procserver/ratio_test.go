@@ -45,7 +45,8 @@ var ratioModels = [2]string{"perconn", "eventloop"}
 //
 //   - compare: internal/workload's Load in this process, with the Spec a
 //     compare cell uses;
-//   - netlab load: the same workload in a process of its own;
+//   - netlab load: the same workload in a process of its own, and again
+//     with GOMAXPROCS=1;
 //   - loadgen: docs/compare/loadgen.c, a C client with one thread running
 //     epoll over every connection, as wrk and memtier are built;
 //   - loadgen -p (1 client, a room of 2): loadgen polling instead of

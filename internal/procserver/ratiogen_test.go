@@ -76,21 +76,10 @@ func ratioGenerators(bins ratioBinaries) []ratioGenerator {
 	both := []string{workload.ServiceEcho, workload.ServiceChat}
 	return []ratioGenerator{
 		{name: "compare", services: both, run: compareWorkload},
-		{name: "netlab load", services: both, run: func(ctx context.Context, srv *procserver.Server, c ratioCell, window time.Duration) (ratioMeasure, error) {
-			out, err := runChild(ctx, window, []string{bins.netlab, "load", "-addr", srv.Addr, "-service", c.service,
-				"-clients", strconv.Itoa(c.clients), "-duration", window.String(), "-quiet"}, nil)
-			if err != nil {
-				return ratioMeasure{}, err
-			}
-			// "  Throughput:   99984 req/s, …"
-			for line := range strings.Lines(out) {
-				if f := strings.Fields(line); len(f) >= 2 && f[0] == "Throughput:" {
-					rate, err := strconv.ParseFloat(f[1], 64)
-					return ratioMeasure{rate: rate}, err
-				}
-			}
-			return ratioMeasure{}, fmt.Errorf("netlab load printed no throughput:\n%s", out)
-		}},
+		{name: "netlab load", services: both, run: bins.runNetlabLoad(nil)},
+		// The same with one P: a client that, like loadgen, keeps to one
+		// core of the two.
+		{name: "netlab load P=1", services: both, run: bins.runNetlabLoad(append(os.Environ(), "GOMAXPROCS=1"))},
 		{name: "loadgen", services: both, run: bins.runLoadgen()},
 		// The same, polling instead of sleeping when nothing is ready:
 		// where one request is in flight in all, what the client's
@@ -125,6 +114,26 @@ func ratioGenerators(bins ratioBinaries) []ratioGenerator {
 			}
 			return ratioMeasure{rate: ops / (ns / 1e9)}, nil
 		}},
+	}
+}
+
+// runNetlabLoad returns the generator that runs `netlab load` with env
+// (nil: this process's).
+func (bins ratioBinaries) runNetlabLoad(env []string) func(ctx context.Context, srv *procserver.Server, c ratioCell, window time.Duration) (ratioMeasure, error) {
+	return func(ctx context.Context, srv *procserver.Server, c ratioCell, window time.Duration) (ratioMeasure, error) {
+		out, err := runChild(ctx, window, []string{bins.netlab, "load", "-addr", srv.Addr, "-service", c.service,
+			"-clients", strconv.Itoa(c.clients), "-duration", window.String(), "-quiet"}, env)
+		if err != nil {
+			return ratioMeasure{}, err
+		}
+		// "  Throughput:   99984 req/s, …"
+		for line := range strings.Lines(out) {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "Throughput:" {
+				rate, err := strconv.ParseFloat(f[1], 64)
+				return ratioMeasure{rate: rate}, err
+			}
+		}
+		return ratioMeasure{}, fmt.Errorf("netlab load printed no throughput:\n%s", out)
 	}
 }
 
