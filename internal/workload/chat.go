@@ -37,19 +37,19 @@ type chatMember struct {
 	conn net.Conn
 	r    *bufio.Reader
 	name string
-	msg  []byte // the message being built; the sender's alone
 
-	// ready holds a token while the member may send: it is taken to send
-	// a message and given back by the receiver that completes its
-	// delivery. left counts the receivers the message in flight has still
-	// to reach.
+	// ready holds a token while the member is idle, with no message in
+	// flight: join gives it, start takes it, and next gives it back once
+	// the member has sent its limit or the run is over, for drain to see.
+	// left counts the receivers the message in flight has still to reach.
 	ready chan struct{}
 	left  atomic.Int32
+	limit int64 // messages to send in the window; set by start
 	// inFlight is the number of the message in flight, which receivers
 	// check: each message must arrive once, at each receiver, in turn.
 	inFlight atomic.Int64
-	sent     int64         // messages sent; the sender's alone
-	sentAt   time.Duration // when the last was sent, since the epoch; the sender's alone
+	sent     int64         // messages sent; written by whoever sends (see send)
+	sentAt   time.Duration // when the last was sent, since the epoch; as sent
 
 	rec Recorder // deliveries to this member; its reader's alone
 }
@@ -81,47 +81,47 @@ func (r *chatRun) join(ctx context.Context, addr string, i int) (*chatMember, er
 	return m, nil
 }
 
-// Op sends one message once the member's last one has reached everyone. It
-// implements [Client], so that the run dials with [dialAll]; rec is not
-// used, since what is measured is each delivery, recorded where it arrives.
-func (m *chatMember) Op(ctx context.Context, _ *Recorder) error { return m.run.send(ctx, m) }
-
-// Close implements [Client].
-func (m *chatMember) Close() error { return m.conn.Close() }
-
-// broadcast has every member send messages from a shared budget of msgs
-// until it is spent or ctx ends.
-func (r *chatRun) broadcast(ctx context.Context, msgs int64) {
-	var budget atomic.Int64
-	budget.Store(msgs)
-	var wg sync.WaitGroup
+// start sends every member's first message, each limit messages in all
+// (math.MaxInt64: until ctx ends). From then on the receiver that
+// completes a member's message sends its next one at once, from its own
+// goroutine, as a single-threaded event-loop client would: handing the
+// turn to a sender goroutine would put a goroutine wake-up, and on an idle
+// machine a thread's, into every round of a room of two.
+func (r *chatRun) start(ctx context.Context, limit int64) {
 	for _, m := range r.members {
-		wg.Go(func() {
-			for budget.Add(-1) >= 0 {
-				if err := m.Op(ctx, nil); err != nil {
-					r.fail(ctx, fmt.Errorf("%s sends: %w", m.name, err))
-					return
-				}
-			}
-		})
+		<-m.ready // given by join: the member is idle
+		m.limit = limit
+		if err := r.send(m); err != nil {
+			r.fail(ctx, fmt.Errorf("%s sends: %w", m.name, err))
+			return
+		}
 	}
-	wg.Wait()
 }
 
-// send waits until m's last message has reached everyone and sends the
-// next: the sender's index, the message number and the time since the
-// epoch, padded to the run's size.
-func (r *chatRun) send(ctx context.Context, m *chatMember) error {
-	select {
-	case <-m.ready:
-	case <-ctx.Done():
-		return context.Cause(ctx) // fail ignores it: the run is over
+// next sends m's next message, once its last one has reached everyone, or
+// marks m idle for drain if it has sent its limit or the run is over.
+func (r *chatRun) next(ctx context.Context, m *chatMember) {
+	if ctx.Err() != nil || m.sent >= m.limit {
+		m.ready <- struct{}{}
+		return
 	}
+	if err := r.send(m); err != nil {
+		r.fail(ctx, fmt.Errorf("%s sends: %w", m.name, err))
+	}
+}
+
+// send sends m's next message: the sender's index, the message number and
+// the time since the epoch, padded to the run's size. One message is in
+// flight per member, so one goroutine at a time sends for m, and the
+// atomics a receiver checks order its fields between them.
+func (r *chatRun) send(m *chatMember) error {
 	seq := m.sent
 	m.sent++
 	m.inFlight.Store(seq)
 	m.left.Store(int32(len(r.members) - 1))
-	b := m.msg[:0]
+	// A buffer of its own: the receiver that completes this message can
+	// send the next one before this Write has returned.
+	b := make([]byte, 0, r.size+1)
 	b = strconv.AppendInt(b, int64(m.i), 10)
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, seq, 10)
@@ -133,7 +133,6 @@ func (r *chatRun) send(ctx context.Context, m *chatMember) error {
 		b = append(b, 'x')
 	}
 	b = append(b, '\n')
-	m.msg = b
 	_, err := m.conn.Write(b)
 	return err
 }
@@ -179,7 +178,7 @@ func (r *chatRun) receive(ctx context.Context, m *chatMember) {
 			m.rec.flush()
 		}
 		if sender := r.members[from]; sender.left.Add(-1) == 0 {
-			sender.ready <- struct{}{}
+			r.next(ctx, sender)
 		}
 	}
 }
