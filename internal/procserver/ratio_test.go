@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func TestRatio(t *testing.T) {
 			t.Cleanup(func() { srv.Stop() }) // a failed run's servers too
 			srvs[k] = srv
 		}
-		row := ratioRow{cell: c, rates: map[string][2][]float64{}}
+		row := ratioRow{cell: c, rates: map[string][2][]float64{}, halts: map[string][2][]float64{}}
 		for round := range *ratioRounds {
 			for _, g := range gens {
 				if !g.drives(c) {
@@ -91,9 +92,19 @@ func TestRatio(t *testing.T) {
 					// Each run starts on a server that has closed the last
 					// run's connections, not one still tearing them down.
 					netlabtest.WaitFor(t, ratioModels[k]+" to close the last run's connections", func() bool { return openSockets(t, srvs[k]) == 1 })
+					idle0, began := idleEntries(), time.Now()
 					m, err := g.run(t.Context(), srvs[k], c, *ratioWindow)
 					require.NoError(t, err, "%s against %s %s at %d clients", g.name, ratioModels[k], c.service, c.clients)
 					rates[k] = append(rates[k], m.rate)
+					if idle0 >= 0 {
+						// Over the generator's whole run, connecting and
+						// warming up included: a close estimate where the
+						// window is most of it.
+						perOp := float64(idleEntries()-idle0) / (m.rate * time.Since(began).Seconds())
+						halts := row.halts[g.name]
+						halts[k] = append(halts[k], perOp)
+						row.halts[g.name] = halts
+					}
 					if m.cpuPerOp > 0 {
 						row.cpu[k] = append(row.cpu[k], m.cpuPerOp)
 					}
@@ -110,6 +121,59 @@ func TestRatio(t *testing.T) {
 	}
 	t.Logf("eventloop ÷ perconn, median of %d alternating rounds of %v (range in brackets), servers `netlab serve` in processes of their own:\n%s",
 		*ratioRounds, *ratioWindow, formatRatioTable(table, gens))
+	if idleEntries() >= 0 {
+		t.Logf("times a core went idle (cpuidle entries, every core) per request, median, perconn / eventloop: each costs a wake-up, which on a virtual machine without halt polling is tens of µs:\n%s",
+			formatHaltsTable(table, gens))
+	}
+}
+
+// idleEntries sums how often every core has entered an idle state that
+// sleeps (cpuidle's POLL state only spins), or returns -1 where the kernel
+// does not say.
+func idleEntries() int64 {
+	states, _ := filepath.Glob("/sys/devices/system/cpu/cpu[0-9]*/cpuidle/state[0-9]*")
+	if len(states) == 0 {
+		return -1
+	}
+	var n int64
+	for _, st := range states {
+		name, err1 := os.ReadFile(filepath.Join(st, "name"))
+		usage, err2 := os.ReadFile(filepath.Join(st, "usage"))
+		if err1 != nil || err2 != nil {
+			return -1
+		}
+		if strings.TrimSpace(string(name)) == "POLL" {
+			continue
+		}
+		v, err := strconv.ParseInt(strings.TrimSpace(string(usage)), 10, 64)
+		if err != nil {
+			return -1
+		}
+		n += v
+	}
+	return n
+}
+
+func formatHaltsTable(rows []ratioRow, gens []ratioGenerator) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-14s", "cell")
+	for _, g := range gens {
+		fmt.Fprintf(&b, " | %-16s", g.name)
+	}
+	b.WriteString("\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-14s", fmt.Sprintf("%s %d", r.cell.service, r.cell.clients))
+		for _, g := range gens {
+			h, ok := r.halts[g.name]
+			if !ok {
+				fmt.Fprintf(&b, " | %-16s", "—")
+				continue
+			}
+			fmt.Fprintf(&b, " | %-16s", fmt.Sprintf("%.2f / %.2f", median(h[0]), median(h[1])))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // openSockets counts the sockets the server holds open: 1, its listener,
@@ -155,7 +219,8 @@ func parseRatioCells(s string) ([]ratioCell, error) {
 type ratioRow struct {
 	cell  ratioCell
 	rates map[string][2][]float64
-	cpu   [2][]float64 // µs per request
+	halts map[string][2][]float64 // the cores' idle entries per request
+	cpu   [2][]float64            // µs per request
 }
 
 func formatRatioTable(rows []ratioRow, gens []ratioGenerator) string {
