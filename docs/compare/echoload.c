@@ -1,6 +1,9 @@
-// echoload is the outside load generator of docs/benchmarks.md: a thread per
-// client, each one TCP connection doing 64-byte echo round trips for the given
-// seconds, then the total round trips per second. No Go runtime, no netlab code.
+// echoload is the thread-per-client load generator docs/benchmarks.md sets
+// beside loadgen.c: a thread per client, each one TCP connection doing 64-byte
+// echo round trips with blocking calls for the given seconds, then the total
+// round trips per second. No Go runtime, no netlab code. With more clients than
+// cores its threads compete with the server for them, which is why
+// benchmarks.md trusts loadgen.c (one thread, epoll) instead.
 //
 //	cc -O2 -pthread -o echoload echoload.c && ./echoload 127.0.0.1 PORT CLIENTS SECONDS
 #include <arpa/inet.h>

@@ -41,10 +41,6 @@ func helperArgv(role string) ([]string, []string) {
 // and memory on demand, each answered once done, so that a test knows
 // exactly when to sample.
 func helper(role string, args []string) {
-	if model, ok := strings.CutPrefix(role, "echo-"); ok {
-		echoHelper(model)
-		return
-	}
 	switch role {
 	case "fail":
 		fmt.Fprintln(os.Stderr, "helper: bad flag -nope")

@@ -3,185 +3,264 @@
 package procserver_test
 
 import (
-	"context"
 	"flag"
 	"fmt"
-	"io"
-	"net"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/echo"
-	"github.com/netlab-go/netlab/internal/models"
 	"github.com/netlab-go/netlab/internal/procserver"
 	"github.com/netlab-go/netlab/internal/workload"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
-// ratio turns on TestEchoRatio, which takes half a minute of a machine's
+// ratio turns on TestRatio, which takes several minutes of a machine's
 // full attention:
 //
-//	go test ./internal/procserver -run TestEchoRatio -v -args -netlab.ratio
-var ratio = flag.Bool("netlab.ratio", false, "measure eventloop ÷ perconn echo out of process")
+//	go test ./internal/procserver -run TestRatio -v -timeout 30m -args -netlab.ratio
+var (
+	ratio       = flag.Bool("netlab.ratio", false, "measure eventloop ÷ perconn out of process, with compare's workload and with outside load generators")
+	ratioRounds = flag.Int("netlab.rounds", 7, "TestRatio: alternating rounds per cell")
+	ratioWindow = flag.Duration("netlab.window", 800*time.Millisecond, "TestRatio: each measurement's window (compare's default)")
+	ratioCells  = flag.String("netlab.cells", "echo/1,echo/50,echo/1000,chat/2,chat/50", "TestRatio: the cells to measure, SERVICE/CLIENTS, comma-separated")
+)
 
-// echoHelper is the child for TestEchoRatio: echo under one model on
-// loopback, until SIGTERM ends the process.
-func echoHelper(model string) {
-	m, err := models.Lookup(model)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	srv, err := m.With(models.Flags{})(echo.New(), netlab.Config{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	fmt.Printf("listening on %s\n", l.Addr())
-	srv.Serve(l)
-}
+// ratioModels are the two servers of every cell; the ratio is the second's
+// rate over the first's.
+var ratioModels = [2]string{"perconn", "eventloop"}
 
-// pingPong is the outside load generator: a process of its own that
-// shares no code with internal/workload, each of conns goroutines writing
-// 64 bytes and reading them back for d. It prints the round trips done.
-func pingPong(addr string, conns int, d time.Duration) {
-	var ops atomic.Int64
-	var wg sync.WaitGroup
-	cs := make([]net.Conn, conns)
-	for i := range cs {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		cs[i] = c
-	}
-	deadline := time.Now().Add(d)
-	start := time.Now()
-	for _, c := range cs {
-		wg.Go(func() {
-			c.SetDeadline(deadline)
-			msg, got := make([]byte, 64), make([]byte, 64)
-			for i := range msg {
-				msg[i] = 'a' + byte(i%26)
-			}
-			for {
-				if _, err := c.Write(msg); err != nil {
-					return
-				}
-				if _, err := io.ReadFull(c, got); err != nil {
-					return
-				}
-				ops.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	fmt.Printf("%d %d\n", ops.Load(), time.Since(start).Nanoseconds())
-}
-
-// TestEchoRatio measures echo at 50 connections under perconn and under
-// eventloop, each server in a child process, twice over: through
-// workload.Load in this process, and through pingPong in another. The
-// machine is shared, and its load drifts by the second, so the two servers
-// run side by side and take turns in short windows, and the ratio is the
-// median of each round's ratio of neighbours, not a ratio of totals.
-func TestEchoRatio(t *testing.T) {
+// TestRatio checks `netlab compare`'s event-loop-to-perconn ratios against
+// load generators that share nothing with it. Each cell (a service at a
+// number of clients) starts both servers as `netlab serve` children, built
+// from this tree, and measures them in rounds: in each round every
+// generator drives perconn and the event loop back to back, which one first
+// alternating from round to round, so that the machine's drift hits both
+// alike. A cell's ratio for a generator is the median of its rounds'
+// ratios. The table it logs has one column per generator:
+//
+//   - compare: internal/workload's Load in this process, with the Spec a
+//     compare cell uses;
+//   - netlab load: the same workload in a process of its own, and again
+//     with GOMAXPROCS=1;
+//   - loadgen: docs/compare/loadgen.c, a C client with one thread running
+//     epoll over every connection, as wrk and memtier are built;
+//   - loadgen -p (1 client, a room of 2): loadgen polling instead of
+//     sleeping in epoll_wait, to show what its wake-ups cost;
+//   - Go ping-pong (echo): a goroutine per connection in a process of its
+//     own, sharing no code with internal/workload;
+//   - echoload (echo, up to 50 clients): docs/compare/echoload.c, a thread
+//     and a blocking connection per client.
+func TestRatio(t *testing.T) {
 	if !*ratio {
 		t.Skip("a measurement, not a test: run with -args -netlab.ratio")
 	}
-	const conns, idle, window, rounds = 50, 1000, 500 * time.Millisecond, 12
-	measured := []string{"perconn", "eventloop"} // the ratio is the second over the first
-	srvs := map[string]*procserver.Server{}
-	for _, m := range measured {
-		argv, env := helperArgv("echo-" + m)
-		srv, err := procserver.Start(t.Context(), argv, procserver.Options{Env: env})
-		require.NoError(t, err)
-		t.Cleanup(func() { srv.Stop() })
-		srvs[m] = srv
+	bins := buildRatioBinaries(t)
+	cells, err := parseRatioCells(*ratioCells)
+	require.NoError(t, err)
+	gens := ratioGenerators(bins)
 
-		// What an idle connection costs, on the fresh server.
-		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-		before, err := srv.Sample()
-		require.NoError(t, err)
-		held, err := workload.Hold(ctx, workload.Spec{Addr: srv.Addr, Service: workload.ServiceEcho, Clients: idle})
-		require.NoError(t, err)
-		after, err := srv.Sample()
-		require.NoError(t, err)
-		held.Close()
-		cancel()
-		t.Logf("%-9s %d idle connections: %d B each", m, held.Connected, (after.RSS-before.RSS)/int64(held.Connected))
-	}
-
-	ours, outside, cpu := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
-	var oursRatio, outsideRatio []float64
-	for round := range rounds {
-		for _, m := range measured {
-			srv := srvs[m]
-			var u procserver.Usage
-			var uerr error
-			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-			rep, err := workload.Load(ctx, workload.Spec{
-				Addr: srv.Addr, Service: workload.ServiceEcho, Clients: conns, Duration: window,
-				OnWindow: func() func() {
-					w, err := srv.Begin()
-					if err != nil {
-						uerr = err
-						return nil
-					}
-					return func() { u, uerr = w.End() }
-				},
-			})
-			cancel()
+	var table []ratioRow
+	for _, c := range cells {
+		srvs := [2]*procserver.Server{}
+		for k, m := range ratioModels {
+			// Room for two loads' clients: the last run's may not all be
+			// closed on the server's side when the next connects.
+			srv, err := procserver.Start(t.Context(), []string{bins.netlab, "serve", "-model", m, "-service", c.service,
+				"-addr", "127.0.0.1:0", "-max-conns", fmt.Sprint(2*c.clients + 16)}, procserver.Options{})
 			require.NoError(t, err)
-			require.NoError(t, uerr)
-			ours[m] = append(ours[m], rep.PerSec())
-			cpu[m] = append(cpu[m], float64(u.CPU.Microseconds())/float64(rep.Requests))
-
-			argv, env := helperArgv("pingpong")
-			out, err := runOutside(argv, env, srv.Addr, conns, window)
-			require.NoError(t, err)
-			outside[m] = append(outside[m], out)
-			t.Logf("round %2d %-9s workload.Load %7.0f req/s (p99 %v, server CPU %.1f µs/req, peak RSS %d KiB) | outside ping-pong %7.0f req/s",
-				round, m, rep.PerSec(), rep.Latency.Quantile(0.99), cpu[m][round], u.PeakRSS>>10, out)
+			t.Cleanup(func() { srv.Stop() }) // a failed run's servers too
+			srvs[k] = srv
 		}
-		oursRatio = append(oursRatio, ours["eventloop"][round]/ours["perconn"][round])
-		outsideRatio = append(outsideRatio, outside["eventloop"][round]/outside["perconn"][round])
+		row := ratioRow{cell: c, rates: map[string][2][]float64{}, halts: map[string][2][]float64{}}
+		for round := range *ratioRounds {
+			for _, g := range gens {
+				if !g.drives(c) {
+					continue
+				}
+				order := []int{0, 1}
+				if round%2 == 1 {
+					order = []int{1, 0}
+				}
+				rates := row.rates[g.name]
+				for _, k := range order {
+					// Each run starts on a server that has closed the last
+					// run's connections, not one still tearing them down.
+					netlabtest.WaitFor(t, ratioModels[k]+" to close the last run's connections", func() bool { return openSockets(t, srvs[k]) == 1 })
+					idle0, began := idleEntries(), time.Now()
+					m, err := g.run(t.Context(), srvs[k], c, *ratioWindow)
+					require.NoError(t, err, "%s against %s %s at %d clients", g.name, ratioModels[k], c.service, c.clients)
+					rates[k] = append(rates[k], m.rate)
+					if idle0 >= 0 {
+						// Over the generator's whole run, connecting and
+						// warming up included: a close estimate where the
+						// window is most of it.
+						perOp := float64(idleEntries()-idle0) / (m.rate * time.Since(began).Seconds())
+						halts := row.halts[g.name]
+						halts[k] = append(halts[k], perOp)
+						row.halts[g.name] = halts
+					}
+					if m.cpuPerOp > 0 {
+						row.cpu[k] = append(row.cpu[k], m.cpuPerOp)
+					}
+				}
+				row.rates[g.name] = rates
+				t.Logf("%-5s %4d round %d %-12s perconn %9.0f/s  eventloop %9.0f/s  ratio %.2f",
+					c.service, c.clients, round, g.name, rates[0][round], rates[1][round], rates[1][round]/rates[0][round])
+			}
+		}
+		for _, s := range srvs {
+			require.NoError(t, s.Stop())
+		}
+		table = append(table, row)
 	}
-	med := func(v []float64) float64 { s := slices.Clone(v); slices.Sort(s); return s[len(s)/2] }
-	t.Logf("eventloop ÷ perconn echo at %d conns, median of %d rounds: workload.Load %.2f (perconn %.0f, eventloop %.0f req/s) | outside ping-pong %.2f (perconn %.0f, eventloop %.0f req/s) | server CPU µs/req perconn %.2f eventloop %.2f",
-		conns, rounds, med(oursRatio), med(ours["perconn"]), med(ours["eventloop"]),
-		med(outsideRatio), med(outside["perconn"]), med(outside["eventloop"]),
-		med(cpu["perconn"]), med(cpu["eventloop"]))
+	t.Logf("eventloop ÷ perconn, median of %d alternating rounds of %v (range in brackets), servers `netlab serve` in processes of their own:\n%s",
+		*ratioRounds, *ratioWindow, formatRatioTable(table, gens))
+	if idleEntries() >= 0 {
+		t.Logf("times a core went idle (cpuidle entries, every core) per request, median, perconn / eventloop: each costs a wake-up, which on a virtual machine without halt polling is tens of µs:\n%s",
+			formatHaltsTable(table, gens))
+	}
 }
 
-// runOutside runs pingPong in a child process and returns its req/s.
-func runOutside(argv, env []string, addr string, conns int, d time.Duration) (float64, error) {
-	cmd := exec.Command(argv[0], addr, strconv.Itoa(conns), d.String())
-	cmd.Env = env
-	out, err := cmd.Output()
-	if err != nil {
-		return 0, fmt.Errorf("ping-pong: %w", err)
+// idleEntries sums how often every core has entered an idle state that
+// sleeps (cpuidle's POLL state only spins), or returns -1 where the kernel
+// does not say.
+func idleEntries() int64 {
+	states, _ := filepath.Glob("/sys/devices/system/cpu/cpu[0-9]*/cpuidle/state[0-9]*")
+	if len(states) == 0 {
+		return -1
 	}
-	f := strings.Fields(string(out))
-	if len(f) != 2 {
-		return 0, fmt.Errorf("ping-pong printed %q", out)
+	var n int64
+	for _, st := range states {
+		name, err1 := os.ReadFile(filepath.Join(st, "name"))
+		usage, err2 := os.ReadFile(filepath.Join(st, "usage"))
+		if err1 != nil || err2 != nil {
+			return -1
+		}
+		if strings.TrimSpace(string(name)) == "POLL" {
+			continue
+		}
+		v, err := strconv.ParseInt(strings.TrimSpace(string(usage)), 10, 64)
+		if err != nil {
+			return -1
+		}
+		n += v
 	}
-	ops, _ := strconv.ParseFloat(f[0], 64)
-	ns, _ := strconv.ParseFloat(f[1], 64)
-	return ops / (ns / 1e9), nil
+	return n
 }
+
+func formatHaltsTable(rows []ratioRow, gens []ratioGenerator) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-14s", "cell")
+	for _, g := range gens {
+		fmt.Fprintf(&b, " | %-16s", g.name)
+	}
+	b.WriteString("\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-14s", fmt.Sprintf("%s %d", r.cell.service, r.cell.clients))
+		for _, g := range gens {
+			h, ok := r.halts[g.name]
+			if !ok {
+				fmt.Fprintf(&b, " | %-16s", "—")
+				continue
+			}
+			fmt.Fprintf(&b, " | %-16s", fmt.Sprintf("%.2f / %.2f", median(h[0]), median(h[1])))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// openSockets counts the sockets the server holds open: 1, its listener,
+// once it has closed every connection.
+func openSockets(t *testing.T, srv *procserver.Server) int {
+	dir := fmt.Sprintf("/proc/%d/fd", srv.PID())
+	fds, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	n := 0
+	for _, fd := range fds {
+		// A descriptor closed since ReadDir has no link left to read.
+		if target, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && strings.HasPrefix(target, "socket:") {
+			n++
+		}
+	}
+	return n
+}
+
+// A ratioCell is one service at one number of clients.
+type ratioCell struct {
+	service string
+	clients int
+}
+
+func parseRatioCells(s string) ([]ratioCell, error) {
+	var cells []ratioCell
+	for f := range strings.SplitSeq(s, ",") {
+		var c ratioCell
+		svc, n, ok := strings.Cut(strings.TrimSpace(f), "/")
+		if _, err := fmt.Sscan(n, &c.clients); !ok || err != nil || c.clients < 1 ||
+			(svc != workload.ServiceEcho && svc != workload.ServiceChat) || (svc == workload.ServiceChat && c.clients < 2) {
+			return nil, fmt.Errorf("-netlab.cells: %q: want SERVICE/CLIENTS, echo with 1 or more, chat with 2 or more", f)
+		}
+		c.service = svc
+		cells = append(cells, c)
+	}
+	return cells, nil
+}
+
+// A ratioRow is what one cell measured: per generator, each model's rate
+// in each round, and the server's CPU per request under compare's
+// workload, which alone times the server over exactly its window.
+type ratioRow struct {
+	cell  ratioCell
+	rates map[string][2][]float64
+	halts map[string][2][]float64 // the cores' idle entries per request
+	cpu   [2][]float64            // µs per request
+}
+
+func formatRatioTable(rows []ratioRow, gens []ratioGenerator) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-14s", "cell")
+	for _, g := range gens {
+		fmt.Fprintf(&b, " | %-30s", g.name)
+	}
+	fmt.Fprintf(&b, " | %s\n", "server CPU µs/req under compare's workload, perconn / eventloop")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-14s", fmt.Sprintf("%s %d", r.cell.service, r.cell.clients))
+		for _, g := range gens {
+			rates, ok := r.rates[g.name]
+			if !ok {
+				fmt.Fprintf(&b, " | %-30s", "—")
+				continue
+			}
+			ratios := make([]float64, len(rates[0]))
+			for i := range ratios {
+				ratios[i] = rates[1][i] / rates[0][i]
+			}
+			lo, hi := slices.Min(ratios), slices.Max(ratios)
+			fmt.Fprintf(&b, " | %-30s", fmt.Sprintf("%.2f [%.2f–%.2f] %s/%s", median(ratios), lo, hi, kilo(median(rates[0])), kilo(median(rates[1]))))
+		}
+		fmt.Fprintf(&b, " | %.2f / %.2f\n", median(r.cpu[0]), median(r.cpu[1]))
+	}
+	return b.String()
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 0 {
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return s[len(s)/2]
+}
+
+// kilo writes a rate in thousands per second: 123k.
+func kilo(v float64) string { return fmt.Sprintf("%.0fk", v/1000) }

@@ -76,11 +76,11 @@ func loadChat(ctx context.Context, spec Spec) (*Report, error) {
 	closed := spec.onWindow()
 	opened := time.Now()
 	stopProgress := progress(spec, opened, &total, &errs)
+	limit := int64(math.MaxInt64)
 	if spec.Requests > 0 {
-		r.broadcastEach(wctx, int64(spec.Requests))
-	} else {
-		r.broadcast(wctx, math.MaxInt64)
+		limit = int64(spec.Requests)
 	}
+	r.start(wctx, limit)
 	r.drain(wctx)
 	rep.Window = time.Since(opened)
 	closed()
@@ -111,21 +111,4 @@ func loadChat(ctx context.Context, spec Spec) (*Report, error) {
 		return rep, err
 	}
 	return rep, context.Cause(ctx)
-}
-
-// broadcastEach has every member send n messages, one in flight at a
-// time, until they are sent or ctx ends.
-func (r *chatRun) broadcastEach(ctx context.Context, n int64) {
-	var wg sync.WaitGroup
-	for _, m := range r.members {
-		wg.Go(func() {
-			for range n {
-				if err := m.Op(ctx, nil); err != nil {
-					r.fail(ctx, fmt.Errorf("%s sends: %w", m.name, err))
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
 }
