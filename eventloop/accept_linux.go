@@ -107,21 +107,21 @@ func (s *Server) dispatch(loops []*loop, a accepted) {
 	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 		s.log.Debug("accept: set TCP_NODELAY", "err", os.NewSyscallError("setsockopt", err))
 	}
-	refused := s.active.Add(1) > int64(s.cfg.MaxConns)
+	refused := s.counts.Active.Add(1) > int64(s.cfg.MaxConns)
 	if refused {
-		s.active.Add(-1)
+		s.counts.Active.Add(-1)
 	}
 	if !pick(loops).handoff(handoff{fd: fd, peer: addrPort(a.sa), refused: refused}) {
 		if !refused {
-			s.active.Add(-1)
+			s.counts.Active.Add(-1)
 		}
 		unix.Close(fd) // shutting down
 		return
 	}
 	if refused {
-		s.refused.Add(1)
+		s.counts.Refused.Add(1)
 	} else {
-		s.accepted.Add(1)
+		s.counts.Accepted.Add(1)
 	}
 }
 

@@ -76,7 +76,7 @@ func (l *loop) finish(c *conn, err error) {
 func (l *loop) release(c *conn) {
 	l.load.Add(-1)
 	if !c.refused {
-		l.s.active.Add(-1)
+		l.s.counts.Active.Add(-1)
 	}
 }
 

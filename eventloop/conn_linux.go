@@ -98,7 +98,7 @@ func (c *conn) Send(p []byte) error {
 		c.failLocked(netlab.ErrOverflow)
 		notify := c.markLocked()
 		c.mu.Unlock()
-		s.dropped.Add(1)
+		s.counts.Dropped.Add(1)
 		c.l.debug("send queue overflow; dropping client", c)
 		if notify {
 			c.l.notify(c)
@@ -192,7 +192,7 @@ func (c *conn) SendFile(f *os.File, off, n int64) error {
 		notify := c.markLocked()
 		c.mu.Unlock()
 		f.Close()
-		s.dropped.Add(1)
+		s.counts.Dropped.Add(1)
 		if notify {
 			c.l.notify(c)
 		}

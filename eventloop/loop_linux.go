@@ -123,7 +123,7 @@ func (l *loop) tasks() bool {
 	// Most turns nobody has posted anything: the flag says so without
 	// taking the mutex the posters contend for.
 	if !l.news.Swap(false) {
-		return !(l.draining || l.aborted) || l.conns.n > 0
+		return !(l.draining || l.aborted) || l.conns.len() > 0
 	}
 	l.mu.Lock()
 	incoming := l.incoming
@@ -159,7 +159,7 @@ func (l *loop) tasks() bool {
 		l.aborted = true
 		l.conns.each(func(c *conn) { l.finish(c, abort) })
 	}
-	return !(l.draining || l.aborted) || l.conns.n > 0
+	return !(l.draining || l.aborted) || l.conns.len() > 0
 }
 
 // poll waits in epoll_wait for events, or for the next timer, or for another

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/netlab-go/netlab"
@@ -43,7 +42,7 @@ type Server struct {
 
 	wg sync.WaitGroup // the loop goroutines
 
-	accepted, refused, active, panics, dropped atomic.Int64
+	counts accept.Counters
 }
 
 // testHooks lets this package's tests wait for events that no client can
@@ -163,15 +162,7 @@ func (s *Server) Close() error {
 }
 
 // Stats returns the server's counters.
-func (s *Server) Stats() netlab.Stats {
-	return netlab.Stats{
-		Accepted: s.accepted.Load(),
-		Refused:  s.refused.Load(),
-		Active:   s.active.Load(),
-		Panics:   s.panics.Load(),
-		Dropped:  s.dropped.Load(),
-	}
-}
+func (s *Server) Stats() netlab.Stats { return s.counts.Stats() }
 
 // clock is the loops' time: nanoseconds since the server was made, from the
 // monotonic clock, so that a change of the wall clock cannot fire (or

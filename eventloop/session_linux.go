@@ -15,7 +15,7 @@ import (
 func (l *loop) call(c *conn, f func()) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			l.s.panics.Add(1)
+			l.s.counts.Panics.Add(1)
 			l.s.log.Error("session panicked; connection closed", "peer", c.RemoteAddr(), "panic", r, "stack", string(debug.Stack()))
 			c.fail(fmt.Errorf("eventloop: session panicked: %v", r))
 			ok = false

@@ -16,7 +16,6 @@ package eventloop
 type connTable struct {
 	slots []*conn // by slot; nil where free
 	free  []int32 // free slots, the most recently freed last
-	n     int     // connections in the table
 }
 
 // add gives c a slot.
@@ -29,7 +28,6 @@ func (t *connTable) add(c *conn) {
 		c.slot = int32(len(t.slots))
 		t.slots = append(t.slots, c)
 	}
-	t.n++
 }
 
 // remove frees c's slot. Its number may go to the next connection added,
@@ -37,8 +35,11 @@ func (t *connTable) add(c *conn) {
 func (t *connTable) remove(c *conn) {
 	t.slots[c.slot] = nil
 	t.free = append(t.free, c.slot)
-	t.n--
 }
+
+// len returns how many connections are in the table: every slot ever made
+// is either taken or free.
+func (t *connTable) len() int { return len(t.slots) - len(t.free) }
 
 // lookup returns the connection in slot whose descriptor is fd, or nil.
 func (t *connTable) lookup(slot int32, fd int) *conn {

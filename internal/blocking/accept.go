@@ -42,7 +42,7 @@ func (e *Engine) Admit(nc net.Conn) *Conn {
 	// someone waits on it.
 	e.wg.Add(1)
 	e.mu.Unlock()
-	e.accepted.Add(1)
+	e.counts.Accepted.Add(1)
 	return c
 }
 
@@ -60,7 +60,7 @@ func (e *Engine) Refuse(nc net.Conn) {
 }
 
 func (e *Engine) refuseLocked(nc net.Conn) {
-	e.refused.Add(1)
+	e.counts.Refused.Add(1)
 	e.log.Debug("refused: server busy", "peer", nc.RemoteAddr())
 	// Lingering costs a goroutine and a descriptor for up to lingerTime.
 	// A flood of clients beyond MaxConns must not pile those up without

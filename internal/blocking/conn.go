@@ -85,7 +85,7 @@ func (c *Conn) Send(p []byte) error {
 		return netlab.ErrConnClosed
 	}
 	if c.out.cost+len(p) > c.e.cfg.MaxPending {
-		c.e.dropped.Add(1)
+		c.e.counts.Dropped.Add(1)
 		c.e.log.Debug("send queue overflow; dropping client", "peer", c.peer, "queued", c.out.cost)
 		c.failLocked(netlab.ErrOverflow)
 		return netlab.ErrOverflow
@@ -110,7 +110,7 @@ func (c *Conn) SendFile(f *os.File, off, n int64) error {
 	}
 	if c.out.cost+netlab.FileRegionCost > c.e.cfg.MaxPending {
 		f.Close()
-		c.e.dropped.Add(1)
+		c.e.counts.Dropped.Add(1)
 		c.failLocked(netlab.ErrOverflow)
 		return netlab.ErrOverflow
 	}

@@ -29,8 +29,8 @@ type Engine struct {
 
 	wg sync.WaitGroup // every goroutine the engine or a model started for a connection
 
-	accepted, refused, panics, dropped atomic.Int64
-	lingering                          atomic.Int32 // refused connections being lingered
+	counts    accept.Counters // Active is len(conns), not counted here
+	lingering atomic.Int32    // refused connections being lingered
 }
 
 // NewEngine returns an engine serving svc with cfg (zero fields take their
@@ -73,16 +73,11 @@ func (e *Engine) served() { e.wg.Done() }
 
 // Stats returns the engine's counters.
 func (e *Engine) Stats() netlab.Stats {
+	st := e.counts.Stats()
 	e.mu.Lock()
-	active := len(e.conns)
+	st.Active = int64(len(e.conns))
 	e.mu.Unlock()
-	return netlab.Stats{
-		Accepted: e.accepted.Load(),
-		Refused:  e.refused.Load(),
-		Active:   int64(active),
-		Panics:   e.panics.Load(),
-		Dropped:  e.dropped.Load(),
-	}
+	return st
 }
 
 // snapshot returns the open connections, so that they can be asked to close

@@ -12,7 +12,7 @@ import (
 func (c *Conn) call(f func()) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.e.panics.Add(1)
+			c.e.counts.Panics.Add(1)
 			c.e.log.Error("session panicked; connection closed", "peer", c.peer, "panic", r, "stack", string(debug.Stack()))
 			c.fail(fmt.Errorf("session panicked: %v", r))
 			ok = false
