@@ -6,9 +6,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/labs/labkit"
 	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/netlab-go/netlab/perconn"
 )
 
 func TestMain(m *testing.M) { labkit.Main(m) }
@@ -18,7 +20,7 @@ func TestMain(m *testing.M) { labkit.Main(m) }
 // keyboard is closed and Chat must return within labkit.Patience.
 func start(t *testing.T) (addr string, keyboard *io.PipeWriter, screen *labkit.Screen) {
 	room, opened := labkit.Opened(chat.New(chat.Options{}))
-	addr = labkit.Serve(t, room)
+	addr, _ = netlabtest.Start(t, netlabtest.Infallible(perconn.New), room, netlab.Config{})
 	conn, _ := labkit.Dial(t, addr)
 	// Names go by the order sessions open: this client is guest-1 once
 	// its session is open, whoever connects next.

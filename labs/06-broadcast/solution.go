@@ -16,7 +16,7 @@ type member struct {
 // newMember returns the member for c and starts what it needs on wg.
 func newMember(c net.Conn, wg *sync.WaitGroup) *member {
 	m := &member{c: c, out: make(chan []byte, QueueLen)}
-	wg.Go(func() { // m's writer: the only goroutine that waits on c
+	wg.Go(func() { // m's writer: the only goroutine that writes to c
 		defer c.Close()
 		for line := range m.out {
 			if _, err := c.Write(line); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/netlab-go/netlab/chat"
 	"github.com/netlab-go/netlab/labs/labkit"
 	"github.com/netlab-go/netlab/netlabtest"
+	"github.com/netlab-go/netlab/perconn"
 	"github.com/netlab-go/netlab/udp"
 	"github.com/netlab-go/netlab/web"
 )
@@ -66,7 +67,7 @@ const connectTyped = "the address comes from what the user typed: /connect HOST:
 // connected serves a TCP chat room and opens a tab connected to it, the
 // room's first member.
 func connected(t *testing.T) (addr string, page tab) {
-	addr = labkit.Serve(t, chat.New(chat.Options{}))
+	addr, _ = netlabtest.Start(t, netlabtest.Infallible(perconn.New), chat.New(chat.Options{}), netlab.Config{})
 	page = openTab(t)
 	page.typeLine("/connect " + addr)
 	page.shows("* connected to "+addr, connectTyped)

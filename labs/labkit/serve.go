@@ -7,10 +7,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/netlabtest"
-	"github.com/netlab-go/netlab/perconn"
 )
 
 // Listen returns a listener on a fresh port of 127.0.0.1.
@@ -78,14 +74,4 @@ func Returned(t testing.TB, done <-chan error, name, after string) {
 	case <-time.After(Patience):
 		t.Errorf("%s did not return %v %s", name, Patience, after)
 	}
-}
-
-// Serve serves svc under netlab's goroutine-per-connection model on a
-// fresh loopback port for the length of the test and returns its address:
-// the server a lab's client talks to.
-func Serve(t testing.TB, svc netlab.Service) string {
-	t.Helper()
-	l := Listen(t)
-	netlabtest.Serving(t, perconn.New(svc, netlab.Config{}), l)
-	return l.Addr().String()
 }
