@@ -81,14 +81,11 @@ type Recorder struct {
 // Observe records one operation that took d and moved n payload bytes.
 func (r *Recorder) Observe(d time.Duration, n int64) {
 	if r.hist != nil {
-		r.hist.Record(d)
-		r.total.Add(1)
-		if r.first.IsZero() {
-			r.first = time.Now()
-		}
-	} else {
-		r.lat = append(r.lat, d)
+		r.observeBatch(d, n)
+		r.flush()
+		return
 	}
+	r.lat = append(r.lat, d)
 	r.ops++
 	r.bytes += n
 }
