@@ -31,7 +31,7 @@ type ratioBinaries struct {
 	echoload string // docs/compare/echoload.c
 }
 
-// buildRatioBinaries builds netlab and the C generator into a temporary
+// buildRatioBinaries builds netlab and the C generators into a temporary
 // folder, skipping the test where there is no C compiler.
 func buildRatioBinaries(t *testing.T) ratioBinaries {
 	t.Helper()

@@ -23,14 +23,15 @@ type chatRun struct {
 	members []*chatMember
 	names   map[string]bool // the members' names; read-only once the run starts
 
-	cancel   context.CancelFunc // stops the run: senders and the drain give up
+	cancel   context.CancelFunc // stops the run: no member sends again, and the drain gives up
 	closing  atomic.Bool        // the run is over: errors are expected, not failures
 	mu       sync.Mutex
 	firstErr error // guarded by mu
 }
 
-// chatMember is one client of the run: a sender on the run's goroutines and
-// a reader on its own.
+// chatMember is one client of the run: a reader on a goroutine of its own,
+// whose messages are sent by start and then, each in turn, by the receiver
+// that completes the last one.
 type chatMember struct {
 	run  *chatRun
 	i    int

@@ -7,22 +7,12 @@ import (
 	"github.com/netlab-go/netlab/echo"
 )
 
-// Echo measures round trips: each of conns clients sends size bytes, waits
-// for them to come back, and does it again, until ops round trips are done
-// in all. It is the workload that shows a model's cost per request, since
-// echo itself does no work.
-func Echo(ctx context.Context, addr string, conns, size int, ops int64) (Result, error) {
-	return Run(ctx, conns, ops, echoDialer(addr, size))
-}
-
 // EchoFleet connects conns echo clients that send size bytes per round trip
-// and stay connected across rounds.
+// and stay connected across rounds: each round trip is one operation of
+// [Fleet.Run], the workload that shows a model's cost per request, since
+// echo itself does no work.
 func EchoFleet(ctx context.Context, addr string, conns, size int) (*Fleet, error) {
-	return Connect(ctx, conns, echoDialer(addr, size))
-}
-
-func echoDialer(addr string, size int) func(ctx context.Context, i int) (Client, error) {
-	return func(ctx context.Context, i int) (Client, error) {
+	return Connect(ctx, conns, func(ctx context.Context, i int) (Client, error) {
 		c, err := echo.Dial(ctx, addr)
 		if err != nil {
 			return nil, err
@@ -37,7 +27,7 @@ func echoDialer(addr string, size int) func(ctx context.Context, i int) (Client,
 			msg[j] = byte('a' + (i+j)%26)
 		}
 		return &echoClient{c: c, msg: msg}, nil
-	}
+	})
 }
 
 type echoClient struct {

@@ -16,9 +16,9 @@
 // into an HDR-style histogram (internal/histogram), one per client.
 // [Hold] connects idle clients, for the memory an idle connection costs.
 //
-// [Echo], [Run] and [Fleet] are closed-loop runs with a shared budget of
-// operations and exact, sorted latencies, over connections that can be
-// made once and run in rounds; the event loop's benchmarks use them.
+// [Fleet] (echo's is [EchoFleet]) is a closed-loop run with a shared budget
+// of operations and exact, sorted latencies, over connections made once and
+// run in rounds; the event loop's benchmarks use it.
 //
 // Every run is bounded twice, by a number of operations and by a context
 // deadline or window, and stops by itself at whichever comes first.
@@ -81,14 +81,11 @@ type Recorder struct {
 // Observe records one operation that took d and moved n payload bytes.
 func (r *Recorder) Observe(d time.Duration, n int64) {
 	if r.hist != nil {
-		r.hist.Record(d)
-		r.total.Add(1)
-		if r.first.IsZero() {
-			r.first = time.Now()
-		}
-	} else {
-		r.lat = append(r.lat, d)
+		r.observeBatch(d, n)
+		r.flush()
+		return
 	}
+	r.lat = append(r.lat, d)
 	r.ops++
 	r.bytes += n
 }
@@ -124,21 +121,6 @@ type Client interface {
 	Close() error
 }
 
-// Run connects conns clients with dial, lets them run operations
-// concurrently until ops operations are done in all or ctx ends, and returns
-// what they measured. dial is called concurrently. Each client disconnects
-// as soon as the budget runs out for it, as real clients leave when they are
-// done: a model that serves a bounded number at once (pool, iterative) then
-// gets to the clients still waiting.
-func Run(ctx context.Context, conns int, ops int64, dial func(ctx context.Context, i int) (Client, error)) (Result, error) {
-	f, err := Connect(ctx, conns, dial)
-	if err != nil {
-		return Result{}, err
-	}
-	defer f.Close()
-	return f.run(ctx, ops, true)
-}
-
 // A Fleet is a set of connected clients that can run several measured
 // rounds, for comparisons that must not pay for connecting every time.
 type Fleet struct {
@@ -155,12 +137,6 @@ func Connect(ctx context.Context, conns int, dial func(ctx context.Context, i in
 	return f, nil
 }
 
-// Run runs one measured round of ops operations; the clients stay
-// connected.
-func (f *Fleet) Run(ctx context.Context, ops int64) (Result, error) {
-	return f.run(ctx, ops, false)
-}
-
 // Close disconnects every client.
 func (f *Fleet) Close() {
 	for i, c := range f.clients {
@@ -171,7 +147,9 @@ func (f *Fleet) Close() {
 	}
 }
 
-func (f *Fleet) run(ctx context.Context, ops int64, leave bool) (Result, error) {
+// Run runs one measured round of ops operations; the clients stay
+// connected.
+func (f *Fleet) Run(ctx context.Context, ops int64) (Result, error) {
 	conns := len(f.clients)
 	var (
 		wg       sync.WaitGroup
@@ -197,9 +175,6 @@ func (f *Fleet) run(ctx context.Context, ops int64, leave bool) (Result, error) 
 	start := time.Now()
 	for i, c := range f.clients {
 		wg.Go(func() {
-			if leave {
-				defer c.Close()
-			}
 			for range budget {
 				if err := c.Op(runCtx, &recs[i]); err != nil {
 					if !over(runCtx) {
