@@ -28,7 +28,7 @@ import (
 
 // BenchmarkEchoThroughput measures what serving a request costs each
 // engine: conns clients each doing 64-byte echo round trips
-// (workload.Echo, as in the root compare benchmarks), one round of 20 per
+// (a workload.EchoFleet, connected once), one round of 20 per
 // client per iteration, against
 //
 //   - model=c-epoll: the floor, a bare single-threaded epoll echo server in C
