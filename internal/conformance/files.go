@@ -192,8 +192,7 @@ func Files(t *testing.T, m Model) {
 		netlabtest.WaitFor(t, "the upload to start", func() bool { return len(netlabtest.HiddenFiles(t, root)) == 1 })
 		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 		defer cancel()
-		done := make(chan error, 1)
-		go func() { done <- srv.Shutdown(ctx) }()
+		done := netlabtest.Shutdown(ctx, srv)
 		c.Write(data[len(data)/2:])
 		reply, err := bufio.NewReader(c).ReadString('\n')
 		if want := fmt.Sprintf("OK %d %s\n", len(data), netlabtest.SHA256(data)); reply != want {
