@@ -58,9 +58,14 @@ func Serve(newServer NewServerFunc, svc netlab.Service, cfg netlab.Config) (*Run
 		srv.Close()
 		return nil, fmt.Errorf("netlabtest: %w", err)
 	}
+	return serveOn(srv, l), nil
+}
+
+// serveOn runs srv.Serve(l) on a goroutine of its own until [Running.Stop].
+func serveOn(srv netlab.Server, l net.Listener) *Running {
 	r := &Running{Server: srv, Addr: l.Addr().String(), served: make(chan error, 1)}
 	go func() { r.served <- srv.Serve(l) }()
-	return r, nil
+	return r
 }
 
 // Stop shuts the server down gracefully, giving sessions up to [Timeout] to
