@@ -12,7 +12,6 @@ import (
 	"net"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/netlab-go/netlab/netlabtest"
 )
@@ -86,7 +85,6 @@ func (r *chaosRun) dial(service string, rnd *rand.Rand) (*chaosConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.SetDeadline(time.Now().Add(netlabtest.Timeout))
 	return &chaosConn{c: c, r: bufio.NewReader(c), rnd: rnd, uploads: map[string]string{}}, nil
 }
 

@@ -302,5 +302,6 @@ func dialRaw(addr string) (*net.TCPConn, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.SetDeadline(time.Now().Add(netlabtest.Timeout))
 	return c.(*net.TCPConn), nil
 }

@@ -5,13 +5,13 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/filesrv"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/perconn"
 )
 
@@ -104,14 +104,9 @@ func serveFolder(files map[string]string) (addr string, stop func()) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	srv := perconn.New(svc, netlab.Config{})
-	go srv.Serve(l)
-	return l.Addr().String(), func() {
-		srv.Shutdown(context.Background())
+	r := netlabtest.Loopback(perconn.New(svc, netlab.Config{}))
+	return r.Addr, func() {
+		r.Stop()
 		svc.Close()
 		os.RemoveAll(dir)
 	}

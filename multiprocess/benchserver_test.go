@@ -57,13 +57,6 @@ func runBenchServer() int {
 	if err != nil {
 		return fail(err)
 	}
-	if mode == "bare" {
-		go serveBareFiles(l, root)
-		fmt.Println("listening on", l.Addr())
-		<-ctx.Done()
-		l.Close()
-		return 0
-	}
 	srv, err := benchServer(mode, service, root)
 	if err != nil {
 		return fail(err)
@@ -74,6 +67,12 @@ func runBenchServer() int {
 }
 
 func benchServer(mode, service, root string) (netlab.Server, error) {
+	if mode == "bare" {
+		// netlabtest.BareFiles with io.Copy from the *os.File to the
+		// *net.TCPConn: the kernel's sendfile(2) as Go's standard library
+		// drives it, and nothing else.
+		return netlabtest.NewBareServer(func(c net.Conn) { netlabtest.BareFiles(c, root, nil) }), nil
+	}
 	if mode == "perconn" {
 		var svc netlab.Service
 		switch service {
@@ -104,18 +103,4 @@ func benchServer(mode, service, root string) (netlab.Server, error) {
 		opts.Procs = 2
 	}
 	return multiprocess.New(spec, netlab.Config{}, opts)
-}
-
-// serveBareFiles serves netlabtest.BareFiles on every connection l
-// accepts, with io.Copy from the *os.File to the *net.TCPConn: the
-// kernel's sendfile(2) as Go's standard library drives it, and nothing
-// else.
-func serveBareFiles(l net.Listener, root string) {
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		go netlabtest.BareFiles(c, root, nil)
-	}
 }

@@ -3,7 +3,6 @@ package multiprocess_test
 import (
 	"bufio"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -25,8 +24,7 @@ func TestCtrlC(t *testing.T) {
 		h := startHelper(t, root)
 
 		const size = 8 << 20
-		payload := make([]byte, size)
-		rand.NewChaCha8([32]byte{1}).Read(payload)
+		payload := netlabtest.Pattern(size, 1)
 
 		c := h.dial(t)
 		_, err := fmt.Fprintf(c, "PUT big %d\n", size)

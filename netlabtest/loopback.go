@@ -16,7 +16,5 @@ func Loopback(srv netlab.Server) *Running {
 	if err != nil {
 		panic(fmt.Sprintf("netlabtest: listen on a loopback port: %v", err))
 	}
-	r := &Running{Server: srv, Addr: l.Addr().String(), served: make(chan error, 1)}
-	go func() { r.served <- srv.Serve(l) }()
-	return r
+	return serveOn(srv, l)
 }

@@ -20,12 +20,12 @@ import (
 // what to be from its environment, in its TestMain (see [Main]) or in a
 // test of its own.
 type Process struct {
-	Cmd    *exec.Cmd
 	Stdin  io.WriteCloser // the child's standard input
 	Stdout *Lines         // the child's standard output, as it comes
 	Stderr *Lines         // the child's standard error, as it comes
 
-	err    error         // what Cmd.Wait returned; set before exited is closed
+	cmd    *exec.Cmd
+	err    error         // what cmd.Wait returned; set before exited is closed
 	exited chan struct{} // closed once the child has exited and been reaped
 }
 
@@ -49,7 +49,7 @@ func StartProcess(t testing.TB, args []string, env ...string) *Process {
 	// from goroutines that are already gone.
 	cmd.Env = append(cmd.Env, "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	p := &Process{Cmd: cmd, Stdout: &Lines{}, Stderr: &Lines{}, exited: make(chan struct{})}
+	p := &Process{cmd: cmd, Stdout: &Lines{}, Stderr: &Lines{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.Stdout, p.Stderr
 	p.Stdin, err = cmd.StdinPipe()
 	require.NoError(t, err)
@@ -77,10 +77,7 @@ func StartProcess(t testing.TB, args []string, env ...string) *Process {
 }
 
 // PID returns the child's process ID, which is also its process group's.
-func (p *Process) PID() int { return p.Cmd.Process.Pid }
-
-// Exited is closed once the child has exited and been reaped.
-func (p *Process) Exited() <-chan struct{} { return p.exited }
+func (p *Process) PID() int { return p.cmd.Process.Pid }
 
 // Wait waits up to [Timeout] for the child to exit and returns what
 // [exec.Cmd.Wait] did: nil for exit status 0.

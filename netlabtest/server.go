@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -59,9 +58,14 @@ func Serve(newServer NewServerFunc, svc netlab.Service, cfg netlab.Config) (*Run
 		srv.Close()
 		return nil, fmt.Errorf("netlabtest: %w", err)
 	}
+	return serveOn(srv, l), nil
+}
+
+// serveOn runs srv.Serve(l) on a goroutine of its own until [Running.Stop].
+func serveOn(srv netlab.Server, l net.Listener) *Running {
 	r := &Running{Server: srv, Addr: l.Addr().String(), served: make(chan error, 1)}
 	go func() { r.served <- srv.Serve(l) }()
-	return r, nil
+	return r
 }
 
 // Stop shuts the server down gracefully, giving sessions up to [Timeout] to
@@ -111,39 +115,15 @@ func Dial(t testing.TB, addr string) *net.TCPConn {
 }
 
 // StartBare serves a fresh port of 127.0.0.1 the plainest way there is — a
-// goroutine per connection running handle, no netlab in between — and
-// returns its address: the yardstick a benchmark holds a model to. When the
-// test ends it closes the listener and every connection, which must make
-// handle return, and waits for the goroutines.
+// [BareServer]: a goroutine per connection running handle, no netlab in
+// between — and returns its address: the yardstick a benchmark holds a
+// model to. When the test ends it closes the listener and every
+// connection, which must make handle return, and waits for the goroutines
+// ([Serving]).
 func StartBare(t testing.TB, handle func(c net.Conn)) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns []net.Conn // guarded by mu
-	)
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() { handle(c) })
-		}
-	})
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
+	Serving(t, NewBareServer(handle), net.Listener(l))
 	return l.Addr().String()
 }

@@ -192,8 +192,7 @@ func Files(t *testing.T, m Model) {
 		netlabtest.WaitFor(t, "the upload to start", func() bool { return len(netlabtest.HiddenFiles(t, root)) == 1 })
 		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 		defer cancel()
-		done := make(chan error, 1)
-		go func() { done <- srv.Shutdown(ctx) }()
+		done := netlabtest.Shutdown(ctx, srv)
 		c.Write(data[len(data)/2:])
 		reply, err := bufio.NewReader(c).ReadString('\n')
 		if want := fmt.Sprintf("OK %d %s\n", len(data), netlabtest.SHA256(data)); reply != want {
@@ -210,12 +209,19 @@ func Files(t *testing.T, m Model) {
 func newFiles(t testing.TB) (*filesrv.Service, string) {
 	t.Helper()
 	root := t.TempDir()
+	return newFilesIn(t, root), root
+}
+
+// newFilesIn returns a files service over the folder root, closed when the
+// test ends (after the server, whose cleanup is registered later).
+func newFilesIn(t testing.TB, root string) *filesrv.Service {
+	t.Helper()
 	svc, err := filesrv.New(root, filesrv.Options{})
 	if err != nil {
 		t.Fatalf("files service: %v", err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	return svc, root
+	return svc
 }
 
 func startFiles(t testing.TB, m Model, cfg netlab.Config) (addr, root string) {

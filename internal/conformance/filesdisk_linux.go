@@ -19,7 +19,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/netlab-go/netlab"
-	"github.com/netlab-go/netlab/filesrv"
 	"github.com/netlab-go/netlab/netlabtest"
 )
 
@@ -166,10 +165,7 @@ func FilesOnDisk(t *testing.T, m Model) {
 
 	t.Run("an upload cut short by a shutdown leaves no temporary file once the server has exited", func(t *testing.T) {
 		root := t.TempDir()
-		svc, err := filesrv.New(root, filesrv.Options{})
-		require.NoError(t, err)
-		defer svc.Close()
-		srv, err := m.New(svc, netlab.Config{})
+		srv, err := m.New(newFilesIn(t, root), netlab.Config{})
 		if errors.Is(err, netlab.ErrUnsupported) {
 			t.Skipf("%s: %v", m.Name, err)
 		}
@@ -267,10 +263,7 @@ func FilesOnDisk(t *testing.T, m Model) {
 // startFilesIn serves the folder root with a files service under model m.
 func startFilesIn(t *testing.T, m Model, root string) string {
 	t.Helper()
-	svc, err := filesrv.New(root, filesrv.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { svc.Close() }) // after the server's shutdown, registered below
-	addr, _ := Start(t, m, svc, netlab.Config{})
+	addr, _ := Start(t, m, newFilesIn(t, root), netlab.Config{})
 	return addr
 }
 
