@@ -3,13 +3,13 @@ package multiprocess_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/multiprocess"
 	"github.com/netlab-go/netlab/multiprocess/services"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // The wrapper is registered from an init function, so that a child, which
@@ -45,22 +45,17 @@ func ExampleRegisterWrapper() {
 		fmt.Println(err)
 		return
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	go srv.Serve(l)
+	running := netlabtest.Loopback(srv)
+	defer running.Stop()
 
-	c, err := net.Dial("tcp", l.Addr().String())
+	c, err := net.Dial("tcp", running.Addr)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	defer c.Close()
 	fmt.Fprintln(c, "hello from a child")
 	readLine(bufio.NewReader(c))
-	c.Close()
-	srv.Shutdown(context.Background())
 	// Output:
 	// HELLO FROM A CHILD
 }
