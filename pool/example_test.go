@@ -45,29 +45,38 @@ func Example() {
 
 // New serves at most Workers sessions at once; with the Wait policy a
 // client beyond them waits, connected, for a worker to come free.
+//
+// Each client is dialled only after the one before it has been welcomed:
+// two workers admit their connections concurrently, so two clients dialled
+// at once could be named in either order.
 func ExampleNew() {
 	srv := pool.New(chat.New(chat.Options{}), netlab.Config{}, pool.Options{Workers: 2, Overflow: pool.Wait})
 	running := netlabtest.Loopback(srv)
 	defer running.Stop()
 
-	var clients []*chat.Client
-	for range 3 {
+	dial := func() *chat.Client {
 		c, err := chat.Dial(context.Background(), running.Addr)
 		if err != nil {
 			log.Fatal(err)
 		}
-		defer c.Close()
-		clients = append(clients, c)
+		return c
 	}
-	fmt.Println(<-clients[0].Lines())
-	fmt.Println(<-clients[1].Lines())
-	fmt.Println(<-clients[0].Lines()) // the second joined; the third waits
-	if err := clients[0].Quit(); err != nil {
+	first := dial()
+	defer first.Close()
+	fmt.Println(<-first.Lines())
+	second := dial()
+	defer second.Close()
+	fmt.Println(<-second.Lines())
+	fmt.Println(<-first.Lines()) // the second joined
+
+	third := dial() // connected, but waiting for a worker
+	defer third.Close()
+	if err := first.Quit(); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(<-clients[0].Lines())
-	clients[0].Close()                // the worker is free once both sides have closed
-	fmt.Println(<-clients[2].Lines()) // the first's worker took it
+	fmt.Println(<-first.Lines())
+	first.Close()                // the worker is free once both sides have closed
+	fmt.Println(<-third.Lines()) // the first's worker took it
 	// Output:
 	// * welcome guest-1
 	// * welcome guest-2
