@@ -170,6 +170,33 @@ func skipReason(page string, blk docBlock) string {
 	return ""
 }
 
+// pipedTools are the programs other than netlab and go that the docs'
+// commands pipe into, each with the Debian package that brings it.
+var pipedTools = map[string]string{"nc": "netcat-openbsd"}
+
+// missingTool says which program that c pipes into is not installed, or
+// "". A fresh machine has only Go, so outside CI the command is left out
+// and the test says so; CI is set under .ci/run, which installs them, so
+// there their absence is a failure.
+func missingTool(t *testing.T, c string) string {
+	t.Helper()
+	for _, stage := range strings.Split(c, "|")[1:] {
+		name, _, _ := strings.Cut(strings.TrimSpace(stage), " ")
+		pkg, ok := pipedTools[name]
+		if !ok {
+			continue
+		}
+		if _, err := exec.LookPath(name); err == nil {
+			continue
+		}
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not installed, and CI is set: .ci/run installs it (apt-get install -y %s)", name, pkg)
+		}
+		return fmt.Sprintf("%s is not installed (apt-get install -y %s), so %q was not run", name, pkg, c)
+	}
+	return ""
+}
+
 // A docBlock is the commands of one code block of a page.
 type docBlock struct {
 	line int // where the block starts in its page
@@ -373,9 +400,19 @@ func (pg *docPage) run(t *testing.T, page string, blk docBlock) {
 		t.Skip(reason)
 	}
 	startedHere := false
+	var notRun []string
+	defer func() {
+		if len(notRun) > 0 && !t.Failed() {
+			t.Skip(strings.Join(notRun, "; "))
+		}
+	}()
 	for _, c := range blk.cmds {
 		want := wantStatus(page, c)
 		c = pg.rewrite(t, c)
+		if missing := missingTool(t, c); missing != "" {
+			notRun = append(notRun, missing)
+			continue
+		}
 		if strings.HasPrefix(c, "netlab serve") {
 			if !startedHere {
 				pg.stopServers(t) // a new setup: the reader stops the old one
