@@ -8,8 +8,9 @@
 // (its output kept by [Lines]; [StartHelper] and [ServeHelper] for a
 // server measured in a process of its own), the bare yardsticks a
 // benchmark holds a server to ([BareServer], [BareEcho], [BareFiles]),
-// [BusyEcho] for a session that stays busy until told, wire helpers ([Dial],
-// [Expect], [RoundTrip], [Receive], [WaitClosed]), a bounded [WaitFor],
+// [BusyEcho] for a session that stays busy until told, [Missing] for a
+// test whose program (a browser, tmux, nc) is not installed, wire helpers
+// ([Dial], [Expect], [RoundTrip], [Receive], [WaitClosed]), a bounded [WaitFor],
 // files helpers ([SHA256], [FileNames], [HiddenFiles]), and the golden
 // transcripts every netlab model passes ([Golden], [RunTranscripts]), so
 // that a Service or a model of your own can be held to the same protocol

@@ -15,6 +15,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 // screenshots makes the browser tests also write their screenshots to a
@@ -44,10 +46,7 @@ func startBrowser(t *testing.T) context.Context {
 	t.Helper()
 	path := findBrowser()
 	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("no Chromium or Chrome found on PATH, and CI is set: .ci/run installs it with `apt-get install -y chromium`")
-		}
-		t.Skip("no Chromium or Chrome found on PATH: install one (Debian: apt-get install chromium) to run the browser tests")
+		netlabtest.Missing(t, "Chromium (or Chrome)", "apt-get install -y chromium")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), browserBudget)
 	t.Cleanup(cancel)

@@ -39,10 +39,7 @@ type tmuxPane struct {
 func startTmux(t *testing.T, width, height int, args ...string) *tmuxPane {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tmux is not installed; CI installs it (apt-get install -y tmux)")
-		}
-		t.Skip("tmux is not installed (apt-get install -y tmux): the terminal tests need it")
+		netlabtest.Missing(t, "tmux", "apt-get install -y tmux")
 	}
 	p := &tmuxPane{t: t, socket: fmt.Sprintf("netlab-test-%d-%d", os.Getpid(), tmuxSessions.Add(1))}
 	quoted := []string{"NETLAB_TEST_MAIN=1", "GORACE=atexit_sleep_ms=0", "TERM=xterm-256color", shellQuote(os.Args[0]), "-test.run=^$", "--"}
