@@ -64,7 +64,7 @@ func BenchmarkEchoThroughput(b *testing.B) {
 		{"c-epoll", "c-epoll", ""}, {"net", "net", "0"}, {"perconn", "perconn", "0"}, {"eventloop", "eventloop", "0"},
 		{"eventloop-percore", "eventloop", strconv.Itoa(runtime.GOMAXPROCS(0))},
 	}
-	if runtime.GOMAXPROCS(0) > 2 { // the default is more than one loop
+	if eventloop.DefaultLoops() > 1 {
 		servers = append(servers, server{"eventloop-1loop", "eventloop", "1"})
 	}
 	for _, conns := range []int{50, 1000} {

@@ -55,8 +55,9 @@ type conn struct {
 	// struct fits a smaller size class: 16 bytes less per connection.
 	state    uint8 // guarded by mu
 	notified bool  // c is on its loop's pending list; guarded by mu
-	// busy: the loop is in a Data call for c and writes what was queued
-	// as soon as it returns (dispatch), so news need not be posted: an
+	// busy: the loop is in a Data call for c and writes what was staged
+	// or queued as soon as it returns (dispatch; Sends meanwhile may use
+	// the loop's stage, see Send), so news need not be posted: an
 	// echo's reply costs neither the loop's mutex nor a second look next
 	// turn. Guarded by mu.
 	busy bool
@@ -161,7 +162,7 @@ func (c *conn) Send(p []byte) error {
 //
 // The connection the loop is serving (busy) is left to the loop: what its
 // session queues during one Data call goes out in one write at the end of
-// it.
+// it, through this function too (loop.writeStage).
 func (c *conn) writeNowLocked(p []byte) (rest []byte, done bool) {
 	n, err := rawWrite(c.fd, p)
 	switch err {

@@ -39,10 +39,12 @@
 //     drain or abort. Posting wakes a sleeping loop through the eventfd.
 //   - the connection (conn_linux.go, queue_linux.go) is the [netlab.Conn] a
 //     session answers through: Send, SendFile and Close change its queue or
-//     state under its mutex and post to the mailbox. The one exception is a
-//     Send that finds nothing queued and the loop asleep: it writes at
-//     once, without waiting, so that a chat line from another loop costs
-//     that loop no wake-up.
+//     state under its mutex and post to the mailbox. The exceptions are a
+//     Send during the loop's Data call for that connection, which goes to
+//     the loop's stage and out as the call returns, and a Send that finds
+//     nothing queued and the loop asleep: it writes at once, without
+//     waiting, so that a chat line from another loop costs that loop no
+//     wake-up.
 //   - the server (server_linux.go, accept_linux.go) accepts with accept4(2)
 //     on the listener's descriptor, hands each socket to the loop with the
 //     fewest connections, and implements Shutdown and Close.

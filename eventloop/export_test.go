@@ -16,3 +16,6 @@ func SetTestHooks(s *Server, paused, resumed, draining func()) {
 // SameLoop reports whether two of this model's connections are served by
 // the same event loop.
 func SameLoop(a, b netlab.Conn) bool { return a.(*conn).l == b.(*conn).l }
+
+// DefaultLoops is how many loops a zero Options.Loops means.
+var DefaultLoops = defaultLoops

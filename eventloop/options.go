@@ -1,7 +1,5 @@
 package eventloop
 
-import "runtime"
-
 // Options are the settings only this model has; the settings every model
 // shares are in [netlab.Config]. The zero value is ready to use.
 type Options struct {
@@ -23,9 +21,4 @@ type Options struct {
 	// loop holds; docs/engines.md has the measurements. More loops than
 	// processors would only add context switches.
 	Loops int
-}
-
-// defaultLoops is what a zero Options.Loops means.
-func defaultLoops() int {
-	return max(runtime.GOMAXPROCS(0)-1, 1)
 }

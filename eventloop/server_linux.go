@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -51,6 +52,11 @@ type testHooks struct {
 	paused   func() // a connection stopped being read (backpressure)
 	resumed  func() // and is read again
 	draining func() // a loop began its graceful shutdown
+}
+
+// defaultLoops is what a zero Options.Loops means.
+func defaultLoops() int {
+	return max(runtime.GOMAXPROCS(0)-1, 1)
 }
 
 // New returns a server for svc. Zero fields of cfg take their defaults. It

@@ -49,7 +49,11 @@ func (l *loop) writeLocked(c *conn) {
 		}
 		return
 	}
-	if staged && len(l.stage) > 0 && !l.writeStage(c) {
+	if staged && len(l.stage) > 0 {
+		// The queue was empty while the stage was in use (see conn.Send),
+		// so after the stage's write it holds only what the socket did
+		// not take just now: trying again at once would only meet EAGAIN.
+		l.writeStage(c)
 		return
 	}
 	for sent := 0; !c.out.empty() && sent < writeBudget; {
@@ -85,33 +89,18 @@ func (l *loop) writeLocked(c *conn) {
 }
 
 // writeStage writes the loop's stage, which holds what c's session sent
-// during its Data call, in one write(2). What the socket does not take goes
-// into c's queue, which is empty while the stage is in use (see conn.Send),
-// so the order of the bytes is kept. It reports false if c failed.
-func (l *loop) writeStage(c *conn) bool {
+// during its Data call, in one write(2) (writeNowLocked). What the socket
+// does not take goes into c's queue, which is empty while the stage is in
+// use (see conn.Send), so the order of the bytes is kept; if the write
+// fails, c is closed.
+func (l *loop) writeStage(c *conn) {
 	p := l.stage
 	l.stage = p[:0]
-	var n int
-	var err error
-	for {
-		n, err = rawWrite(c.fd, p)
-		if err != unix.EINTR {
-			break
-		}
+	rest, _ := c.writeNowLocked(p)
+	if c.state == stateClosing && len(rest) < len(p) {
+		l.touch(c) // a flush in progress (see write)
 	}
-	switch err {
-	case nil:
-		if c.state == stateClosing {
-			l.touch(c) // a flush in progress (see write)
-		}
-	case unix.EAGAIN:
-		n = 0
-	default:
-		c.failLocked(os.NewSyscallError("write", err)) // EPIPE or ECONNRESET, mostly: the client is gone
-		return false
-	}
-	c.out.appendBytes(p[n:])
-	return true
+	c.out.appendBytes(rest)
 }
 
 // writev sends the byte segments at the head of c's queue, up to the first
