@@ -37,6 +37,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -47,7 +48,7 @@
 
 #define MAX_THREADS 64
 #define MAX_EVENTS 256
-#define IN_SIZE 16384 /* a chat member's unread lines: at most one per other member */
+#define IN_SIZE 16384 /* received and not yet consumed: one echo reply, or a chat line begun */
 #define NAME_SIZE 40
 
 enum service { ECHO, CHAT };
@@ -120,12 +121,12 @@ static void send_all(struct conn *c, const char *p, size_t n) {
 		failf(k < 0 ? strerror(errno) : "short write", c);
 }
 
+/* echo_msg is every echo request; main fills it before any worker starts. */
+static char echo_msg[IN_SIZE];
+
 static void echo_send(struct conn *c) {
-	static char msg[65536];
-	if (msg[0] == 0)
-		memset(msg, 'a', sizeof msg);
 	c->sent_at = now_ns();
-	send_all(c, msg, (size_t)size);
+	send_all(c, echo_msg, (size_t)size);
 }
 
 /* chat_send sends member c's next message, "INDEX SEQ xxx…": its index
@@ -313,7 +314,7 @@ int main(int argc, char **argv) {
 	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[optind + 2]))};
 	nconns = atoi(argv[optind + 3]);
 	double seconds = atof(argv[optind + 4]);
-	int min_size = service == ECHO ? 1 : 32, max_size = service == ECHO ? 65536 : 4000;
+	int min_size = service == ECHO ? 1 : 32, max_size = service == ECHO ? IN_SIZE : 4000;
 	if (inet_pton(AF_INET, argv[optind + 1], &addr.sin_addr) != 1 || nconns < (service == CHAT ? 2 : 1) ||
 	    seconds <= 0 || warmup < 0 || threads < 1 || threads > MAX_THREADS || size < min_size || size > max_size) {
 		fprintf(stderr, "loadgen: want an IPv4 HOST, a PORT, CONNS ≥ 1 (chat: ≥ 2), SECONDS > 0, 1 to %d threads, SIZE %d to %d\n", MAX_THREADS, min_size, max_size);
@@ -321,6 +322,8 @@ int main(int argc, char **argv) {
 	}
 	if (threads > nconns)
 		threads = nconns;
+	memset(echo_msg, 'a', sizeof echo_msg);
+	signal(SIGPIPE, SIG_IGN); /* a server that hangs up is an EPIPE to report, not a silent death */
 
 	conns = calloc((size_t)nconns, sizeof *conns);
 	struct worker *w = calloc((size_t)threads, sizeof *w);
