@@ -4,6 +4,7 @@ package procserver_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/netlab-go/netlab/internal/benchref"
 	"github.com/netlab-go/netlab/internal/procserver"
 	"github.com/netlab-go/netlab/internal/workload"
 )
@@ -35,22 +37,19 @@ type ratioBinaries struct {
 // folder, skipping the test where there is no C compiler.
 func buildRatioBinaries(t *testing.T) ratioBinaries {
 	t.Helper()
-	cc, err := exec.LookPath("cc")
-	if err != nil {
-		t.Skip("no C compiler (cc) on PATH: TestRatio builds docs/compare/loadgen.c, its outside load generator; install one (apt install gcc)")
+	dir := t.TempDir()
+	bins := ratioBinaries{netlab: filepath.Join(dir, "netlab"), loadgen: filepath.Join(dir, "loadgen"), echoload: filepath.Join(dir, "echoload")}
+	for _, bin := range []string{bins.loadgen, bins.echoload} {
+		err := benchref.BuildC(filepath.Join("..", "..", "docs", "compare", filepath.Base(bin)+".c"), bin, "-pthread")
+		if errors.Is(err, benchref.ErrNoCompiler) {
+			t.Skipf("TestRatio builds docs/compare/loadgen.c, its outside load generator: %v", err)
+		}
+		require.NoError(t, err)
 	}
 	gotool, err := exec.LookPath("go")
 	require.NoError(t, err, "TestRatio builds cmd/netlab with the go command")
-	dir := t.TempDir()
-	bins := ratioBinaries{netlab: filepath.Join(dir, "netlab"), loadgen: filepath.Join(dir, "loadgen"), echoload: filepath.Join(dir, "echoload")}
-	build := func(argv ...string) {
-		out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-		require.NoError(t, err, "%s\n%s", strings.Join(argv, " "), out)
-	}
-	build(gotool, "build", "-o", bins.netlab, "github.com/netlab-go/netlab/cmd/netlab")
-	for _, bin := range []string{bins.loadgen, bins.echoload} {
-		build(cc, "-O2", "-pthread", "-o", bin, filepath.Join("..", "..", "docs", "compare", filepath.Base(bin)+".c"))
-	}
+	out, err := exec.Command(gotool, "build", "-o", bins.netlab, "github.com/netlab-go/netlab/cmd/netlab").CombinedOutput()
+	require.NoError(t, err, "go build cmd/netlab:\n%s", out)
 	return bins
 }
 
