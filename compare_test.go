@@ -276,17 +276,13 @@ func BenchmarkPerconnVsBaseline(b *testing.B) {
 			defer cancel()
 			// The two servers' answered requests and windows, summed over
 			// the rounds.
-			type total struct {
-				requests int64
-				window   time.Duration
-			}
-			var base, ours total
-			round := func(addr string, acc *total) {
+			var base, ours workload.Result
+			round := func(addr string, acc *workload.Result) {
 				rep, err := workload.Load(ctx, workload.Spec{Addr: addr, Service: workload.ServiceEcho, Clients: conns, Duration: 250 * time.Millisecond})
 				require.NoError(b, err)
 				require.Zero(b, rep.Errors, "echo errors")
-				acc.requests += rep.Requests
-				acc.window += rep.Window
+				acc.Ops += rep.Requests
+				acc.Elapsed += rep.Window
 			}
 			for i := 0; b.Loop(); i++ {
 				// Alternate which goes first, so neither always runs on a
@@ -299,10 +295,9 @@ func BenchmarkPerconnVsBaseline(b *testing.B) {
 					round(baselineAddr, &base)
 				}
 			}
-			perSec := func(t total) float64 { return float64(t.requests) / t.window.Seconds() }
-			b.ReportMetric(perSec(base), "baseline-req/s")
-			b.ReportMetric(perSec(ours), "perconn-req/s")
-			b.ReportMetric(perSec(ours)/perSec(base), "perconn/baseline")
+			b.ReportMetric(base.OpsPerSec(), "baseline-req/s")
+			b.ReportMetric(ours.OpsPerSec(), "perconn-req/s")
+			b.ReportMetric(ours.OpsPerSec()/base.OpsPerSec(), "perconn/baseline")
 		})
 	}
 }
