@@ -20,6 +20,7 @@ const chatText = 64
 type chatRun struct {
 	epoch   time.Time // message timestamps count from here, on the monotonic clock
 	size    int       // bytes of text in a message
+	limit   int64     // messages each member sends in the window (math.MaxInt64: until it ends)
 	members []*chatMember
 	names   map[string]bool // the members' names; read-only once the run starts
 
@@ -33,19 +34,17 @@ type chatRun struct {
 // whose messages are sent by start and then, each in turn, by the receiver
 // that completes the last one.
 type chatMember struct {
-	run  *chatRun
 	i    int
 	conn net.Conn
 	r    *bufio.Reader
 	name string
 
-	// ready holds a token while the member is idle, with no message in
-	// flight: join gives it, start takes it, and next gives it back once
-	// the member has sent its limit or the run is over, for drain to see.
-	// left counts the receivers the message in flight has still to reach.
+	// ready gets a token once the member is done: it has sent its limit,
+	// or the run is over, and its last message has reached everyone; drain
+	// waits for it. left counts the receivers the message in flight has
+	// still to reach.
 	ready chan struct{}
 	left  atomic.Int32
-	limit int64 // messages to send in the window; set by start
 	// inFlight is the number of the message in flight, which receivers
 	// check: each message must arrive once, at each receiver, in turn.
 	inFlight atomic.Int64
@@ -55,9 +54,10 @@ type chatMember struct {
 	rec Recorder // deliveries to this member; its reader's alone
 }
 
-// join connects client i and waits for its welcome, which the hub sends
-// once the client is a member: from then on it receives every broadcast.
-func (r *chatRun) join(ctx context.Context, addr string, i int) (*chatMember, error) {
+// joinChat connects client i and waits for its welcome, which the hub
+// sends once the client is a member: from then on it receives every
+// broadcast.
+func joinChat(ctx context.Context, addr string, i int) (*chatMember, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -67,7 +67,7 @@ func (r *chatRun) join(ctx context.Context, addr string, i int) (*chatMember, er
 	// on the run closes every member at once.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	m := &chatMember{run: r, i: i, conn: conn, r: bufio.NewReaderSize(conn, 16<<10), ready: make(chan struct{}, 1)}
+	m := &chatMember{i: i, conn: conn, r: bufio.NewReaderSize(conn, 16<<10), ready: make(chan struct{}, 1)}
 	line, err := m.r.ReadString('\n')
 	name, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "* welcome ")
 	if err != nil || !ok {
@@ -78,20 +78,16 @@ func (r *chatRun) join(ctx context.Context, addr string, i int) (*chatMember, er
 		return nil, fmt.Errorf("got %q (%v), want a welcome", line, err)
 	}
 	m.name = name
-	m.ready <- struct{}{}
 	return m, nil
 }
 
-// start sends every member's first message, each limit messages in all
-// (math.MaxInt64: until ctx ends). From then on the receiver that
+// start sends every member's first message, of r.limit each. From then on the receiver that
 // completes a member's message sends its next one at once, from its own
 // goroutine, as a single-threaded event-loop client would: handing the
 // turn to a sender goroutine would put a goroutine wake-up, and on an idle
 // machine a thread's, into every round of a room of two.
-func (r *chatRun) start(ctx context.Context, limit int64) {
+func (r *chatRun) start(ctx context.Context) {
 	for _, m := range r.members {
-		<-m.ready // given by join: the member is idle
-		m.limit = limit
 		if err := r.send(m); err != nil {
 			r.fail(ctx, fmt.Errorf("%s sends: %w", m.name, err))
 			return
@@ -102,7 +98,7 @@ func (r *chatRun) start(ctx context.Context, limit int64) {
 // next sends m's next message, once its last one has reached everyone, or
 // marks m idle for drain if it has sent its limit or the run is over.
 func (r *chatRun) next(ctx context.Context, m *chatMember) {
-	if ctx.Err() != nil || m.sent >= m.limit {
+	if ctx.Err() != nil || m.sent >= r.limit {
 		m.ready <- struct{}{}
 		return
 	}
@@ -141,12 +137,15 @@ func (r *chatRun) send(m *chatMember) error {
 // receive reads m's lines until its connection closes, recording each
 // delivery and completing messages that have reached everyone. It is the
 // load generator's hot path (in a room of 50 it runs 49 times per message
-// sent), so it parses in place, allocates nothing, and reads the clock once
+// sent), so it parses in place, allocates nothing per delivery, and reads the clock once
 // per read from the socket: the lines one read returns arrived together.
 func (r *chatRun) receive(ctx context.Context, m *chatMember) {
 	var now time.Duration
 	for {
 		buffered := m.r.Buffered()
+		if buffered == 0 {
+			m.rec.flush() // the deliveries one read returned are all recorded
+		}
 		line, err := m.r.ReadSlice('\n')
 		if err != nil {
 			r.fail(ctx, fmt.Errorf("%s receives: %w", m.name, err))
@@ -175,9 +174,6 @@ func (r *chatRun) receive(ctx context.Context, m *chatMember) {
 			return
 		}
 		m.rec.observeBatch(now-sent, int64(r.size))
-		if m.r.Buffered() == 0 {
-			m.rec.flush()
-		}
 		if sender := r.members[from]; sender.left.Add(-1) == 0 {
 			r.next(ctx, sender)
 		}
@@ -206,17 +202,15 @@ func parseChatMessage(line []byte) (from int, seq int64, sent time.Duration, ok 
 }
 
 // drain waits until every message sent has reached every receiver, which
-// is when every sender is ready again, or until ctx ends. It reports
-// whether the run completed.
-func (r *chatRun) drain(ctx context.Context) bool {
+// is when every member is done (ready), or until ctx ends.
+func (r *chatRun) drain(ctx context.Context) {
 	for _, m := range r.members {
 		select {
 		case <-m.ready:
 		case <-ctx.Done():
-			return false
+			return
 		}
 	}
-	return true
 }
 
 // fail stops the run and records why, unless it was stopped already: then

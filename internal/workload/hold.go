@@ -66,8 +66,7 @@ func holdOne(ctx context.Context, spec Spec, i int) (func() error, error) {
 		}
 		return c.Close, nil
 	case ServiceChat:
-		r := &chatRun{}
-		m, err := r.join(ctx, spec.Addr, i)
+		m, err := joinChat(ctx, spec.Addr, i)
 		if err != nil {
 			return nil, err
 		}

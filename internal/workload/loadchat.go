@@ -30,7 +30,7 @@ func loadChat(ctx context.Context, spec Spec) (*Report, error) {
 	joined := make([]*chatMember, spec.Clients)
 	start := time.Now()
 	connectAll(ctx, spec, func(cctx context.Context, i int) error {
-		m, err := r.join(cctx, spec.Addr, i)
+		m, err := joinChat(cctx, spec.Addr, i)
 		if err != nil {
 			return err
 		}
@@ -69,6 +69,10 @@ func loadChat(ctx context.Context, spec Spec) (*Report, error) {
 		r.names[m.name] = true
 		m.rec = Recorder{hist: &hists[k], total: &total}
 	}
+	r.limit = math.MaxInt64
+	if spec.Requests > 0 {
+		r.limit = int64(spec.Requests)
+	}
 	var readers sync.WaitGroup
 	for _, m := range r.members {
 		readers.Go(func() { r.receive(wctx, m) })
@@ -76,11 +80,7 @@ func loadChat(ctx context.Context, spec Spec) (*Report, error) {
 	closed := spec.onWindow()
 	opened := time.Now()
 	stopProgress := progress(spec, opened, &total, &errs)
-	limit := int64(math.MaxInt64)
-	if spec.Requests > 0 {
-		limit = int64(spec.Requests)
-	}
-	r.start(wctx, limit)
+	r.start(wctx)
 	r.drain(wctx)
 	rep.Window = time.Since(opened)
 	closed()
