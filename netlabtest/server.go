@@ -124,6 +124,6 @@ func StartBare(t testing.TB, handle func(c net.Conn)) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	Serving(t, NewBareServer(handle), net.Listener(l))
+	Serving(t, NewBareServer(handle), l)
 	return l.Addr().String()
 }

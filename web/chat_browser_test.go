@@ -11,6 +11,7 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/netlabtest"
 	"github.com/netlab-go/netlab/web"
 )
 
@@ -87,12 +88,9 @@ func TestBrowserChat(t *testing.T) {
 
 	t.Run("a dropped connection shows plainly", func(t *testing.T) {
 		ann, carol := ann.in(t), carol.in(t)
-		shut := make(chan error, 1)
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), wait)
-			defer cancel()
-			shut <- srv.Shutdown(ctx)
-		}()
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		shut := netlabtest.Shutdown(ctx, srv)
 		ann.waitFor(`!document.querySelector("#banner").hidden`)
 		ann.waitText("#banner", "Disconnected: server shutting down (code 1001)")
 		ann.waitFor(`document.querySelector("#input").disabled`)

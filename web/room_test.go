@@ -11,6 +11,7 @@ import (
 
 	"github.com/netlab-go/netlab"
 	"github.com/netlab-go/netlab/chat"
+	"github.com/netlab-go/netlab/netlabtest"
 )
 
 func TestRoom(t *testing.T) {
@@ -104,8 +105,7 @@ func TestRoom(t *testing.T) {
 
 		ctx, cancel := context.WithTimeout(t.Context(), wait)
 		defer cancel()
-		shut := make(chan error, 1)
-		go func() { shut <- srv.Shutdown(ctx) }()
+		shut := netlabtest.Shutdown(ctx, srv)
 		// A close handshake needs the browser to read: these reads are
 		// what lets Shutdown finish.
 		b.expect("guest-1: last words")
