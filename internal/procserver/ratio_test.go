@@ -69,15 +69,15 @@ func TestRatio(t *testing.T) {
 	for _, c := range cells {
 		srvs := [2]*procserver.Server{}
 		for k, m := range ratioModels {
-			// Room for two loads' clients: the last run's may not all be
-			// closed on the server's side when the next connects.
+			// Twice the clients: room to spare, so that the limit, which
+			// only guards the machine, never decides a result.
 			srv, err := procserver.Start(t.Context(), []string{bins.netlab, "serve", "-model", m, "-service", c.service,
 				"-addr", "127.0.0.1:0", "-max-conns", fmt.Sprint(2*c.clients + 16)}, procserver.Options{})
 			require.NoError(t, err)
 			t.Cleanup(func() { srv.Stop() }) // a failed run's servers too
 			srvs[k] = srv
 		}
-		row := ratioRow{cell: c, rates: map[string][2][]float64{}, halts: map[string][2][]float64{}}
+		row := ratioRow{cell: c, gens: map[string]*ratioSeries{}}
 		for round := range *ratioRounds {
 			for _, g := range gens {
 				if !g.drives(c) {
@@ -87,7 +87,11 @@ func TestRatio(t *testing.T) {
 				if round%2 == 1 {
 					order = []int{1, 0}
 				}
-				rates := row.rates[g.name]
+				ser := row.gens[g.name]
+				if ser == nil {
+					ser = &ratioSeries{}
+					row.gens[g.name] = ser
+				}
 				for _, k := range order {
 					// Each run starts on a server that has closed the last
 					// run's connections, not one still tearing them down.
@@ -95,21 +99,19 @@ func TestRatio(t *testing.T) {
 					idle0, began := idleEntries(), time.Now()
 					m, err := g.run(t.Context(), srvs[k], c, *ratioWindow)
 					require.NoError(t, err, "%s against %s %s at %d clients", g.name, ratioModels[k], c.service, c.clients)
-					rates[k] = append(rates[k], m.rate)
+					ser.rates[k] = append(ser.rates[k], m.rate)
 					if idle0 >= 0 {
 						// Over the generator's whole run, connecting and
 						// warming up included: a close estimate where the
 						// window is most of it.
 						perOp := float64(idleEntries()-idle0) / (m.rate * time.Since(began).Seconds())
-						halts := row.halts[g.name]
-						halts[k] = append(halts[k], perOp)
-						row.halts[g.name] = halts
+						ser.halts[k] = append(ser.halts[k], perOp)
 					}
 					if m.cpuPerOp > 0 {
 						row.cpu[k] = append(row.cpu[k], m.cpuPerOp)
 					}
 				}
-				row.rates[g.name] = rates
+				rates := ser.rates
 				t.Logf("%-5s %4d round %d %-12s perconn %9.0f/s  eventloop %9.0f/s  ratio %.2f",
 					c.service, c.clients, round, g.name, rates[0][round], rates[1][round], rates[1][round]/rates[0][round])
 			}
@@ -154,22 +156,44 @@ func idleEntries() int64 {
 	return n
 }
 
+// formatHaltsTable shows, per generator, the median idle entries per
+// request of perconn and of eventloop.
 func formatHaltsTable(rows []ratioRow, gens []ratioGenerator) string {
+	return formatTable(rows, gens, 16, func(s *ratioSeries) string {
+		if len(s.halts[0]) == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%.2f / %.2f", median(s.halts[0]), median(s.halts[1]))
+	}, "", nil)
+}
+
+// formatTable lays rows out a cell to a line, with a column width wide for
+// each generator, saying what cell makes of the generator's series ("—"
+// where there is none, or cell returns ""), and then, if last is not nil,
+// a column headed lastHead.
+func formatTable(rows []ratioRow, gens []ratioGenerator, width int, cell func(*ratioSeries) string, lastHead string, last func(ratioRow) string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-14s", "cell")
 	for _, g := range gens {
-		fmt.Fprintf(&b, " | %-16s", g.name)
+		fmt.Fprintf(&b, " | %-*s", width, g.name)
+	}
+	if last != nil {
+		fmt.Fprintf(&b, " | %s", lastHead)
 	}
 	b.WriteString("\n")
 	for _, r := range rows {
 		fmt.Fprintf(&b, "%-14s", fmt.Sprintf("%s %d", r.cell.service, r.cell.clients))
 		for _, g := range gens {
-			h, ok := r.halts[g.name]
-			if !ok {
-				fmt.Fprintf(&b, " | %-16s", "—")
-				continue
+			text := "—"
+			if s, ok := r.gens[g.name]; ok {
+				if c := cell(s); c != "" {
+					text = c
+				}
 			}
-			fmt.Fprintf(&b, " | %-16s", fmt.Sprintf("%.2f / %.2f", median(h[0]), median(h[1])))
+			fmt.Fprintf(&b, " | %-*s", width, text)
+		}
+		if last != nil {
+			fmt.Fprintf(&b, " | %s", last(r))
 		}
 		b.WriteString("\n")
 	}
@@ -217,37 +241,31 @@ func parseRatioCells(s string) ([]ratioCell, error) {
 // in each round, and the server's CPU per request under compare's
 // workload, which alone times the server over exactly its window.
 type ratioRow struct {
-	cell  ratioCell
-	rates map[string][2][]float64
-	halts map[string][2][]float64 // the cores' idle entries per request
-	cpu   [2][]float64            // µs per request
+	cell ratioCell
+	gens map[string]*ratioSeries // by generator
+	cpu  [2][]float64            // µs per request
 }
 
+// A ratioSeries is what one generator measured of one cell, per model (in
+// ratioModels' order), a value per round.
+type ratioSeries struct {
+	rates [2][]float64
+	halts [2][]float64 // the cores' idle entries per request, where the kernel says
+}
+
+// formatRatioTable shows, per generator, the median ratio eventloop ÷
+// perconn with its range and both rates, and the server's CPU per request.
 func formatRatioTable(rows []ratioRow, gens []ratioGenerator) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%-14s", "cell")
-	for _, g := range gens {
-		fmt.Fprintf(&b, " | %-30s", g.name)
-	}
-	fmt.Fprintf(&b, " | %s\n", "server CPU µs/req under compare's workload, perconn / eventloop")
-	for _, r := range rows {
-		fmt.Fprintf(&b, "%-14s", fmt.Sprintf("%s %d", r.cell.service, r.cell.clients))
-		for _, g := range gens {
-			rates, ok := r.rates[g.name]
-			if !ok {
-				fmt.Fprintf(&b, " | %-30s", "—")
-				continue
-			}
-			ratios := make([]float64, len(rates[0]))
-			for i := range ratios {
-				ratios[i] = rates[1][i] / rates[0][i]
-			}
-			lo, hi := slices.Min(ratios), slices.Max(ratios)
-			fmt.Fprintf(&b, " | %-30s", fmt.Sprintf("%.2f [%.2f–%.2f] %s/%s", median(ratios), lo, hi, kilo(median(rates[0])), kilo(median(rates[1]))))
+	return formatTable(rows, gens, 30, func(s *ratioSeries) string {
+		ratios := make([]float64, len(s.rates[0]))
+		for i := range ratios {
+			ratios[i] = s.rates[1][i] / s.rates[0][i]
 		}
-		fmt.Fprintf(&b, " | %.2f / %.2f\n", median(r.cpu[0]), median(r.cpu[1]))
-	}
-	return b.String()
+		lo, hi := slices.Min(ratios), slices.Max(ratios)
+		return fmt.Sprintf("%.2f [%.2f–%.2f] %s/%s", median(ratios), lo, hi, kilo(median(s.rates[0])), kilo(median(s.rates[1])))
+	}, "server CPU µs/req under compare's workload, perconn / eventloop", func(r ratioRow) string {
+		return fmt.Sprintf("%.2f / %.2f", median(r.cpu[0]), median(r.cpu[1]))
+	})
 }
 
 func median(v []float64) float64 {
