@@ -53,20 +53,13 @@ type round struct {
 func measure(b *testing.B, srv *procserver.Server, spec workload.Spec) round {
 	b.Helper()
 	spec.Addr = srv.Addr
-	var u procserver.Usage
-	var uerr error
-	spec.OnWindow = func() func() {
-		w, err := srv.Begin()
-		if err != nil {
-			uerr = err
-			return nil
-		}
-		return func() { u, uerr = w.End() }
-	}
+	meas := srv.Measure()
+	spec.OnWindow = meas.OnWindow
 	ctx, cancel := context.WithTimeout(b.Context(), 2*time.Minute)
 	defer cancel()
 	rep, err := workload.Load(ctx, spec)
 	require.NoError(b, err)
+	u, uerr := meas.Usage()
 	require.NoError(b, uerr)
 	require.Positive(b, rep.Requests, "no request was answered")
 	r := round{rate: rep.PerSec(), cpu: float64(u.CPU.Microseconds()) / float64(rep.Requests)}

@@ -188,11 +188,15 @@ func (c *comparer) measure(ctx context.Context, p planned) results.Cell {
 		return skip(err.Error())
 	}
 	var usage *procserver.Usage
-	if srv.proc != nil && srv.windowErr == nil {
-		usage = &srv.usage
+	var windowErr error
+	if srv.meas != nil {
+		var u procserver.Usage
+		if u, windowErr = srv.meas.Usage(); windowErr == nil {
+			usage = &u
+		}
 	}
 	cell := results.Measured(p.model.Name, p.label(), rep, usage)
-	cell.Note = c.note(p, rep, err, cmpErr(srv.windowErr, stopErr))
+	cell.Note = c.note(p, rep, err, cmpErr(windowErr, stopErr))
 	if usage != nil && usage.MaxProcs > 1 {
 		cell.Note = joinNotes(append(splitNote(cell.Note), fmt.Sprintf("peak RSS sums %d processes, a page they share once in each", usage.MaxProcs)))
 	}
@@ -317,25 +321,17 @@ func (c *comparer) measureIdle(ctx context.Context, p planned, srv *cellServer) 
 // -inprocess a server in this process.
 type cellServer struct {
 	addr string
-	proc *procserver.Server // nil in-process
+	proc *procserver.Server      // nil in-process
+	meas *procserver.Measurement // proc over exactly the load's window; nil in-process
 	stop func() error
-
-	usage     procserver.Usage // the window's, once it has closed
-	windowErr error
 }
 
-// onWindow is workload.Spec.OnWindow: it measures the child over exactly
-// the load's window.
+// onWindow is workload.Spec.OnWindow.
 func (s *cellServer) onWindow() func() {
-	if s.proc == nil {
+	if s.meas == nil {
 		return nil
 	}
-	w, err := s.proc.Begin()
-	if err != nil {
-		s.windowErr = err
-		return nil
-	}
-	return func() { s.usage, s.windowErr = w.End() }
+	return s.meas.OnWindow()
 }
 
 // start starts p's server with every flag at its default but the room
@@ -354,7 +350,7 @@ func (c *comparer) start(ctx context.Context, p planned) (*cellServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cellServer{addr: proc.Addr, proc: proc, stop: proc.Stop}, nil
+	return &cellServer{addr: proc.Addr, proc: proc, meas: proc.Measure(), stop: proc.Stop}, nil
 }
 
 func (c *comparer) startInProcess(p planned, maxConns int) (*cellServer, error) {

@@ -160,22 +160,14 @@ func (bins ratioBinaries) runLoadgen(flags ...string) func(ctx context.Context, 
 // client greeted before the window opens, the server's CPU read from /proc
 // over exactly the window.
 func compareWorkload(ctx context.Context, srv *procserver.Server, c ratioCell, window time.Duration) (ratioMeasure, error) {
-	var u procserver.Usage
-	var uerr error
 	ctx, cancel := context.WithTimeout(ctx, window+time.Minute)
 	defer cancel()
+	meas := srv.Measure()
 	rep, err := workload.Load(ctx, workload.Spec{
 		Addr: srv.Addr, Service: c.service, Clients: c.clients, Duration: window,
-		ConnectTimeout: 10 * time.Second, Greet: true,
-		OnWindow: func() func() {
-			w, err := srv.Begin()
-			if err != nil {
-				uerr = err
-				return nil
-			}
-			return func() { u, uerr = w.End() }
-		},
+		ConnectTimeout: 10 * time.Second, Greet: true, OnWindow: meas.OnWindow,
 	})
+	u, uerr := meas.Usage()
 	switch {
 	case err != nil:
 		return ratioMeasure{}, err

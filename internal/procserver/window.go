@@ -114,3 +114,32 @@ func (w *Window) End() (Usage, error) {
 	}
 	return u, nil
 }
+
+// A Measurement times a server over one load's window. Its OnWindow has
+// the shape of a load generator's window hook (internal/workload's
+// Spec.OnWindow): it opens a [Window] as the load's window opens and
+// returns the function that closes it. Usage then says what the server
+// spent.
+type Measurement struct {
+	s     *Server
+	usage Usage
+	err   error
+}
+
+// Measure returns a Measurement of s, for one window.
+func (s *Server) Measure() *Measurement { return &Measurement{s: s} }
+
+// OnWindow opens the window and returns the function that closes it, or
+// nil if the window could not be opened (Usage then says why).
+func (m *Measurement) OnWindow() func() {
+	w, err := m.s.Begin()
+	if err != nil {
+		m.err = err
+		return nil
+	}
+	return func() { m.usage, m.err = w.End() }
+}
+
+// Usage returns what the server spent in the window, once the load that
+// opened and closed it has returned, or why it could not be measured.
+func (m *Measurement) Usage() (Usage, error) { return m.usage, m.err }
