@@ -111,9 +111,9 @@ func TestRatio(t *testing.T) {
 						row.cpu[k] = append(row.cpu[k], m.cpuPerOp)
 					}
 				}
-				rates := ser.rates
+				r := ser.rates
 				t.Logf("%-5s %4d round %d %-12s perconn %9.0f/s  eventloop %9.0f/s  ratio %.2f",
-					c.service, c.clients, round, g.name, rates[0][round], rates[1][round], rates[1][round]/rates[0][round])
+					c.service, c.clients, round, g.name, r[0][round], r[1][round], r[1][round]/r[0][round])
 			}
 		}
 		for _, s := range srvs {

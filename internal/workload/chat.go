@@ -81,11 +81,12 @@ func joinChat(ctx context.Context, addr string, i int) (*chatMember, error) {
 	return m, nil
 }
 
-// start sends every member's first message, of r.limit each. From then on the receiver that
-// completes a member's message sends its next one at once, from its own
-// goroutine, as a single-threaded event-loop client would: handing the
-// turn to a sender goroutine would put a goroutine wake-up, and on an idle
-// machine a thread's, into every round of a room of two.
+// start sends every member's first message, of r.limit each. From then on
+// the receiver that completes a member's message sends its next one at
+// once, from its own goroutine, as a single-threaded event-loop client
+// would: handing the turn to a sender goroutine would put a goroutine
+// wake-up, and on an idle machine a thread's, into every round of a room
+// of two.
 func (r *chatRun) start(ctx context.Context) {
 	for _, m := range r.members {
 		if err := r.send(m); err != nil {
@@ -137,8 +138,9 @@ func (r *chatRun) send(m *chatMember) error {
 // receive reads m's lines until its connection closes, recording each
 // delivery and completing messages that have reached everyone. It is the
 // load generator's hot path (in a room of 50 it runs 49 times per message
-// sent), so it parses in place, allocates nothing per delivery, and reads the clock once
-// per read from the socket: the lines one read returns arrived together.
+// sent), so it parses in place, allocates nothing per delivery, and reads
+// the clock once per read from the socket: the lines one read returns
+// arrived together.
 func (r *chatRun) receive(ctx context.Context, m *chatMember) {
 	var now time.Duration
 	for {
